@@ -1,0 +1,24 @@
+import type { Gate } from './gate.js';
+import type { JobName } from './job-names.js';
+
+/** Something that happened to a run; `decide` turns it into a new state and effects. */
+export type DomainEvent =
+  | { type: 'run_created'; actor: string }
+  | {
+      type: 'job_succeeded';
+      job: JobName;
+      /** One line for the thread, e.g. "Backup done: 41 tables, 1.2 GB, 38 s". */
+      summary: string;
+      details?: Record<string, unknown>;
+      /** Facts the job learned that the run keeps. */
+      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: Record<string, string> };
+    }
+  | { type: 'job_failed'; job: JobName; code: string; message: string; remedy?: string }
+  | { type: 'abort_requested'; actor: string }
+  | { type: 'pause_requested'; actor: string }
+  | { type: 'resume_requested'; actor: string }
+  | { type: 'weight_applied'; actor: string; weight: number; gateId?: string }
+  | { type: 'gate_decided'; actor: string; gate: Gate; outcome: 'approved' | 'rejected' }
+  | { type: 'gate_expired'; gate: Gate };
+
+export type DomainEventType = DomainEvent['type'];

@@ -1,0 +1,256 @@
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'undici';
+import { z } from 'zod';
+import type { Weights } from '../domain/weights.js';
+import { AppError } from '../errors.js';
+import { assertWeights } from './assert-weights.js';
+import { bodyExcerpt, maskUrl, type RouterResponse, routerRequest } from './router-request.js';
+import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
+import type { TrafficRouter } from './traffic-router.js';
+
+export interface KubernetesGatewayRouterOptions {
+  apiUrl: string;
+  /** Service account token; re-read on every call because projected tokens rotate. */
+  tokenFile: string;
+  caFile?: string;
+  namespace: string;
+  httpRoute: string;
+  ruleIndex?: number;
+  /** `backendRefs[].name` of the Services in front of X and Y. */
+  xBackend: string;
+  yBackend: string;
+}
+
+// Loose objects: everything we do not touch must go back to the API server unchanged.
+const backendRefSchema = z.looseObject({ name: z.string(), weight: z.number().int().min(0).optional() });
+const httpRouteSchema = z.looseObject({
+  metadata: z.looseObject({ resourceVersion: z.string() }),
+  spec: z.looseObject({
+    rules: z.array(z.looseObject({ backendRefs: z.array(backendRefSchema).optional() })).optional(),
+  }),
+});
+type HttpRoute = z.infer<typeof httpRouteSchema>;
+
+/** Gateway API: an absent weight means 1. */
+const DEFAULT_BACKEND_WEIGHT = 1;
+
+/**
+ * Splits traffic with the weights of one HTTPRoute rule's backendRefs.
+ * apply = GET, change the two weights, PATCH as a JSON merge patch that carries the whole `rules`
+ * array (a merge patch replaces arrays) plus `metadata.resourceVersion`, so a concurrent edit makes
+ * the API server answer 409 instead of being overwritten; on 409 we re-read and try again (bounded).
+ * A JSON Patch with a `test` op would also work, but its failure status is less uniform across
+ * API servers, and `replace` fails when a backendRef has no weight yet.
+ */
+export function createKubernetesGatewayRouter(
+  options: KubernetesGatewayRouterOptions,
+  runtime: RouterRuntimeOptions = {},
+): TrafficRouter {
+  const ruleIndex = options.ruleIndex ?? 0;
+  const base = options.apiUrl.replace(/\/+$/, '');
+  const routeName = `${options.namespace}/${options.httpRoute}`;
+  const url =
+    `${base}/apis/gateway.networking.k8s.io/v1/namespaces/${encodeURIComponent(options.namespace)}` +
+    `/httproutes/${encodeURIComponent(options.httpRoute)}`;
+  const attempts = Math.max(1, runtime.attempts ?? 3);
+  let agent: Agent | undefined;
+
+  async function dispatcher(): Promise<Agent | undefined> {
+    if (!options.caFile || agent) return agent;
+    const ca = await readFile(options.caFile, 'utf8').catch((err: unknown) => {
+      throw new AppError(
+        'E_CONFIG_INVALID',
+        `Could not read the Kubernetes CA file ${options.caFile} (${(err as Error).message}). ` +
+          'Mount the cluster CA or fix traffic.kubernetes-gateway.caFile.',
+        { cause: err },
+      );
+    });
+    agent = new Agent({ connect: { ca } });
+    return agent;
+  }
+
+  async function headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    const token = await readFile(options.tokenFile, 'utf8').catch((err: unknown) => {
+      throw new AppError(
+        'E_CONFIG_INVALID',
+        `Could not read the Kubernetes token file ${options.tokenFile} (${(err as Error).message}). ` +
+          'Mount the service account token or fix traffic.kubernetes-gateway.tokenFile.',
+        { cause: err },
+      );
+    });
+    return { accept: 'application/json', authorization: `Bearer ${token.trim()}`, ...extra };
+  }
+
+  function call(
+    method: 'GET' | 'PATCH',
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<RouterResponse> {
+    return Promise.all([
+      headers(method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}),
+      dispatcher(),
+    ]).then(([h, d]) =>
+      routerRequest({
+        method,
+        url,
+        headers: h,
+        body,
+        dispatcher: d,
+        signal,
+        timeoutMs: runtime.timeoutMs ?? DEFAULT_ROUTER_TIMEOUT_MS,
+        // The PATCH carries resourceVersion, so a blind repeat cannot clobber anything; but its
+        // retries are handled below together with 409, after a fresh GET.
+        idempotent: method === 'GET',
+        attempts,
+        backoffMs: runtime.backoffMs,
+        log: runtime.log,
+        target: 'the Kubernetes API',
+      }),
+    );
+  }
+
+  function statusMessage(res: RouterResponse): string {
+    try {
+      const parsed = z.object({ message: z.string() }).safeParse(JSON.parse(res.text));
+      if (parsed.success) return parsed.data.message;
+    } catch {
+      // not a Status object; fall through to the raw excerpt
+    }
+    return bodyExcerpt(res.text);
+  }
+
+  function advice(status: number): string {
+    if (status === 401) return 'The token was refused: check tokenFile and that the token is current.';
+    if (status === 403)
+      return `Grant the service account get and patch on httproutes in namespace ${options.namespace}.`;
+    if (status === 404)
+      return `Check that HTTPRoute ${routeName} exists (namespace and httpRoute in the config).`;
+    return 'Check the Kubernetes API server, then retry.';
+  }
+
+  async function getRoute(signal?: AbortSignal): Promise<HttpRoute> {
+    const res = await call('GET', undefined, signal);
+    if (res.status !== 200) {
+      throw new AppError(
+        'E_ROUTER_READBACK',
+        `The Kubernetes API answered GET HTTPRoute ${routeName} with HTTP ${res.status} (${statusMessage(res)}). ${advice(res.status)}`,
+        { retryable: res.status >= 500, details: { status: res.status } },
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = httpRouteSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new AppError(
+        'E_ROUTER_READBACK',
+        `The Kubernetes API returned something that is not an HTTPRoute for ${routeName} (${bodyExcerpt(res.text, 120)}). ` +
+          'Check that apiUrl points at the Kubernetes API server.',
+      );
+    }
+    return parsed.data;
+  }
+
+  function backendIndexes(route: HttpRoute): {
+    rule: NonNullable<HttpRoute['spec']['rules']>[number];
+    xi: number;
+    yi: number;
+  } {
+    const rule = route.spec.rules?.[ruleIndex];
+    if (!rule) {
+      throw new AppError(
+        'E_ROUTER_READBACK',
+        `HTTPRoute ${routeName} has no rule at index ${ruleIndex} (it has ${route.spec.rules?.length ?? 0}). Fix ruleIndex in the config.`,
+      );
+    }
+    const refs = rule.backendRefs ?? [];
+    const xi = refs.findIndex((r) => r.name === options.xBackend);
+    const yi = refs.findIndex((r) => r.name === options.yBackend);
+    if (xi < 0 || yi < 0) {
+      const missing = [xi < 0 ? options.xBackend : '', yi < 0 ? options.yBackend : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw new AppError(
+        'E_ROUTER_READBACK',
+        `Rule ${ruleIndex} of HTTPRoute ${routeName} has no backendRef named ${missing} ` +
+          `(it has: ${refs.map((r) => r.name).join(', ') || 'none'}). Add the backend or fix xBackend/yBackend in the config.`,
+      );
+    }
+    return { rule, xi, yi };
+  }
+
+  async function patchOnce(weights: Weights, signal?: AbortSignal): Promise<RouterResponse> {
+    const route = await getRoute(signal);
+    const { rule, xi, yi } = backendIndexes(route);
+    const refs = (rule.backendRefs ?? []).map((ref, i) =>
+      i === xi ? { ...ref, weight: weights.x } : i === yi ? { ...ref, weight: weights.y } : ref,
+    );
+    const rules = (route.spec.rules ?? []).map((r, i) => (i === ruleIndex ? { ...r, backendRefs: refs } : r));
+    const patch = { metadata: { resourceVersion: route.metadata.resourceVersion }, spec: { rules } };
+    return call('PATCH', JSON.stringify(patch), signal);
+  }
+
+  return {
+    kind: 'kubernetes-gateway',
+    async read(signal) {
+      const route = await getRoute(signal);
+      const { rule, xi, yi } = backendIndexes(route);
+      const wx = rule.backendRefs?.[xi]?.weight ?? DEFAULT_BACKEND_WEIGHT;
+      const wy = rule.backendRefs?.[yi]?.weight ?? DEFAULT_BACKEND_WEIGHT;
+      if (wx + wy === 0) {
+        throw new AppError(
+          'E_ROUTER_READBACK',
+          `Both backends of HTTPRoute ${routeName} rule ${ruleIndex} have weight 0, so no traffic reaches X or Y. ` +
+            'Set the weights again (e.g. roll back to 100 % X).',
+        );
+      }
+      const y = Math.round((100 * wy) / (wx + wy));
+      return { x: 100 - y, y };
+    },
+    async apply(weights, signal) {
+      assertWeights(weights);
+      let last: RouterResponse | undefined;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          last = await patchOnce(weights, signal);
+        } catch (err) {
+          // A lost PATCH answer is safe to redo: the next GET shows whether it landed.
+          if (
+            err instanceof AppError &&
+            err.code === 'E_ROUTER_UNREACHABLE' &&
+            attempt < attempts &&
+            !signal?.aborted
+          ) {
+            continue;
+          }
+          throw err;
+        }
+        if (last.status === 200) return;
+        if (last.status !== 409 && last.status < 500) break;
+        runtime.log?.warn(
+          { status: last.status, attempt, route: routeName },
+          'HTTPRoute patch not accepted, re-reading',
+        );
+      }
+      const status = last?.status ?? 0;
+      throw new AppError(
+        'E_ROUTER_APPLY',
+        `The Kubernetes API refused the new weights (x=${weights.x}, y=${weights.y}) for HTTPRoute ${routeName} ` +
+          `with HTTP ${status} (${last ? statusMessage(last) : 'no answer'}). ` +
+          (status === 409
+            ? 'Something else keeps changing this HTTPRoute; stop the other writer and retry.'
+            : advice(status)),
+        { retryable: status === 409 || status >= 500, details: { status } },
+      );
+    },
+    describe(weights) {
+      return (
+        `kubernetes-gateway: PATCH ${maskUrl(base)} HTTPRoute ${routeName} rule ${ruleIndex} ` +
+        `backendRefs ${options.xBackend}=${weights.x}, ${options.yBackend}=${weights.y}`
+      );
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { type Dispatcher, request } from 'undici';
+import { AppError } from '../errors.js';
+
+export interface RouterRequestOptions {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Only for calls that are safe to repeat (reads, and writes of the same absolute weights). */
+  idempotent: boolean;
+  /** Total attempts for idempotent calls; non-idempotent calls are tried once. */
+  attempts?: number;
+  /** First backoff delay; doubles per attempt (with jitter). */
+  backoffMs?: number;
+  dispatcher?: Dispatcher;
+  log?: Logger;
+  /** What is being called, for messages: "the webhook router", "the Kubernetes API". */
+  target: string;
+}
+
+export interface RouterResponse {
+  status: number;
+  text: string;
+}
+
+/** Hides credentials in a URL before it goes into a message or a log line. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.username) u.username = '***';
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/** Short, single-line excerpt of a response body for error messages. */
+export function bodyExcerpt(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * One HTTP call to a traffic router with a per-attempt timeout and, for idempotent calls, bounded
+ * retries with exponential backoff on network errors, timeouts, 429 and 5xx. Returns any response
+ * that arrived (the caller maps statuses to its own codes); throws E_ROUTER_UNREACHABLE otherwise.
+ */
+export async function routerRequest(options: RouterRequestOptions): Promise<RouterResponse> {
+  const attempts = options.idempotent ? Math.max(1, options.attempts ?? 3) : 1;
+  const backoffMs = options.backoffMs ?? 200;
+  const where = `${options.method} ${maskUrl(options.url)}`;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (options.signal?.aborted) break;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    try {
+      const res = await request(options.url, {
+        method: options.method,
+        headers: options.headers,
+        body: options.body,
+        signal,
+        dispatcher: options.dispatcher,
+      });
+      const text = await res.body.text();
+      if (attempt < attempts && isRetryableStatus(res.statusCode)) {
+        options.log?.warn({ where, status: res.statusCode, attempt }, 'router call failed, retrying');
+        lastError = undefined;
+        await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2), options.signal);
+        continue;
+      }
+      return { status: res.statusCode, text };
+    } catch (err) {
+      lastError = err;
+      options.log?.warn({ where, attempt, err: (err as Error).message }, 'router call failed');
+      if (attempt < attempts) {
+        await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2), options.signal);
+      }
+    }
+  }
+  const cancelled = options.signal?.aborted === true;
+  const reason = cancelled
+    ? 'the operation was cancelled'
+    : lastError instanceof Error && lastError.name === 'TimeoutError'
+      ? `no answer within ${options.timeoutMs} ms`
+      : lastError instanceof Error
+        ? lastError.message
+        : 'unknown error';
+  throw new AppError(
+    'E_ROUTER_UNREACHABLE',
+    `Could not reach ${options.target} (${where}) after ${attempts} attempt(s): ${reason}. ` +
+      'Check that it is running and reachable from the bot, then retry.',
+    { retryable: true, cause: lastError, details: { where, attempts } },
+  );
+}

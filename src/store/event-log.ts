@@ -1,0 +1,36 @@
+import type { NewRunEvent, RunEvent } from '../domain/run-event.js';
+import { AppError } from '../errors.js';
+import type { Db } from './db.js';
+import { insertEvents } from './insert-events.js';
+import { mapEvent } from './row-mappers.js';
+import { type StoreOptions, storeClock } from './store-options.js';
+
+/** The append-only audit log (`run_events`). There is deliberately no update or delete. */
+export interface EventLog {
+  appendEvent(runId: string, event: NewRunEvent): Promise<RunEvent>;
+  /** Oldest first. */
+  listEvents(runId: string): Promise<RunEvent[]>;
+}
+
+export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
+  const clock = storeClock(options);
+  return {
+    async appendEvent(runId, event) {
+      const rows = await db.query('SELECT 1 FROM runs WHERE id = $1', [runId]);
+      if (rows.length === 0) {
+        throw new AppError('E_NOT_FOUND', `There is no run ${runId}; the event was not recorded.`, {
+          details: { runId },
+        });
+      }
+      const [inserted] = await insertEvents(db, runId, [event], clock());
+      if (inserted === undefined)
+        throw new AppError('E_UNKNOWN', 'PostgreSQL returned no row for an event insert.');
+      return inserted;
+    },
+
+    async listEvents(runId) {
+      const rows = await db.query('SELECT * FROM run_events WHERE run_id = $1 ORDER BY id', [runId]);
+      return rows.map(mapEvent);
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import type { Gate, GateKind } from '../domain/gate.js';
+import type { Run } from '../domain/run.js';
+import type { NewRunEvent } from '../domain/run-event.js';
+import { AppError } from '../errors.js';
+import type { Db, Queryable } from './db.js';
+import { insertEvents } from './insert-events.js';
+import { mapGate, mapRun, toJsonb } from './row-mappers.js';
+import { type StoreOptions, storeClock } from './store-options.js';
+
+export interface NewGateInput {
+  runId: string;
+  kind: GateKind;
+  targetWeight: number;
+  requestedBy: string | null;
+  expiresAt: Date;
+  comparison: unknown;
+}
+
+/** The caller's pure decision on a click, given the locked gate and the run as they are now. */
+export type GateJudgement =
+  | { outcome: 'approved' | 'rejected'; event: NewRunEvent }
+  | { outcome: 'refused'; reason: string; event: NewRunEvent };
+
+export type GateJudge = (gate: Gate, run: Run) => GateJudgement;
+
+export interface DecideGateResult {
+  outcome: GateJudgement['outcome'];
+  /** The gate after the decision (unchanged when refused). */
+  gate: Gate;
+  run: Run;
+  reason?: string;
+}
+
+/** Approval gates (`gates`). Every status change writes an audit event in the same transaction. */
+export interface GateStore {
+  /**
+   * Creates a pending gate; any other pending gate of the run becomes `superseded` (returned, so
+   * their messages can be updated). `event` is written with `gateId` added to its details.
+   */
+  createGate(input: NewGateInput, event: NewRunEvent): Promise<{ gate: Gate; superseded: Gate[] }>;
+  getGate(id: string): Promise<Gate | null>;
+  pendingGates(runId: string): Promise<Gate[]>;
+  setGateMessageTs(id: string, ts: string): Promise<Gate>;
+  /** Oldest first. */
+  listGates(runId: string): Promise<Gate[]>;
+  /**
+   * One transaction: lock the gate, load the run, ask `judge`, record the decision when approved or
+   * rejected, append the judge's event either way. Concurrent clicks are serialised by the row lock,
+   * so the judge of a later click sees the earlier decision. Unknown gate: E_NOT_FOUND.
+   */
+  decideGate(input: {
+    gateId: string;
+    userId: string;
+    now: Date;
+    judge: GateJudge;
+  }): Promise<DecideGateResult>;
+  /** Pending gates whose `expires_at` <= now become `expired`, each with a `gate.expired` event. */
+  expireDueGates(now: Date): Promise<Gate[]>;
+  /** Earliest `expires_at` among pending gates, for arming a timer; null when none are pending. */
+  nextGateExpiry(): Promise<Date | null>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
+  const clock = storeClock(options);
+
+  async function gateById(q: Queryable, id: string, lock = false): Promise<Gate | null> {
+    // A malformed id (e.g. from a forged button value) is simply not found, not a SQL error.
+    if (!UUID.test(id)) return null;
+    const rows = await q.query(`SELECT * FROM gates WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return rows[0] === undefined ? null : mapGate(rows[0]);
+  }
+
+  async function runById(q: Queryable, id: string, lock = false): Promise<Run> {
+    const [row] = await q.query(`SELECT * FROM runs WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    if (row === undefined)
+      throw new AppError('E_NOT_FOUND', `There is no run ${id}.`, { details: { runId: id } });
+    return mapRun(row);
+  }
+
+  return {
+    createGate(input, event) {
+      return db.withTransaction(async (tx) => {
+        // Locking the run serialises gate creation per run, so supersede + insert cannot interleave.
+        const run = await runById(tx, input.runId, true);
+        const now = clock();
+        const supersededRows = await tx.query(
+          `UPDATE gates SET status = 'superseded', decided_at = $2
+            WHERE run_id = $1 AND status = 'pending' RETURNING *`,
+          [input.runId, now],
+        );
+        const [row] = await tx.query(
+          `INSERT INTO gates (run_id, kind, target_weight, requested_by, requested_at, expires_at, comparison)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+          [
+            input.runId,
+            input.kind,
+            input.targetWeight,
+            input.requestedBy,
+            now,
+            input.expiresAt,
+            toJsonb(input.comparison),
+          ],
+        );
+        if (row === undefined)
+          throw new AppError('E_UNKNOWN', 'PostgreSQL returned no row for a gate insert.');
+        const gate = mapGate(row);
+        const superseded = supersededRows.map(mapGate);
+        await insertEvents(
+          tx,
+          input.runId,
+          [
+            ...superseded.map((old) => ({
+              actor: 'bot',
+              kind: 'gate.superseded',
+              phase: run.phase,
+              details: {
+                gateId: old.id,
+                kind: old.kind,
+                targetWeight: old.targetWeight,
+                supersededBy: gate.id,
+              },
+            })),
+            { ...event, details: { ...event.details, gateId: gate.id } },
+          ],
+          now,
+        );
+        return { gate, superseded };
+      });
+    },
+
+    getGate: (id) => gateById(db, id),
+
+    async pendingGates(runId) {
+      const rows = await db.query(
+        "SELECT * FROM gates WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
+        [runId],
+      );
+      return rows.map(mapGate);
+    },
+
+    async setGateMessageTs(id, ts) {
+      const rows = UUID.test(id)
+        ? await db.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts])
+        : [];
+      if (rows[0] === undefined)
+        throw new AppError('E_NOT_FOUND', `There is no gate ${id}.`, { details: { gateId: id } });
+      return mapGate(rows[0]);
+    },
+
+    async listGates(runId) {
+      const rows = await db.query('SELECT * FROM gates WHERE run_id = $1 ORDER BY requested_at, id', [runId]);
+      return rows.map(mapGate);
+    },
+
+    decideGate({ gateId, userId, now, judge }) {
+      return db.withTransaction(async (tx) => {
+        const gate = await gateById(tx, gateId, true);
+        if (gate === null) {
+          throw new AppError('E_NOT_FOUND', 'This approval request no longer exists.', {
+            details: { gateId },
+          });
+        }
+        const run = await runById(tx, gate.runId);
+        const judgement = judge(gate, run);
+        const event = { ...judgement.event, details: { ...judgement.event.details, gateId, userId } };
+        if (judgement.outcome === 'refused') {
+          await insertEvents(tx, run.id, [event], now);
+          return { outcome: 'refused', gate, run, reason: judgement.reason };
+        }
+        // The WHERE re-checks `pending` so a judge that forgot to cannot decide a gate twice.
+        const [row] = await tx.query(
+          `UPDATE gates SET status = $2, decided_by = $3, decided_at = $4
+            WHERE id = $1 AND status = 'pending' RETURNING *`,
+          [gateId, judgement.outcome, userId, now],
+        );
+        if (row === undefined) {
+          throw new AppError(
+            'E_STORE_CONFLICT',
+            `This request was already ${gate.status}; nothing was changed.`,
+            {
+              details: { gateId, status: gate.status },
+            },
+          );
+        }
+        await insertEvents(tx, run.id, [event], now);
+        return { outcome: judgement.outcome, gate: mapGate(row), run };
+      });
+    },
+
+    expireDueGates(now) {
+      return db.withTransaction(async (tx) => {
+        const rows = await tx.query(
+          `UPDATE gates SET status = 'expired', decided_at = $1
+            WHERE status = 'pending' AND expires_at <= $1 RETURNING *`,
+          [now],
+        );
+        const expired = rows.map(mapGate);
+        for (const gate of expired) {
+          const run = await runById(tx, gate.runId);
+          await insertEvents(
+            tx,
+            gate.runId,
+            [
+              {
+                actor: 'bot',
+                kind: 'gate.expired',
+                phase: run.phase,
+                details: { gateId: gate.id, kind: gate.kind, targetWeight: gate.targetWeight },
+              },
+            ],
+            now,
+          );
+        }
+        return expired;
+      });
+    },
+
+    async nextGateExpiry() {
+      const [row] = await db.query("SELECT min(expires_at) AS next FROM gates WHERE status = 'pending'");
+      return row?.next instanceof Date ? row.next : null;
+    },
+  };
+}

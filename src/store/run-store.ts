@@ -1,0 +1,203 @@
+import { isTerminal, type Run, TERMINAL_PHASES } from '../domain/run.js';
+import type { NewRunEvent } from '../domain/run-event.js';
+import { AppError, isAppError } from '../errors.js';
+import type { Db, Queryable } from './db.js';
+import { insertEvents } from './insert-events.js';
+import { mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
+import { type StoreOptions, storeClock } from './store-options.js';
+
+export type { RunPatch } from './row-mappers.js';
+
+export interface NewRunInput {
+  environment: string;
+  requestedBy: string;
+  channel: string;
+  planSteps: number[];
+  dryRun: boolean;
+  fromVersion?: string | null;
+  toVersion?: string | null;
+}
+
+export type CreateRunResult =
+  | { ok: true; run: Run }
+  | { ok: false; reason: 'active_run_exists'; activeRun: Run };
+
+/** Runs (`runs`). "Active" means not in a terminal phase. */
+export interface RunStore {
+  /** Allocates `<environment>-<n>` and writes the run (phase `preflight`) and its event in one transaction. */
+  createRun(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult>;
+  getRun(id: string): Promise<Run | null>;
+  /** The one active non-dry-run run of an environment, if any. */
+  findActiveRun(environment: string): Promise<Run | null>;
+  /** Newest active run (dry runs included) started in this channel. */
+  newestActiveRunInChannel(channel: string): Promise<Run | null>;
+  /** Newest first; `limit` is clamped to 1..500. */
+  listRuns(options: { limit: number; activeOnly?: boolean }): Promise<Run[]>;
+  /** Every active run, dry runs included, oldest first (for the start-up reconciler). */
+  listActiveRuns(): Promise<Run[]>;
+  /**
+   * Applies `patch` if the run is still at `expectedVersion`, bumping `version` and `updated_at`
+   * (and `phase_started_at` when the phase changes; `finished_at` when it becomes terminal, unless
+   * given), and writes `events` in the same transaction. A stale version throws E_STORE_CONFLICT
+   * (retryable: reload and decide again); an unknown id throws E_NOT_FOUND.
+   */
+  updateRun(id: string, expectedVersion: number, patch: RunPatch, events: NewRunEvent[]): Promise<Run>;
+}
+
+const ACTIVE = 'phase <> ALL($TERMINAL::text[])';
+const ACTIVE_INDEX = 'runs_one_active_per_environment';
+
+/** Thrown inside the transaction to roll the number allocation back. */
+class ActiveRunExists extends Error {
+  constructor(readonly activeRun: Run) {
+    super('active run exists');
+  }
+}
+
+export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
+  const clock = storeClock(options);
+  const terminal = [...TERMINAL_PHASES];
+
+  async function selectOne(q: Queryable, where: string, params: unknown[]): Promise<Run | null> {
+    const sql = `SELECT * FROM runs WHERE ${where.replaceAll('$TERMINAL', () => `$${params.length + 1}`)}`;
+    const rows = await q.query(sql, [...params, terminal]);
+    return rows[0] === undefined ? null : mapRun(rows[0]);
+  }
+
+  async function createOnce(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult> {
+    try {
+      const run = await db.withTransaction(async (tx) => {
+        // Locks the environment's counter row until commit: concurrent starts queue up here.
+        const [counter] = await tx.query(
+          `INSERT INTO environment_counters (environment, last_number) VALUES ($1, 1)
+           ON CONFLICT (environment) DO UPDATE SET last_number = environment_counters.last_number + 1
+           RETURNING last_number`,
+          [input.environment],
+        );
+        const number = Number(counter?.last_number);
+        if (!input.dryRun) {
+          const active = await selectOne(tx, `environment = $1 AND NOT dry_run AND ${ACTIVE}`, [
+            input.environment,
+          ]);
+          if (active !== null) throw new ActiveRunExists(active);
+        }
+        const now = clock();
+        const [row] = await tx.query(
+          `INSERT INTO runs (id, environment, number, phase, dry_run, requested_by, channel, from_version,
+                             to_version, plan_steps, created_at, updated_at, phase_started_at)
+           VALUES ($1, $2, $3, 'preflight', $4, $5, $6, $7, $8, $9, $10, $10, $10)
+           RETURNING *`,
+          [
+            `${input.environment}-${number}`,
+            input.environment,
+            number,
+            input.dryRun,
+            input.requestedBy,
+            input.channel,
+            input.fromVersion ?? null,
+            input.toVersion ?? null,
+            input.planSteps,
+            now,
+          ],
+        );
+        if (row === undefined)
+          throw new AppError('E_UNKNOWN', 'PostgreSQL returned no row for a run insert.');
+        const created = mapRun(row);
+        await insertEvents(tx, created.id, [event], now);
+        return created;
+      });
+      return { ok: true, run };
+    } catch (error) {
+      if (error instanceof ActiveRunExists)
+        return { ok: false, reason: 'active_run_exists', activeRun: error.activeRun };
+      throw error;
+    }
+  }
+
+  return {
+    async createRun(input, event) {
+      if (!/^[a-z0-9][a-z0-9_-]*$/i.test(input.environment)) {
+        throw new AppError(
+          'E_INVALID_INPUT',
+          `"${input.environment}" is not a valid environment name (letters, digits, - and _).`,
+        );
+      }
+      // The index is the last line of defence; the counter lock makes hitting it (nearly) impossible.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await createOnce(input, event);
+        } catch (error) {
+          const raced = isAppError(error) && error.details.constraint === ACTIVE_INDEX;
+          if (!raced || attempt >= 3) throw error;
+        }
+      }
+    },
+
+    getRun: (id) => selectOne(db, 'id = $1', [id]),
+
+    findActiveRun: (environment) =>
+      selectOne(db, `environment = $1 AND NOT dry_run AND ${ACTIVE}`, [environment]),
+
+    newestActiveRunInChannel: (channel) =>
+      selectOne(db, `channel = $1 AND ${ACTIVE} ORDER BY created_at DESC, number DESC LIMIT 1`, [channel]),
+
+    async listRuns({ limit, activeOnly = false }) {
+      const bounded = Math.min(500, Math.max(1, Math.trunc(limit)));
+      const rows = await db.query(
+        `SELECT * FROM runs WHERE (NOT $1 OR phase <> ALL($2::text[]))
+         ORDER BY created_at DESC, number DESC LIMIT $3`,
+        [activeOnly, terminal, bounded],
+      );
+      return rows.map(mapRun);
+    },
+
+    async listActiveRuns() {
+      const rows = await db.query(
+        'SELECT * FROM runs WHERE phase <> ALL($1::text[]) ORDER BY created_at, id',
+        [terminal],
+      );
+      return rows.map(mapRun);
+    },
+
+    updateRun(id, expectedVersion, patch, events) {
+      return db.withTransaction(async (tx) => {
+        const now = clock();
+        const columns = runPatchToColumns(patch);
+        if (patch.phase !== undefined && isTerminal(patch.phase) && patch.finishedAt === undefined) {
+          columns.push(['finished_at', now]);
+        }
+        const params: unknown[] = [id, expectedVersion, now];
+        const sets = ['version = version + 1', 'updated_at = $3'];
+        for (const [column, value] of columns) {
+          params.push(value);
+          sets.push(`${column} = $${params.length}`);
+          if (column === 'phase') {
+            sets.push(
+              `phase_started_at = CASE WHEN phase IS DISTINCT FROM $${params.length} THEN $3 ELSE phase_started_at END`,
+            );
+          }
+        }
+        const [row] = await tx.query(
+          `UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING *`,
+          params,
+        );
+        if (row === undefined) throw await staleOrMissing(tx, id, expectedVersion);
+        const run = mapRun(row);
+        await insertEvents(tx, id, events, now);
+        return run;
+      });
+    },
+  };
+}
+
+async function staleOrMissing(q: Queryable, id: string, expectedVersion: number): Promise<AppError> {
+  const [current] = await q.query('SELECT version FROM runs WHERE id = $1', [id]);
+  if (current === undefined) {
+    return new AppError('E_NOT_FOUND', `There is no run ${id}.`, { details: { runId: id } });
+  }
+  return new AppError(
+    'E_STORE_CONFLICT',
+    `Run ${id} changed while this update was being prepared (expected version ${expectedVersion}, found ${String(current.version)}). Reload it and try again.`,
+    { retryable: true, details: { runId: id, expectedVersion, actualVersion: current.version } },
+  );
+}

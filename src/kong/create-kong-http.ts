@@ -1,0 +1,205 @@
+import type { Logger } from 'pino';
+import { type Dispatcher, request } from 'undici';
+import { AppError } from '../errors.js';
+import { maskUrl } from './mask-url.js';
+
+export interface KongHttpOptions {
+  adminUrl: string;
+  adminToken?: string;
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  log?: Logger;
+  dispatcher?: Dispatcher;
+}
+
+export interface KongGetOptions {
+  signal?: AbortSignal;
+  /** Resolve to undefined on 404 instead of throwing (a collection whose plugin is not loaded). */
+  allow404?: boolean;
+}
+
+export interface KongHttp {
+  /** Masked base URL, for messages. */
+  readonly cluster: string;
+  /** GET `pathAndQuery` (relative to the admin URL, starting with `/`) and parse the JSON body. */
+  getJson(pathAndQuery: string, options?: KongGetOptions): Promise<unknown>;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const MAX_BACKOFF_MS = 10_000;
+
+function errorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Kong error bodies carry `message`; keep it short and on one line. */
+function kongMessage(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') {
+      return ` Kong said: "${body.message.replace(/\s+/g, ' ').slice(0, 200)}".`;
+    }
+  } catch {
+    // not JSON: say nothing more
+  }
+  return '';
+}
+
+/** The endpoint for messages: path only, never the offset token or other query values. */
+function endpointOf(pathAndQuery: string): string {
+  return `GET ${pathAndQuery.split('?')[0] ?? pathAndQuery}`;
+}
+
+/** Low-level GET-JSON with timeout, bounded retries and typed errors; shared by the KongAdmin methods. */
+export function createKongHttp(options: KongHttpOptions): KongHttp {
+  let base: URL;
+  try {
+    base = new URL(options.adminUrl);
+  } catch (cause) {
+    throw new AppError(
+      'E_INVALID_INPUT',
+      `The Kong admin URL "${maskUrl(options.adminUrl)}" is not a valid URL.`,
+      {
+        cause,
+      },
+    );
+  }
+  const cluster = maskUrl(options.adminUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kong-upgrade-bot' };
+  if (options.adminToken) headers['kong-admin-token'] = options.adminToken;
+  if (base.username || base.password) {
+    // Credentials in the URL become a Basic header so they never travel in a logged request line.
+    const user = decodeURIComponent(base.username);
+    const pass = decodeURIComponent(base.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  }
+  const origin = base.origin;
+
+  async function once(pathAndQuery: string, opts: KongGetOptions): Promise<unknown> {
+    const endpoint = endpointOf(pathAndQuery);
+    const details = { cluster, endpoint };
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let status: number;
+    let text: string;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const res = await request(`${origin}${basePath}${pathAndQuery}`, {
+        method: 'GET',
+        headers,
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      });
+      status = res.statusCode;
+      retryAfter = res.headers['retry-after'];
+      text = await res.body.text();
+    } catch (cause) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (timeout.aborted || TIMEOUT_CODES.has(errorCode(cause) ?? '')) {
+        throw new AppError(
+          'E_KONG_TIMEOUT',
+          `Kong Admin API at ${cluster} did not answer ${endpoint} within ${options.timeoutMs} ms. Check that the node is healthy and not overloaded; the call will be retried.`,
+          { retryable: true, cause, details },
+        );
+      }
+      throw new AppError(
+        'E_KONG_UNREACHABLE',
+        `Could not reach the Kong Admin API at ${cluster} for ${endpoint} (${errorCode(cause) ?? 'network error'}). Check the adminUrl in the config file and that the node is running and reachable from the bot.`,
+        { retryable: true, cause, details: { ...details, errno: errorCode(cause) } },
+      );
+    }
+
+    if (status === 401 || status === 403) {
+      throw new AppError(
+        'E_KONG_UNAUTHORIZED',
+        `The Kong Admin API at ${cluster} refused ${endpoint} with HTTP ${status}. Check the adminToken configured for this cluster (sent as the Kong-Admin-Token header) and its RBAC permissions.`,
+        { details: { ...details, status } },
+      );
+    }
+    if (status === 404 && opts.allow404) return undefined;
+    if (status === 429 || status >= 500) {
+      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      throw new AppError(
+        'E_KONG_UNREACHABLE',
+        `The Kong Admin API at ${cluster} answered ${endpoint} with HTTP ${status}.${kongMessage(text)} The node or its database may be overloaded or down; check the node's logs.`,
+        {
+          retryable: true,
+          details: {
+            ...details,
+            status,
+            ...(Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {}),
+          },
+        },
+      );
+    }
+    if (status < 200 || status >= 300) {
+      throw new AppError(
+        'E_KONG_BAD_RESPONSE',
+        `The Kong Admin API at ${cluster} answered ${endpoint} with unexpected HTTP ${status}.${kongMessage(text)} Check that the adminUrl points at a Kong Admin API of a supported version.`,
+        { details: { ...details, status } },
+      );
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw new AppError(
+        'E_KONG_BAD_RESPONSE',
+        `The Kong Admin API at ${cluster} answered ${endpoint} with a body that is not JSON. Check that the adminUrl points at the Kong Admin API and not at a proxy or web page.`,
+        { cause, details: { ...details, status } },
+      );
+    }
+  }
+
+  async function getJson(pathAndQuery: string, opts: KongGetOptions = {}): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once(pathAndQuery, opts);
+      } catch (err) {
+        if (!(err instanceof AppError) || !err.retryable || attempt >= options.retries) throw err;
+        const ceiling = Math.min(MAX_BACKOFF_MS, options.backoffMs * 2 ** attempt);
+        const hinted = err.details.retryAfterSeconds;
+        // Full jitter spreads retries of many workers; a server's Retry-After wins when it is sane.
+        const delay =
+          typeof hinted === 'number' && hinted >= 0 && hinted * 1000 <= MAX_BACKOFF_MS
+            ? hinted * 1000
+            : ceiling / 2 + Math.random() * (ceiling / 2);
+        options.log?.warn(
+          {
+            cluster,
+            endpoint: err.details.endpoint,
+            code: err.code,
+            attempt: attempt + 1,
+            delayMs: Math.round(delay),
+          },
+          'Kong Admin API call failed; retrying',
+        );
+        await abortableSleep(delay, opts.signal);
+      }
+    }
+  }
+
+  return { cluster, getJson };
+}

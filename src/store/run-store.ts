@@ -59,8 +59,9 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
   const terminal = [...TERMINAL_PHASES];
 
   async function selectOne(q: Queryable, where: string, params: unknown[]): Promise<Run | null> {
+    const needsTerminal = where.includes('$TERMINAL');
     const sql = `SELECT * FROM runs WHERE ${where.replaceAll('$TERMINAL', () => `$${params.length + 1}`)}`;
-    const rows = await q.query(sql, [...params, terminal]);
+    const rows = await q.query(sql, needsTerminal ? [...params, terminal] : params);
     return rows[0] === undefined ? null : mapRun(rows[0]);
   }
 

@@ -1,0 +1,141 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { migrate } from '../../src/store/migrate.js';
+import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
+
+const INITIAL = '1764140000000_initial-schema';
+
+async function tables(url: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ t: string }>(
+      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    return r.rows.map((row) => row.t);
+  } finally {
+    await c.end();
+  }
+}
+
+function urlFor(name: string): string {
+  const url = new URL(TEST_PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await c.end();
+}
+
+describe('migrate', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  // Last registered first: connections end before their database is dropped.
+  const runCleanups = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  };
+  afterEach(runCleanups);
+  afterAll(runCleanups);
+
+  async function fresh(): Promise<TestDatabase> {
+    const db = await createTestDatabase('kub_store_migrate');
+    cleanups.push(() => db.drop());
+    return db;
+  }
+
+  it('applies the initial schema once and is idempotent', async () => {
+    const db = await fresh();
+    expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: [INITIAL] });
+    expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: [] });
+    expect(await tables(db.url)).toEqual([
+      'backups',
+      'environment_counters',
+      'gates',
+      'metric_samples',
+      'run_events',
+      'runs',
+      'schema_migrations',
+    ]);
+  });
+
+  it('is safe when several processes migrate the same database at once', async () => {
+    const db = await fresh();
+    const results = await Promise.all(Array.from({ length: 4 }, () => migrate({ databaseUrl: db.url })));
+    expect(results.flatMap((r) => r.applied)).toEqual([INITIAL]);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const ledger = await c.query('SELECT name FROM schema_migrations');
+    await c.end();
+    expect(ledger.rows).toEqual([{ name: INITIAL }]);
+  });
+
+  it('creates the database when it does not exist, also when two starts race', async () => {
+    const name = `kub_store_create_${Math.random().toString(16).slice(2, 10)}`;
+    cleanups.push(() => dropDatabase(name));
+    const results = await Promise.all([
+      migrate({ databaseUrl: urlFor(name) }),
+      migrate({ databaseUrl: urlFor(name) }),
+    ]);
+    expect(results.flatMap((r) => r.applied)).toEqual([INITIAL]);
+    expect(await tables(urlFor(name))).toContain('runs');
+  });
+
+  it('rolls back a failing migration file, records nothing, releases the lock', async () => {
+    const db = await fresh();
+    const dir = await mkdtemp(join(tmpdir(), 'kub-migrations-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, '1700000000000_good.sql'), 'CREATE TABLE good (id int);\n');
+    await writeFile(
+      join(dir, '1700000000001_bad.sql'),
+      'CREATE TABLE half (id int);\nSELECT no_such_function();\n',
+    );
+
+    const error = await migrate({ databaseUrl: db.url, migrationsDir: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('E_STORE_UNAVAILABLE');
+    const after = await tables(db.url);
+    expect(after).toContain('good');
+    expect(after).not.toContain('half');
+
+    // The lock was released and the ledger only has the good file: fixing the file lets it continue.
+    await writeFile(join(dir, '1700000000001_bad.sql'), 'CREATE TABLE half (id int);\n');
+    expect(await migrate({ databaseUrl: db.url, migrationsDir: dir })).toEqual({
+      applied: ['1700000000001_bad'],
+    });
+  });
+
+  it('gives up with a retryable error when another process holds the lock too long', async () => {
+    const db = await fresh();
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock($1)', ['4711020251126']);
+    const error = await migrate({ databaseUrl: db.url, lockTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_STORE_UNAVAILABLE', retryable: true });
+    expect(await tables(db.url)).toEqual([]);
+    await holder.query('SELECT pg_advisory_unlock($1)', ['4711020251126']);
+    expect((await migrate({ databaseUrl: db.url })).applied).toEqual([INITIAL]);
+  });
+
+  it('reports an unreachable server without the password', async () => {
+    const error = await migrate({ databaseUrl: 'postgres://bot:s3cr3t-pw@127.0.0.1:1/kong_upgrade' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'E_STORE_UNAVAILABLE', retryable: true });
+    expect((error as Error).message).toContain('127.0.0.1:1');
+    expect((error as Error).message).not.toContain('s3cr3t-pw');
+  });
+
+  it('rejects a URL that names no database', async () => {
+    await expect(migrate({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/' })).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+    });
+  });
+});

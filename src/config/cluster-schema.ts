@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { baseUrlSchema, httpUrlSchema, postgresUrlSchema, secretSchema } from './common-schemas.js';
+
+const clusterShape = {
+  adminUrl: baseUrlSchema('http://kong-x-admin:8001'),
+  /** Sent as the Kong-Admin-Token header when set. */
+  adminToken: secretSchema.optional(),
+  proxyUrl: baseUrlSchema('http://kong-x:8000'),
+  /** Default: adminUrl + /metrics. */
+  metricsUrl: httpUrlSchema('http://kong-x-status:8100/metrics').optional(),
+  databaseUrl: postgresUrlSchema,
+};
+
+// Kong versions have 3 or 4 parts (3.9.1, 3.4.3.12 for Enterprise), optionally with a suffix.
+const KONG_VERSION = /^\d+\.\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$/;
+
+export const kongVersionSchema = z
+  .string({
+    // YAML reads an unquoted 3.10 as the number 3.1, so insist on quotes rather than guess.
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? 'must be written in quotes, e.g. "3.10": YAML reads an unquoted 3.10 as the number 3.1'
+        : undefined,
+  })
+  .regex(KONG_VERSION, 'must be a Kong version such as 3.9.1 or 3.4.3.12');
+
+function withMetricsDefault<T extends { adminUrl: string; metricsUrl?: string | undefined }>(
+  cluster: T,
+): T & { metricsUrl: string } {
+  return { ...cluster, metricsUrl: cluster.metricsUrl ?? `${cluster.adminUrl}/metrics` };
+}
+
+export const clusterSchema = z.strictObject(clusterShape).transform(withMetricsDefault);
+
+export const clusterYSchema = z
+  .strictObject({ ...clusterShape, version: kongVersionSchema })
+  .transform(withMetricsDefault);
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type ClusterYConfig = z.infer<typeof clusterYSchema>;

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { whenObject } from './common-schemas.js';
+import { environmentConfigSchema } from './environment-schema.js';
+
+/** Run ids are `<environment>-<n>`, so names stay short, lower-case and dash-separated. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+export const slackSchema = z.strictObject({
+  /** Where run messages go; unset means the channel the command came from. */
+  channel: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123456789 (not the #name)')
+    .optional(),
+});
+
+const userIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD');
+const groupIdSchema = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group ID such as S0123ABCD');
+
+export const approvalsSchema = z
+  .strictObject({
+    approvers: z.array(userIdSchema).default(() => []),
+    approverGroups: z.array(groupIdSchema).default(() => []),
+    /** The one who started a run may not approve its traffic increases. */
+    fourEyes: z.boolean().default(true),
+    gateTimeoutMinutes: z.int().min(1).max(10_080).default(60),
+  })
+  .superRefine((approvals, ctx) => {
+    const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;
+    const groups = Array.isArray(approvals.approverGroups) ? approvals.approverGroups.length : 0;
+    if (users === 0 && groups === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: 'nobody could approve: approvers and approverGroups are both empty',
+        params: { hint: 'list Slack user IDs (U…) in approvers or user group IDs (S…) in approverGroups' },
+      });
+    }
+  }, whenObject);
+
+export const environmentsSchema = z
+  .record(z.string(), environmentConfigSchema)
+  .superRefine((environments, ctx) => {
+    const names = Object.keys(environments);
+    if (names.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must define at least one environment',
+        params: { hint: 'e.g. environments: { prod: { clusterX: …, clusterY: … } }' },
+      });
+    }
+    for (const name of names) {
+      if (!ENVIRONMENT_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is not a valid environment name',
+          params: {
+            hint: 'use 1–31 lower-case letters, digits or dashes, starting with a letter (e.g. prod, eu-west)',
+          },
+        });
+      }
+    }
+  }, whenObject);
+
+export const botConfigSchema = z.strictObject({
+  slack: slackSchema.prefault({}),
+  approvals: approvalsSchema,
+  environments: environmentsSchema,
+});
+
+export type BotConfig = z.infer<typeof botConfigSchema>;
+export type SlackConfig = z.infer<typeof slackSchema>;
+export type ApprovalsConfig = z.infer<typeof approvalsSchema>;
+
+export type { ClusterConfig, ClusterYConfig } from './cluster-schema.js';
+export type {
+  BackupConfig,
+  DeployConfig,
+  EnvironmentConfig,
+  PlanConfig,
+  SmokeTest,
+} from './environment-schema.js';
+export type { MetricsConfig, MetricsThresholds, PrometheusConfig } from './metrics-schema.js';
+export type {
+  KongUpstreamRouterConfig,
+  KubernetesGatewayRouterConfig,
+  NginxRouterConfig,
+  RouterKind,
+  TrafficConfig,
+  WebhookRouterConfig,
+} from './traffic-schema.js';

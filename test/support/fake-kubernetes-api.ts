@@ -38,19 +38,17 @@ function mergePatch(target: Json, patch: Json): Json {
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  res
-    .writeHead(code, { 'content-type': 'application/json' })
-    .end(
-      JSON.stringify({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message,
-        reason,
-        code,
-      }),
-    );
+  res.writeHead(code, { 'content-type': 'application/json' }).end(
+    JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      code,
+    }),
+  );
 }
 
 /** A realistic Gateway API v1 HTTPRoute with X and Y Services as weighted backends of rule 0. */

@@ -134,7 +134,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
 
     async pendingGates(runId) {
       const rows = await db.query(
-        "SELECT * FROM gates WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
+        "SELECT * FROM gates WHERE run_id = $1 AND status = 'pending' ORDER BY seq",
         [runId],
       );
       return rows.map(mapGate);
@@ -150,7 +150,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
     },
 
     async listGates(runId) {
-      const rows = await db.query('SELECT * FROM gates WHERE run_id = $1 ORDER BY requested_at, id', [runId]);
+      const rows = await db.query('SELECT * FROM gates WHERE run_id = $1 ORDER BY seq', [runId]);
       return rows.map(mapGate);
     },
 

@@ -55,6 +55,13 @@ export function toStoreError(error: unknown, databaseUrl: string, stage: StoreEr
       { retryable: true, cause: error, details },
     );
   }
+  if (sqlState === '57014') {
+    return new AppError(
+      'E_STORE_UNAVAILABLE',
+      `PostgreSQL at ${where} did not finish a statement in time (statement timeout). It may be overloaded; retry.`,
+      { retryable: true, cause: error, details },
+    );
+  }
   if (CONFLICT_STATES.has(sqlState)) {
     return new AppError(
       'E_STORE_CONFLICT',

@@ -8,6 +8,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
 
 const INITIAL = '1764140000000_initial-schema';
+const ALL = [INITIAL, '1764140100000_gates-creation-order'];
 
 async function tables(url: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: url });
@@ -52,7 +53,7 @@ describe('migrate', () => {
 
   it('applies the initial schema once and is idempotent', async () => {
     const db = await fresh();
-    expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: [INITIAL] });
+    expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: ALL });
     expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: [] });
     expect(await tables(db.url)).toEqual([
       'backups',
@@ -68,12 +69,12 @@ describe('migrate', () => {
   it('is safe when several processes migrate the same database at once', async () => {
     const db = await fresh();
     const results = await Promise.all(Array.from({ length: 4 }, () => migrate({ databaseUrl: db.url })));
-    expect(results.flatMap((r) => r.applied)).toEqual([INITIAL]);
+    expect(results.flatMap((r) => r.applied)).toEqual(ALL);
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    const ledger = await c.query('SELECT name FROM schema_migrations');
+    const ledger = await c.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
     await c.end();
-    expect(ledger.rows).toEqual([{ name: INITIAL }]);
+    expect(ledger.rows.map((r) => r.name)).toEqual(ALL);
   });
 
   it('creates the database when it does not exist, also when two starts race', async () => {
@@ -83,7 +84,7 @@ describe('migrate', () => {
       migrate({ databaseUrl: urlFor(name) }),
       migrate({ databaseUrl: urlFor(name) }),
     ]);
-    expect(results.flatMap((r) => r.applied)).toEqual([INITIAL]);
+    expect(results.flatMap((r) => r.applied)).toEqual(ALL);
     expect(await tables(urlFor(name))).toContain('runs');
   });
 
@@ -121,7 +122,7 @@ describe('migrate', () => {
     expect(error).toMatchObject({ code: 'E_STORE_UNAVAILABLE', retryable: true });
     expect(await tables(db.url)).toEqual([]);
     await holder.query('SELECT pg_advisory_unlock($1)', ['4711020251126']);
-    expect((await migrate({ databaseUrl: db.url })).applied).toEqual([INITIAL]);
+    expect((await migrate({ databaseUrl: db.url })).applied).toEqual(ALL);
   });
 
   it('reports an unreachable server without the password', async () => {

@@ -143,7 +143,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
       selectOne(db, `channel = $1 AND ${ACTIVE} ORDER BY created_at DESC, number DESC LIMIT 1`, [channel]),
 
     async listRuns({ limit, activeOnly = false }) {
-      const bounded = Math.min(500, Math.max(1, Math.trunc(limit)));
+      const bounded = Number.isFinite(limit) ? Math.min(500, Math.max(1, Math.trunc(limit))) : 50;
       const rows = await db.query(
         `SELECT * FROM runs WHERE (NOT $1 OR phase <> ALL($2::text[]))
          ORDER BY created_at DESC, number DESC LIMIT $3`,

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
@@ -75,6 +78,25 @@ describe('migrate', () => {
     const ledger = await c.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
     await c.end();
     expect(ledger.rows.map((r) => r.name)).toEqual(ALL);
+  });
+
+  it('is safe when two OS processes migrate at once', async () => {
+    const db = await fresh();
+    const dir = await mkdtemp(join(tmpdir(), 'kub-migrate-proc-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const script = join(dir, 'migrate-once.mts');
+    const migrateModule = fileURLToPath(new URL('../../src/store/migrate.ts', import.meta.url));
+    await writeFile(
+      script,
+      `import { migrate } from ${JSON.stringify(migrateModule)};\n` +
+        'const { applied } = await migrate({ databaseUrl: process.argv[2] });\n' +
+        'process.stdout.write(JSON.stringify(applied));\n',
+    );
+    const run = () =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', script, db.url], { timeout: 20_000 });
+    const outputs = await Promise.all([run(), run()]);
+    const applied = outputs.flatMap((o) => JSON.parse(o.stdout) as string[]);
+    expect(applied).toEqual(ALL);
   });
 
   it('creates the database when it does not exist, also when two starts race', async () => {

@@ -5,7 +5,7 @@ export interface ConfigProblem {
   hint?: string;
 }
 
-const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+const PLAIN_KEY = /^[A-Za-z0-9_$][\w$-]*$/;
 
 /** `['environments', 'prod', 'deploy', 'commands', 0, 1]` → `environments.prod.deploy.commands[0][1]`. */
 export function formatKeyPath(path: readonly PropertyKey[]): string {

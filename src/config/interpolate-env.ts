@@ -35,8 +35,9 @@ function interpolateString(
       });
       return '';
     }
-    const value = env[name];
-    if (value === undefined) {
+    // Own properties only: `${constructor}` must not find Object.prototype.constructor.
+    const value = Object.hasOwn(env, name) ? env[name] : undefined;
+    if (typeof value !== 'string') {
       problems.push({
         path: where,
         message: `environment variable ${name} is not set`,

@@ -70,8 +70,10 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
   const backoffMs = options.backoffMs ?? 200;
   const where = `${options.method} ${maskUrl(options.url)}`;
   let lastError: unknown;
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (options.signal?.aborted) break;
+    made = attempt;
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     try {
@@ -108,8 +110,8 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
         : 'unknown error';
   throw new AppError(
     'E_ROUTER_UNREACHABLE',
-    `Could not reach ${options.target} (${where}) after ${attempts} attempt(s): ${reason}. ` +
+    `Could not reach ${options.target} (${where}) after ${made} attempt(s): ${reason}. ` +
       'Check that it is running and reachable from the bot, then retry.',
-    { retryable: true, cause: lastError, details: { where, attempts } },
+    { retryable: true, cause: lastError, details: { where, attempts: made } },
   );
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
@@ -37,7 +38,7 @@ export async function migrate(options: MigrateOptions): Promise<{ applied: strin
     try {
       const ran = await runner({
         dbClient: client,
-        dir: options.migrationsDir ?? fileURLToPath(new URL('./migrations/', import.meta.url)),
+        dir: options.migrationsDir ?? defaultMigrationsDir(),
         direction: 'up',
         migrationsTable: MIGRATIONS_TABLE,
         noLock: true,
@@ -81,6 +82,17 @@ async function lock(client: pg.Client, databaseUrl: string, timeoutMs: number): 
     }
     throw toStoreError(error, databaseUrl, 'query');
   }
+}
+
+/**
+ * Next to this file when run from source (tsx); tsc does not copy .sql files, so compiled code in
+ * dist/src/store/ falls back to the source folder of the package.
+ */
+function defaultMigrationsDir(): string {
+  const candidates = ['./migrations/', '../../../src/store/migrations/'].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
+  return candidates.find((dir) => existsSync(dir)) ?? (candidates[0] as string);
 }
 
 /** node-pg-migrate logs to console by default; route it to pino, or to nowhere. */

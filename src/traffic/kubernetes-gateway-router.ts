@@ -4,6 +4,12 @@ import { z } from 'zod';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { assertWeights } from './assert-weights.js';
+import {
+  buildHttpRouteWeightPatch,
+  type HttpRoute,
+  httpRouteSchema,
+  readHttpRouteWeights,
+} from './http-route-weights.js';
 import { bodyExcerpt, maskUrl, type RouterResponse, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import type { TrafficRouter } from './traffic-router.js';
@@ -20,19 +26,6 @@ export interface KubernetesGatewayRouterOptions {
   xBackend: string;
   yBackend: string;
 }
-
-// Loose objects: everything we do not touch must go back to the API server unchanged.
-const backendRefSchema = z.looseObject({ name: z.string(), weight: z.number().int().min(0).optional() });
-const httpRouteSchema = z.looseObject({
-  metadata: z.looseObject({ resourceVersion: z.string() }),
-  spec: z.looseObject({
-    rules: z.array(z.looseObject({ backendRefs: z.array(backendRefSchema).optional() })).optional(),
-  }),
-});
-type HttpRoute = z.infer<typeof httpRouteSchema>;
-
-/** Gateway API: an absent weight means 1. */
-const DEFAULT_BACKEND_WEIGHT = 1;
 
 /**
  * Splits traffic with the weights of one HTTPRoute rule's backendRefs.
@@ -53,6 +46,7 @@ export function createKubernetesGatewayRouter(
     `${base}/apis/gateway.networking.k8s.io/v1/namespaces/${encodeURIComponent(options.namespace)}` +
     `/httproutes/${encodeURIComponent(options.httpRoute)}`;
   const attempts = Math.max(1, runtime.attempts ?? 3);
+  const selector = { routeName, ruleIndex, xBackend: options.xBackend, yBackend: options.yBackend };
   let agent: Agent | undefined;
 
   async function dispatcher(): Promise<Agent | undefined> {
@@ -154,61 +148,15 @@ export function createKubernetesGatewayRouter(
     return parsed.data;
   }
 
-  function backendIndexes(route: HttpRoute): {
-    rule: NonNullable<HttpRoute['spec']['rules']>[number];
-    xi: number;
-    yi: number;
-  } {
-    const rule = route.spec.rules?.[ruleIndex];
-    if (!rule) {
-      throw new AppError(
-        'E_ROUTER_READBACK',
-        `HTTPRoute ${routeName} has no rule at index ${ruleIndex} (it has ${route.spec.rules?.length ?? 0}). Fix ruleIndex in the config.`,
-      );
-    }
-    const refs = rule.backendRefs ?? [];
-    const xi = refs.findIndex((r) => r.name === options.xBackend);
-    const yi = refs.findIndex((r) => r.name === options.yBackend);
-    if (xi < 0 || yi < 0) {
-      const missing = [xi < 0 ? options.xBackend : '', yi < 0 ? options.yBackend : '']
-        .filter(Boolean)
-        .join(' and ');
-      throw new AppError(
-        'E_ROUTER_READBACK',
-        `Rule ${ruleIndex} of HTTPRoute ${routeName} has no backendRef named ${missing} ` +
-          `(it has: ${refs.map((r) => r.name).join(', ') || 'none'}). Add the backend or fix xBackend/yBackend in the config.`,
-      );
-    }
-    return { rule, xi, yi };
-  }
-
   async function patchOnce(weights: Weights, signal?: AbortSignal): Promise<RouterResponse> {
     const route = await getRoute(signal);
-    const { rule, xi, yi } = backendIndexes(route);
-    const refs = (rule.backendRefs ?? []).map((ref, i) =>
-      i === xi ? { ...ref, weight: weights.x } : i === yi ? { ...ref, weight: weights.y } : ref,
-    );
-    const rules = (route.spec.rules ?? []).map((r, i) => (i === ruleIndex ? { ...r, backendRefs: refs } : r));
-    const patch = { metadata: { resourceVersion: route.metadata.resourceVersion }, spec: { rules } };
-    return call('PATCH', JSON.stringify(patch), signal);
+    return call('PATCH', JSON.stringify(buildHttpRouteWeightPatch(route, selector, weights)), signal);
   }
 
   return {
     kind: 'kubernetes-gateway',
     async read(signal) {
-      const route = await getRoute(signal);
-      const { rule, xi, yi } = backendIndexes(route);
-      const wx = rule.backendRefs?.[xi]?.weight ?? DEFAULT_BACKEND_WEIGHT;
-      const wy = rule.backendRefs?.[yi]?.weight ?? DEFAULT_BACKEND_WEIGHT;
-      if (wx + wy === 0) {
-        throw new AppError(
-          'E_ROUTER_READBACK',
-          `Both backends of HTTPRoute ${routeName} rule ${ruleIndex} have weight 0, so no traffic reaches X or Y. ` +
-            'Set the weights again (e.g. roll back to 100 % X).',
-        );
-      }
-      const y = Math.round((100 * wy) / (wx + wy));
-      return { x: 100 - y, y };
+      return readHttpRouteWeights(await getRoute(signal), selector);
     },
     async apply(weights, signal) {
       assertWeights(weights);

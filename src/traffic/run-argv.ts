@@ -56,7 +56,8 @@ export function runArgv(argv: readonly string[], options: RunArgvOptions): Promi
       timedOut = true;
       kill();
     }, options.timeoutMs);
-    options.signal?.addEventListener('abort', kill, { once: true });
+    if (options.signal?.aborted) kill();
+    else options.signal?.addEventListener('abort', kill, { once: true });
     child.on('error', (err) => {
       spawnError = err;
     });

@@ -8,12 +8,13 @@ const LOOKS_LIKE_CREDENTIALS = /[^\s:/@]+:[^\s/@]+@|password\s*=/i;
 
 /**
  * A URL safe to show: the password (and secret-looking query parameters) replaced by `****`.
- * Works for postgres://, redis:// and http(s):// URLs. Unparsable input that looks like it carries
- * credentials is masked entirely.
+ * Works for postgres://, redis:// and http(s):// URLs. Input that is not a URL with a host but looks
+ * like it carries credentials is masked entirely.
  */
 export function maskUrl(url: string): string {
-  if (!URL.canParse(url)) return LOOKS_LIKE_CREDENTIALS.test(url) ? MASK : url;
-  const parsed = new URL(url);
+  // `user:pw@host` without a scheme parses as scheme "user:" with no host, so treat that as unparsable too.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || parsed.host === '') return LOOKS_LIKE_CREDENTIALS.test(url) ? MASK : url;
   let changed = false;
   if (parsed.password !== '') {
     parsed.password = MASK;

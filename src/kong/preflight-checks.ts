@@ -2,7 +2,8 @@ import { compareVersions, type KongVersion, tryParseKongVersion } from './compar
 import type { KongNodeInfo, KongNodeStatus } from './kong-admin.js';
 import type { KongPlugin, KongRoute } from './kong-schemas.js';
 import { rateLimitingCounterItems } from './rate-limiting-counters.js';
-import { regexPathsWithoutTilde } from './regex-paths.js';
+import { regexPathsUnsupportedByAtc, regexPathsWithoutTilde } from './regex-paths.js';
+import { upgradePathCheck } from './upgrade-path-check.js';
 
 export interface PreflightCheck {
   id: string;
@@ -114,6 +115,22 @@ function regexCheck(input: PreflightInput): PreflightCheck {
   };
 }
 
+function atcRegexCheck(input: PreflightInput): PreflightCheck {
+  const items = regexPathsUnsupportedByAtc(input.xEntities.routes);
+  const base = { id: 'regex-atc', title: 'Regex paths the 3.x router accepts' };
+  if (items.length === 0) {
+    return { ...base, status: 'pass', detail: 'No route path on X uses look-around or back-references.' };
+  }
+  return {
+    ...base,
+    status: 'warn',
+    detail: `${items.length} route path(s) on X use look-around or back-references, which Y's router (${input.y.configuration.routerFlavor ?? 'traditional_compatible'}) rejects.`,
+    remedy:
+      'Rewrite these paths without look-around or back-references, or set router_flavor=traditional on Y.',
+    items,
+  };
+}
+
 function rateLimitingCheck(input: PreflightInput, xMajor: number): PreflightCheck {
   const items = rateLimitingCounterItems(input.xEntities.plugins, xMajor);
   const base = { id: 'rate-limiting-counters', title: 'Rate-limiting counters' };
@@ -211,8 +228,15 @@ export function runPreflightChecks(input: PreflightInput): PreflightCheck[] {
   const y = tryParseKongVersion(input.y.version);
   const target = tryParseKongVersion(input.expectedYVersion);
   const checks: PreflightCheck[] = [versionsCheck(x, target, input), yVersionCheck(y, target, input)];
+  // Only meaningful for an actual upgrade; the versions check already fails anything else.
+  const path = x && target && compareVersions(target, x) > 0 ? upgradePathCheck(x, target) : undefined;
+  if (path) checks.push(path);
   checks.push(pluginsCheck(input));
   if (x && target && x.parts[0] < 3 && target.parts[0] >= 3) checks.push(regexCheck(input));
+  // The ATC router is the 3.x default; `traditional` keeps PCRE semantics.
+  if (target && target.parts[0] >= 3 && input.y.configuration.routerFlavor !== 'traditional') {
+    checks.push(atcRegexCheck(input));
+  }
   checks.push(rateLimitingCheck(input, x?.parts[0] ?? 3));
   checks.push(vitalsCheck(input, target));
   checks.push(pgDumpCheck(input));

@@ -36,7 +36,7 @@ const plugin = (
 
 function input(overrides: Partial<PreflightInput> = {}): PreflightInput {
   return {
-    x: node('3.4.3', BUNDLED),
+    x: node('3.8.1', BUNDLED),
     y: node('3.9.1', BUNDLED),
     expectedYVersion: '3.9.1',
     xEntities: { routes: [route('r1', ['/orders'], 'orders')], plugins: [plugin('p1', 'key-auth', {})] },
@@ -52,12 +52,14 @@ function check(checks: ReturnType<typeof runPreflightChecks>, id: string) {
 }
 
 describe('runPreflightChecks', () => {
-  it('passes a clean 3.4 → 3.9 upgrade', () => {
+  it('passes a clean 3.8 → 3.9 upgrade', () => {
     const checks = runPreflightChecks(input());
     expect(checks.map((c) => [c.id, c.status])).toEqual([
       ['versions', 'pass'],
       ['y-version', 'pass'],
+      ['upgrade-path', 'pass'],
       ['plugins-available', 'pass'],
+      ['regex-atc', 'pass'],
       ['rate-limiting-counters', 'pass'],
       ['vitals', 'pass'],
       ['pg-dump-version', 'pass'],
@@ -147,7 +149,7 @@ describe('runPreflightChecks', () => {
   });
 
   it('fails when Y is not newer than X, or versions are not versions', () => {
-    expect(check(runPreflightChecks(input({ expectedYVersion: '3.4.3' })), 'versions').status).toBe('fail');
+    expect(check(runPreflightChecks(input({ expectedYVersion: '3.8.1' })), 'versions').status).toBe('fail');
     expect(check(runPreflightChecks(input({ expectedYVersion: '3.2.0' })), 'versions').status).toBe('fail');
     const bad = check(runPreflightChecks(input({ expectedYVersion: 'latest' })), 'versions');
     expect(bad.status).toBe('fail');
@@ -155,7 +157,7 @@ describe('runPreflightChecks', () => {
   });
 
   it('warns (not fails) while Y does not yet report the configured version', () => {
-    const c = check(runPreflightChecks(input({ y: node('3.4.3', BUNDLED) })), 'y-version');
+    const c = check(runPreflightChecks(input({ y: node('3.8.1', BUNDLED) })), 'y-version');
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('3.9.1');
     expect(c.detail).toMatch(/deploy/);
@@ -202,6 +204,37 @@ describe('runPreflightChecks', () => {
       'rate-limiting rl-default on route route-9: policy cluster, windows second=5',
       'rate-limiting-advanced rla on service svc-1: strategy redis, window_size 60s, 3600s (limits 10, 100)',
     ]);
+  });
+
+  it('warns about paths the 3.x ATC router rejects, unless Y keeps router_flavor=traditional', () => {
+    const routes = [
+      route('r1', ['~/a/(?=b)'], 'lookahead'),
+      route('r2', ['/x/(\\d)/\\1']),
+      route('r3', ['/plain']),
+    ];
+    const warn = check(runPreflightChecks(input({ xEntities: { routes, plugins: [] } })), 'regex-atc');
+    expect(warn.status).toBe('warn');
+    expect(warn.items).toEqual(['lookahead: ~/a/(?=b)', 'r2: /x/(\\d)/\\1']);
+    const y = node('3.9.1', BUNDLED, { configuration: { routerFlavor: 'traditional' } });
+    expect(
+      runPreflightChecks(input({ y, xEntities: { routes, plugins: [] } })).some((c) => c.id === 'regex-atc'),
+    ).toBe(false);
+  });
+
+  it.each([
+    ['3.8.1', '3.9.1', 'pass'],
+    ['3.9.0', '3.9.1', 'pass'],
+    ['2.8.4.1-enterprise-edition', '3.4.3.12', 'pass'],
+    ['2.8.4', '3.9.1', 'warn'],
+    ['3.4.3', '3.9.1', 'warn'],
+    ['2.0.5', '3.4.0', 'fail'],
+    ['1.5.0', '3.0.0', 'fail'],
+    ['1.5.0', '2.8.4', 'warn'],
+  ])('upgrade path %s → %s is %s', (xv, yv, status) => {
+    const checks = runPreflightChecks(
+      input({ x: node(xv, BUNDLED), y: node(yv, BUNDLED), expectedYVersion: yv }),
+    );
+    expect(check(checks, 'upgrade-path').status).toBe(status);
   });
 
   it('checks database reachability when statuses are given', () => {

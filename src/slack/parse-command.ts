@@ -1,3 +1,4 @@
+import { validatePlanSteps } from '../domain/plan.js';
 import { allUsageLines, isSubcommand, SUBCOMMANDS, type Subcommand, usageLine } from './usage.js';
 
 /** A run named `<environment>-<number>`, e.g. prod-7. */
@@ -22,7 +23,6 @@ export interface ParseCommandOptions {
   environments: readonly string[];
 }
 
-export const MAX_PLAN_STEPS = 20;
 /** Run numbers are stored as PostgreSQL integers. */
 const MAX_RUN_NUMBER = 2_147_483_647;
 const RUN_ID = /^([a-z][a-z0-9-]{0,30})-([1-9][0-9]{0,9})$/;
@@ -79,25 +79,6 @@ export function parseRunRef(token: string, environments: readonly string[]): Ste
   }
   const env = checkEnvironment(environment, environments);
   return env.ok ? { ok: true, value: { id, environment, number } } : env;
-}
-
-/** Plan steps: whole percentages 1–100, strictly ascending, ending at 100, at most 20. */
-export function validatePlanSteps(steps: readonly number[]): string | null {
-  if (steps.length === 0) return 'A plan needs at least one step, ending at 100.';
-  if (steps.length > MAX_PLAN_STEPS) {
-    return `A plan has at most ${MAX_PLAN_STEPS} steps; this one has ${steps.length}.`;
-  }
-  for (const [i, step] of steps.entries()) {
-    if (!Number.isInteger(step) || step < 1 || step > 100) {
-      return `Step ${step} is out of range: each step is a whole percent from 1 to 100.`;
-    }
-    const previous = steps[i - 1];
-    if (previous !== undefined && step <= previous) {
-      return `Steps must go up strictly: ${step} comes after ${previous}.`;
-    }
-  }
-  const last = steps[steps.length - 1];
-  return last === 100 ? null : `The last step must be 100 (all traffic on Y), not ${last}.`;
 }
 
 function parseArgs(sub: Subcommand, args: string[], envs: readonly string[]): Step<Command> {
@@ -182,7 +163,7 @@ function parseSteps(value: string): Step<number[]> {
     steps.push(Number(m[1]));
   }
   const problem = validatePlanSteps(steps);
-  return problem === null ? { ok: true, value: steps } : { ok: false, error: problem };
+  return problem === null ? { ok: true, value: steps } : { ok: false, error: `--steps: ${problem}.` };
 }
 
 function parsePercent(token: string): Step<number> {

@@ -6,7 +6,6 @@ import {
   parseRunRef,
   type RunRef,
   renderCommand,
-  validatePlanSteps,
 } from '../../src/slack/parse-command.js';
 import { allUsageLines, helpText, SUBCOMMANDS, usageLine } from '../../src/slack/usage.js';
 
@@ -84,15 +83,23 @@ describe('parseCommand: bad input', () => {
     ['start prod --steps', /^--steps needs a list/, usageLine('start')],
     ['start prod --steps --dry-run', /^--steps needs a list/, usageLine('start')],
     ['start prod --steps=', /^--steps needs a list/, usageLine('start')],
+    ['start prod --steps 5,25,50', /^--steps: the last step must be 100/, usageLine('start')],
     [
-      'start prod --steps 5,25,50',
-      /^The last step must be 100 \(all traffic on Y\), not 50\.$/,
+      'start prod --steps 50,25,100',
+      /^--steps: steps must go strictly up, but 25 comes after 50\.$/,
       usageLine('start'),
     ],
-    ['start prod --steps 50,25,100', /^Steps must go up strictly: 25 comes after 50\.$/, usageLine('start')],
-    ['start prod --steps 50,50,100', /^Steps must go up strictly: 50 comes after 50\.$/, usageLine('start')],
-    ['start prod --steps 0,100', /^Step 0 is out of range/, usageLine('start')],
-    ['start prod --steps 5,150', /^Step 150 is out of range/, usageLine('start')],
+    [
+      'start prod --steps 50,50,100',
+      /^--steps: steps must go strictly up, but 50 comes after 50\.$/,
+      usageLine('start'),
+    ],
+    [
+      'start prod --steps 0,100',
+      /^--steps: every step must be a whole percent from 1 to 100, but 0 is not\.$/,
+      usageLine('start'),
+    ],
+    ['start prod --steps 5,150', /but 150 is not/, usageLine('start')],
     ['start prod --steps 5,x,100', /^"x" is not a valid step/, usageLine('start')],
     ['start prod --steps 5,,100', /^"" is not a valid step/, usageLine('start')],
     ['start prod --steps 2.5,100', /^"2\.5" is not a valid step/, usageLine('start')],
@@ -165,14 +172,17 @@ describe('usage and help', () => {
   });
 });
 
-describe('validatePlanSteps and parseRunRef', () => {
-  it('accepts the default plan and refuses more than 20 steps', () => {
-    expect(validatePlanSteps([5, 25, 50, 100])).toBeNull();
+describe('plan steps and parseRunRef', () => {
+  it('accepts 20 steps in --steps and refuses 21', () => {
     const twenty = Array.from({ length: 20 }, (_, i) => (i + 1) * 5);
-    expect(validatePlanSteps(twenty)).toBeNull();
-    expect(validatePlanSteps([1, ...twenty])).toMatch(/at most 20 steps; this one has 21/);
-    expect(validatePlanSteps([])).toMatch(/at least one step/);
-    expect(validatePlanSteps([50.5, 100])).toMatch(/out of range/);
+    expect(parse(`start prod --steps ${twenty.join(',')}`)).toMatchObject({
+      ok: true,
+      command: { steps: twenty },
+    });
+    expect(parse(`start prod --steps 1,${twenty.join(',')}`)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^--steps: the plan has 21 steps; at most 20 are allowed\.$/),
+    });
   });
 
   it('takes the number from the last dash, so environments may contain dashes and digits', () => {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
@@ -151,6 +151,8 @@ describe('nginx router against a real nginx', () => {
     nginx.resetCounts();
     await nginx.sendRequests(100);
     expect(nginx.counts).toEqual({ x: 40, y: 60 });
+    // Every atomic write, including the failed and restored ones above, cleaned up its temp file.
+    expect((await readdir(join(nginx.prefix, 'conf.d'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('describes the plan without running anything', () => {

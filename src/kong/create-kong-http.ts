@@ -121,7 +121,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
       if (timeout.aborted || TIMEOUT_CODES.has(errorCode(cause) ?? '')) {
         throw new AppError(
           'E_KONG_TIMEOUT',
-          `Kong Admin API at ${cluster} did not answer ${endpoint} within ${options.timeoutMs} ms. Check that the node is healthy and not overloaded; the call will be retried.`,
+          `Kong Admin API at ${cluster} did not answer ${endpoint} within ${options.timeoutMs} ms. Check that the node is healthy and not overloaded.`,
           { retryable: true, cause, details },
         );
       }

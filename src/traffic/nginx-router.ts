@@ -26,6 +26,7 @@ export interface NginxRouterOptions {
 function failure(what: string, argv: readonly string[], r: RunArgvResult, timeoutMs: number): string {
   if (r.spawnError) return `${what} (${argv.join(' ')}) could not start: ${r.spawnError.message}`;
   if (r.timedOut) return `${what} (${argv.join(' ')}) did not finish within ${timeoutMs} ms`;
+  if (r.exitCode === null) return `${what} (${argv.join(' ')}) was cancelled`;
   const tail = outputTail(r.stderr || r.stdout);
   return `${what} (${argv.join(' ')}) exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`;
 }

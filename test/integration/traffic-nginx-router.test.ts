@@ -100,6 +100,19 @@ describe('nginx router against a real nginx', () => {
     }
   });
 
+  it('cancelling through the signal stops the test command and restores the previous file', async () => {
+    const before = await readFile(nginx.upstreamFile);
+    const router = createNginxRouter({ ...nginx.routerOptions(), testCommand: ['sleep', '5'] });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const err = await rejection(router.apply({ x: 10, y: 90 }, controller.signal));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.code).toBe('E_ROUTER_APPLY');
+    expect(err.message).toContain('was cancelled');
+    expect(await readFile(nginx.upstreamFile)).toEqual(before);
+  });
+
   it('a failing reload restores the previous file too', async () => {
     const before = await readFile(nginx.upstreamFile);
     const router = createNginxRouter({ ...nginx.routerOptions(), reloadCommand: ['false'] });

@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import type { TableShape } from './chunk-sql.js';
+import { classifyPgClientError } from './classify-pg-client-error.js';
+import {
+  type CompareContext,
+  compareKeyedTable,
+  compareWholeTable,
+  type TableComparison,
+} from './compare-table.js';
+import type { ConsistencyReport, TableConsistency } from './consistency-report.js';
+import { createLimiter } from './create-limiter.js';
+import { describeTables, type TableInfo } from './describe-tables.js';
+import { maskDatabaseUrl } from './mask-database-url.js';
+import { openSnapshotPool, type SnapshotPool } from './snapshot-pool.js';
+
+export interface CheckConsistencyOptions {
+  xUrl: string;
+  yUrl: string;
+  /** Tables of the public schema to compare; default: every table on either side. */
+  tables?: string[];
+  /** Rows per checksummed key range (default 50,000). */
+  chunkRows?: number;
+  /** Ranges compared at once; each uses one connection per side (default 2). */
+  concurrency?: number;
+  /** Differences listed per table (all are counted). */
+  maxDifferences?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number; table?: string }) => void;
+  log?: Logger;
+  now?: () => Date;
+}
+
+const SCHEMA = 'public';
+
+/**
+ * Compares X's and Y's databases table by table: row counts and content checksums computed in
+ * PostgreSQL over primary-key ranges, each side reading one consistent snapshot, and differing
+ * rows named by key. Tables without a primary key get a count and a whole-table checksum.
+ */
+export async function checkConsistency(options: CheckConsistencyOptions): Promise<ConsistencyReport> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
+  if (options.signal?.aborted) throw stopped();
+  const x = await openSide(options.xUrl, concurrency, 'X');
+  let y: SnapshotPool | undefined;
+  const onAbort = (): void => {
+    void x.close();
+    void y?.close();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    y = await openSide(options.yUrl, concurrency, 'Y');
+    const [xTables, yTables, collateC] = await Promise.all([
+      x.run((c) => describeTables(c, SCHEMA)),
+      (y as SnapshotPool).run((c) => describeTables(c, SCHEMA)),
+      differentCollations(x, y),
+    ]);
+    const names = selectTables(options.tables, xTables, yTables);
+    const ctx: CompareContext = {
+      x,
+      y,
+      collateC,
+      chunkRows: Math.max(100, Math.floor(options.chunkRows ?? 50_000)),
+      rowLevelRows: 2_000,
+      maxDifferences: options.maxDifferences ?? 20,
+      limit: createLimiter(concurrency),
+    };
+    let done = 0;
+    const results = await Promise.all(
+      names.map(async (name) => {
+        const result = await compareOne(ctx, name, xTables.get(name), yTables.get(name));
+        done++;
+        options.onProgress?.({ done, total: names.length, table: name });
+        return result;
+      }),
+    );
+    const tables = results.sort((a, b) => a.table.localeCompare(b.table));
+    const report = {
+      equal: tables.every((t) => t.equal),
+      tables,
+      startedAt,
+      finishedAt: now().toISOString(),
+    };
+    options.log?.info(
+      { equal: report.equal, differing: tables.filter((t) => !t.equal).map((t) => t.table) },
+      'consistency check finished',
+    );
+    return report;
+  } catch (error) {
+    if (options.signal?.aborted) throw stopped();
+    if (error instanceof AppError) throw error;
+    throw new AppError(
+      'E_VERIFY_FAILED',
+      `The consistency check failed: ${String(error)}. It can be run again.`,
+      {
+        cause: error,
+        retryable: true,
+      },
+    );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.all([x.close(), y?.close()]);
+  }
+}
+
+function stopped(): AppError {
+  return new AppError(
+    'E_VERIFY_FAILED',
+    'The consistency check was stopped before it finished. Run it again.',
+    {
+      retryable: true,
+      details: { aborted: true },
+    },
+  );
+}
+
+async function openSide(url: string, size: number, label: string): Promise<SnapshotPool> {
+  try {
+    return await openSnapshotPool(url, size);
+  } catch (error) {
+    throw classifyPgClientError(
+      error,
+      maskDatabaseUrl(url),
+      `open ${label}'s database for the consistency check`,
+    );
+  }
+}
+
+/** Key ranges must mean the same on both sides: with different text collations, order keys bytewise. */
+async function differentCollations(x: SnapshotPool, y: SnapshotPool): Promise<boolean> {
+  const sql = 'SELECT datcollate FROM pg_database WHERE datname = current_database()';
+  const [a, b] = await Promise.all([
+    x.run((c) => c.query<{ datcollate: string }>(sql)),
+    y.run((c) => c.query<{ datcollate: string }>(sql)),
+  ]);
+  return a.rows[0]?.datcollate !== b.rows[0]?.datcollate;
+}
+
+function selectTables(
+  requested: string[] | undefined,
+  x: Map<string, TableInfo>,
+  y: Map<string, TableInfo>,
+): string[] {
+  if (requested !== undefined) return [...new Set(requested.map((t) => t.replace(/^public\./, '')))].sort();
+  return [...new Set([...x.keys(), ...y.keys()])].sort();
+}
+
+async function compareOne(
+  ctx: CompareContext,
+  name: string,
+  xInfo: TableInfo | undefined,
+  yInfo: TableInfo | undefined,
+): Promise<TableConsistency> {
+  const table = `${SCHEMA}.${name}`;
+  if (xInfo === undefined || yInfo === undefined) {
+    const present = xInfo ?? yInfo;
+    const rows =
+      present === undefined
+        ? 0
+        : (
+            await compareWholeTable(
+              { ...ctx, ...(xInfo ? { y: ctx.x } : { x: ctx.y }) },
+              shapeOf(present, present, []),
+            )
+          ).xRows;
+    const where = xInfo ? 'Y' : yInfo ? 'X' : 'either database';
+    return {
+      table,
+      xRows: xInfo ? rows : 0,
+      yRows: yInfo ? rows : 0,
+      equal: false,
+      method: 'missing',
+      differences: [],
+      differenceCount: rows,
+      ignoredColumns: [],
+      note: `The table does not exist in ${where}.`,
+    };
+  }
+  const yCols = new Set(yInfo.columns.map((c) => c.name));
+  const xCols = new Set(xInfo.columns.map((c) => c.name));
+  const common = xInfo.columns.filter((c) => yCols.has(c.name));
+  const ignoredColumns = [
+    ...xInfo.columns.filter((c) => !yCols.has(c.name)).map((c) => `x:${c.name}`),
+    ...yInfo.columns.filter((c) => !xCols.has(c.name)).map((c) => `y:${c.name}`),
+  ];
+  const keyed = xInfo.primaryKey.length > 0 && xInfo.primaryKey.every((k) => yCols.has(k));
+  const shape = shapeOf(xInfo, { ...xInfo, columns: common }, keyed ? xInfo.primaryKey : []);
+  const result: TableComparison = keyed
+    ? await compareKeyedTable(ctx, shape)
+    : await compareWholeTable(ctx, shape);
+  const equal = result.differenceCount === 0 && result.xRows === result.yRows;
+  return {
+    table,
+    xRows: result.xRows,
+    yRows: result.yRows,
+    equal,
+    method: keyed ? 'primary-key' : 'whole-table',
+    differences: result.differences,
+    differenceCount: result.differenceCount,
+    ignoredColumns,
+    ...(keyed
+      ? {}
+      : {
+          note: 'The table has no primary key: only its row count and a whole-table checksum were compared, so differing rows cannot be named.',
+        }),
+  };
+}
+
+function shapeOf(info: TableInfo, compared: TableInfo, primaryKey: string[]): TableShape {
+  const byName = new Map(info.columns.map((c) => [c.name, c]));
+  return {
+    schema: SCHEMA,
+    name: info.name,
+    columns: compared.columns.map((c) => c.name),
+    primaryKey,
+    keyTypes: primaryKey.map((k) => byName.get(k)?.type ?? 'text'),
+    keyCollatable: primaryKey.map((k) => byName.get(k)?.collatable ?? false),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * SQL for the consistency check. Everything is computed in PostgreSQL: a row is reduced to a
+ * 64-bit hash of its text form (`hashtextextended(ROW(...)::text, 0)`), a key range to
+ * count + sum of those hashes (a sum, unlike xor, also notices duplicated rows). The aggregates do not depend on row order, so a range needs
+ * no sort; ranges themselves are cut in primary-key order.
+ */
+export interface TableShape {
+  schema: string;
+  name: string;
+  /** Columns compared (present on both sides), in X's order. */
+  columns: string[];
+  /** Primary-key columns in key order; empty when the table has none. */
+  primaryKey: string[];
+  /** Type of each key column as `format_type` prints it, for casting text parameters back. */
+  keyTypes: string[];
+  /** Whether each key column is collatable (text-like). */
+  keyCollatable: boolean[];
+}
+
+/** A range of keys, each bound as text values, one per key column; undefined = unbounded. */
+export interface KeyRange {
+  after?: string[];
+  upTo?: string[];
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function qualified(shape: TableShape): string {
+  return `${quoteIdent(shape.schema)}.${quoteIdent(shape.name)}`;
+}
+
+function rowHashExpr(shape: TableShape): string {
+  const cols = shape.columns.map(quoteIdent).join(', ');
+  return `hashtextextended(ROW(${cols})::text, 0)`;
+}
+
+/** Key column references, with COLLATE "C" when both sides must agree on text order regardless of locale. */
+function keyExprs(shape: TableShape, collateC: boolean): string[] {
+  return shape.primaryKey.map((k, i) =>
+    collateC && shape.keyCollatable[i] ? `${quoteIdent(k)} COLLATE "C"` : quoteIdent(k),
+  );
+}
+
+/** WHERE clause for a key range; parameters start at $<first>. */
+export function rangeWhere(
+  shape: TableShape,
+  range: KeyRange,
+  collateC: boolean,
+  first = 1,
+): { sql: string; params: string[] } {
+  const keys = keyExprs(shape, collateC);
+  const params: string[] = [];
+  const parts: string[] = [];
+  const bound = (values: string[], op: string): void => {
+    const placeholders = values.map(
+      (_, i) => `$${first + params.length + i}::${shape.keyTypes[i] ?? 'text'}`,
+    );
+    params.push(...values);
+    const lhs = keys.length === 1 ? (keys[0] ?? '') : `(${keys.join(', ')})`;
+    const rhs = placeholders.length === 1 ? (placeholders[0] ?? '') : `(${placeholders.join(', ')})`;
+    parts.push(`${lhs} ${op} ${rhs}`);
+  };
+  if (range.after !== undefined) bound(range.after, '>');
+  if (range.upTo !== undefined) bound(range.upTo, '<=');
+  return { sql: parts.length === 0 ? 'TRUE' : parts.join(' AND '), params };
+}
+
+/** count and sum of row hashes over a key range (or the whole table). */
+export function rangeChecksumSql(
+  shape: TableShape,
+  range: KeyRange,
+  collateC: boolean,
+): { sql: string; params: string[] } {
+  const where = rangeWhere(shape, range, collateC);
+  return {
+    sql: `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS s
+          FROM (SELECT ${rowHashExpr(shape)} AS h FROM ONLY ${qualified(shape)} WHERE ${where.sql}) q`,
+    params: where.params,
+  };
+}
+
+/** Every `step`-th key of a range in key order: the upper bounds of chunks of `step` rows. */
+export function boundariesSql(
+  shape: TableShape,
+  range: KeyRange,
+  collateC: boolean,
+  step: number,
+): { sql: string; params: string[] } {
+  const where = rangeWhere(shape, range, collateC, 2);
+  const keys = keyExprs(shape, collateC);
+  const texts = shape.primaryKey.map((k, i) => `${quoteIdent(k)}::text AS k${i}`).join(', ');
+  return {
+    sql: `SELECT ${shape.primaryKey.map((_, i) => `k${i}`).join(', ')} FROM (
+            SELECT ${texts}, row_number() OVER (ORDER BY ${keys.join(', ')}) AS rn
+            FROM ONLY ${qualified(shape)} WHERE ${where.sql}) q
+          WHERE rn % $1::bigint = 0 ORDER BY rn`,
+    params: [String(step), ...where.params],
+  };
+}
+
+/** Key (as text) and row hash of every row in a range: the last step of a drill-down. */
+export function rowHashesSql(
+  shape: TableShape,
+  range: KeyRange,
+  collateC: boolean,
+): { sql: string; params: string[] } {
+  const where = rangeWhere(shape, range, collateC);
+  const texts = shape.primaryKey.map((k, i) => `${quoteIdent(k)}::text AS k${i}`).join(', ');
+  return {
+    sql: `SELECT ${texts}, ${rowHashExpr(shape)}::text AS h FROM ONLY ${qualified(shape)} WHERE ${where.sql}`,
+    params: where.params,
+  };
+}
+
+/** A key as shown to people: the value for one column, `col=value, …` for several. */
+export function formatKey(shape: TableShape, values: string[]): string {
+  if (values.length === 1) return values[0] ?? '';
+  return shape.primaryKey.map((k, i) => `${k}=${values[i] ?? ''}`).join(', ');
+}

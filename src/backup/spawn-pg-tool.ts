@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface SpawnPgToolOptions {
+  command: string;
+  args: string[];
+  /** Added to the inherited environment (e.g. PGPASSWORD). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Called with every stderr line as it arrives (pg tools write --verbose output there). */
+  onStderrLine?: (line: string) => void;
+  /** Collect stdout (for `--list`); otherwise it is discarded. */
+  captureStdout?: boolean;
+  /** Lines of stderr kept for error messages. */
+  tailLines?: number;
+  /** Grace period between SIGTERM and SIGKILL on abort. */
+  killAfterMs?: number;
+}
+
+export interface SpawnPgToolResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string[];
+  stdout: string;
+  aborted: boolean;
+  /** Set when the binary could not be started at all (ENOENT, EACCES). */
+  spawnError?: NodeJS.ErrnoException;
+}
+
+/**
+ * Runs a PostgreSQL client tool without a shell. The child gets its own process group so that an
+ * abort also stops pg_dump's parallel workers, not only the leader.
+ */
+export function spawnPgTool(options: SpawnPgToolOptions): Promise<SpawnPgToolResult> {
+  const tailLimit = options.tailLines ?? 40;
+  const tail: string[] = [];
+  let stdout = '';
+  let aborted = false;
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      resolve({ exitCode: null, signal: null, stderrTail: [], stdout: '', aborted: true });
+      return;
+    }
+    const child = spawn(options.command, options.args, {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
+      detached: true,
+    });
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killAfterMs ?? 3000);
+      killTimer.unref();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    if (child.stderr !== null) {
+      const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on('line', (line) => {
+        tail.push(line);
+        if (tail.length > tailLimit) tail.shift();
+        options.onStderrLine?.(line);
+      });
+    }
+    let settled = false;
+    const finish = (result: Omit<SpawnPgToolResult, 'stderrTail' | 'stdout' | 'aborted'>): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+      resolve({ ...result, stderrTail: tail, stdout, aborted });
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      finish({ exitCode: null, signal: null, spawnError: error });
+    });
+    // 'close' waits for stdio to end, so every stderr line has been seen.
+    child.once('close', (exitCode, signal) => finish({ exitCode, signal }));
+  });
+}

@@ -48,7 +48,7 @@ export function nodeSnapshotFrom(parsed: ParsedExposition): NodeSnapshot {
   const latency: Record<string, [string, number][]> = {};
   for (const name of LATENCY_METRICS) {
     const family = parsed.families.get(name);
-    if (!family || family.type !== 'histogram' || family.samples.length === 0) continue;
+    if (family?.type !== 'histogram' || family.samples.length === 0) continue;
     latencyMetric = name;
     for (const series of histogramSeries(family)) {
       const buckets = series.buckets.filter((b) => Number.isFinite(b.count) && b.count > 0);

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import { parsePrometheusText } from '../kong/parse-prometheus-text.js';
+import { type ClusterSnapshot, type NodeSnapshot, nodeSnapshotFrom, shortHash } from './cluster-snapshot.js';
+import { windowBetween } from './cluster-window.js';
+import { httpGetText, maskUrl } from './http-get-text.js';
+import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
+
+export interface KongClusterTarget {
+  /** One `/metrics` URL per Kong node; the window sums them. A URL must reach one node, not a balancer. */
+  metricsUrls: string[];
+  /** e.g. `{ 'Kong-Admin-Token': … }` when scraping the Admin API with RBAC. */
+  headers?: Record<string, string>;
+}
+
+export interface KongMetricsSourceOptions {
+  x: KongClusterTarget;
+  y: KongClusterTarget;
+  timeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface KongMetricsSource extends MetricsSource {
+  readonly kind: 'kong';
+  /** Scrapes every node of one cluster into a compact snapshot. */
+  scrape(cluster: 'x' | 'y', signal?: AbortSignal): Promise<ClusterSnapshot>;
+}
+
+/**
+ * Scrapes both clusters' Kong Prometheus endpoints and makes windows from counter deltas between
+ * consecutive scrapes. A node that cannot be scraped is left out (and listed in `unreachable`);
+ * only when no node of a cluster answers does the call fail.
+ */
+export function createKongMetricsSource(options: KongMetricsSourceOptions): KongMetricsSource {
+  const now = options.now ?? (() => new Date());
+
+  async function scrapeNode(
+    url: string,
+    target: KongClusterTarget,
+    signal?: AbortSignal,
+  ): Promise<NodeSnapshot> {
+    const response = await httpGetText(url, {
+      headers: target.headers,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      backoffMs: options.backoffMs,
+      signal,
+      logger: options.logger,
+    });
+    if (response.statusCode !== 200) {
+      const status = response.statusCode;
+      throw new AppError(
+        status >= 500 ? 'E_METRICS_UNREACHABLE' : 'E_METRICS_BAD_RESPONSE',
+        `The metrics endpoint ${maskUrl(url)} answered HTTP ${status}. ${
+          status === 401 || status === 403
+            ? 'Check the admin token for it in the config.'
+            : status === 404
+              ? "Check metricsUrl and that Kong's prometheus plugin is enabled."
+              : 'It will be tried again next interval.'
+        }`,
+        { retryable: status >= 500, details: { url: maskUrl(url), status } },
+      );
+    }
+    const parsed = parsePrometheusText(response.body);
+    if (parsed.badLines.length > 0) {
+      options.logger?.warn(
+        { url: maskUrl(url), badLines: parsed.badLines.slice(0, 5) },
+        'skipped malformed metric lines',
+      );
+    }
+    return nodeSnapshotFrom(parsed);
+  }
+
+  async function scrape(cluster: 'x' | 'y', signal?: AbortSignal): Promise<ClusterSnapshot> {
+    const target = options[cluster];
+    if (target.metricsUrls.length === 0) {
+      throw new AppError(
+        'E_CONFIG_INVALID',
+        `No metrics URL is configured for cluster ${cluster.toUpperCase()}.`,
+      );
+    }
+    const results = await Promise.allSettled(
+      target.metricsUrls.map((url) => scrapeNode(url, target, signal)),
+    );
+    const snapshot: ClusterSnapshot = { v: 1, at: now().toISOString(), nodes: {}, unreachable: [] };
+    let firstError: unknown;
+    results.forEach((result, i) => {
+      const url = target.metricsUrls[i] ?? '';
+      if (result.status === 'fulfilled') snapshot.nodes[shortHash(url)] = result.value;
+      else {
+        firstError ??= result.reason;
+        snapshot.unreachable.push(maskUrl(url));
+        options.logger?.warn(
+          { cluster, url: maskUrl(url), err: String(result.reason) },
+          'metrics node skipped',
+        );
+      }
+    });
+    if (Object.keys(snapshot.nodes).length === 0) throw firstError;
+    return snapshot;
+  }
+
+  return {
+    kind: 'kong',
+    scrape,
+    async observe(previous: MetricsSourceState | null, signal?: AbortSignal): Promise<MetricsObservation> {
+      const [x, y] = await Promise.all([scrape('x', signal), scrape('y', signal)]);
+      const state: MetricsSourceState = { kind: 'kong', x, y };
+      if (previous?.kind !== 'kong') return { windows: null, state };
+      return {
+        windows: {
+          x: windowBetween(previous.x, x),
+          y: windowBetween(previous.y, y),
+          start: new Date(Math.min(Date.parse(previous.x.at), Date.parse(previous.y.at))),
+          end: new Date(Math.max(Date.parse(x.at), Date.parse(y.at))),
+        },
+        state,
+      };
+    },
+    describe() {
+      const count = (t: KongClusterTarget) =>
+        `${t.metricsUrls.length} node${t.metricsUrls.length === 1 ? '' : 's'}`;
+      return `kong: scrape /metrics of X (${count(options.x)}) and Y (${count(options.y)}), compare counter deltas`;
+    },
+  };
+}

@@ -54,6 +54,11 @@ export interface GateStore {
     now: Date;
     judge: GateJudge;
   }): Promise<DecideGateResult>;
+  /**
+   * Every pending gate of the run becomes `superseded` (the run was aborted, failed or is rolling
+   * back), with a `gate.superseded` event each carrying `reason`. Returns the closed gates.
+   */
+  closePendingGates(runId: string, reason: string): Promise<Gate[]>;
   /** Pending gates whose `expires_at` <= now become `expired`, each with a `gate.expired` event. */
   expireDueGates(now: Date): Promise<Gate[]>;
   /** Earliest `expires_at` among pending gates, for arming a timer; null when none are pending. */
@@ -186,6 +191,31 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
         }
         await insertEvents(tx, run.id, [event], now);
         return { outcome: judgement.outcome, gate: mapGate(row), run };
+      });
+    },
+
+    closePendingGates(runId, reason) {
+      return db.withTransaction(async (tx) => {
+        const run = await runById(tx, runId, true);
+        const now = clock();
+        const rows = await tx.query(
+          `UPDATE gates SET status = 'superseded', decided_at = $2
+            WHERE run_id = $1 AND status = 'pending' RETURNING *`,
+          [runId, now],
+        );
+        const closed = rows.map(mapGate);
+        await insertEvents(
+          tx,
+          runId,
+          closed.map((g) => ({
+            actor: 'bot',
+            kind: 'gate.superseded',
+            phase: run.phase,
+            details: { gateId: g.id, kind: g.kind, targetWeight: g.targetWeight, reason },
+          })),
+          now,
+        );
+        return closed;
       });
     },
 

@@ -1,0 +1,4 @@
+import type { JobDefinition } from '../src/engine/job-definition.js';
+
+/** Every job processor, one file each; the worker maps a BullMQ job name to its definition. */
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [];

@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import { JOB_DEFINITIONS } from '../../jobs/index.js';
+import type { BotConfig } from '../config/config-schema.js';
+import type { EngineDeps } from '../engine/engine-deps.js';
+import type { JobDefinition } from '../engine/job-definition.js';
+import { startReconciler } from '../engine/reconcile.js';
+import { createRunEngine } from '../engine/run-engine.js';
+import { runJob } from '../engine/run-job.js';
+import { createJobQueue } from '../queue/create-job-queue.js';
+import { createWorker } from '../queue/create-worker.js';
+import { createApproverDirectory } from '../slack/approver-directory.js';
+import { createSlackNotifier, createSlackWebClient } from '../slack/create-slack-notifier.js';
+import { createStore } from '../store/create-store.js';
+import { createDb } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { type BotMetrics, createBotMetrics } from './bot-metrics.js';
+
+export interface ComposeOptions {
+  config: BotConfig;
+  log: Logger;
+  databaseUrl: string;
+  redisUrl: string;
+  slackToken: string;
+  slackApiUrl: string;
+  queuePrefix?: string;
+  now?: () => Date;
+  definitions?: readonly JobDefinition[];
+  /** Notifier update coalescing interval (tests may shorten it). */
+  updateIntervalMs?: number;
+}
+
+/** Builds the parts shared by the bot and the workers, wired once. */
+export async function compose(options: ComposeOptions) {
+  const { log } = options;
+  await migrate({ databaseUrl: options.databaseUrl, log });
+  const db = createDb({ databaseUrl: options.databaseUrl, log });
+  const store = createStore(db);
+  const queue = createJobQueue({
+    redisUrl: options.redisUrl,
+    log,
+    ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+  });
+  const metrics: BotMetrics = createBotMetrics(async () => {
+    const rows = await db.query('SELECT phase, count(*)::int AS n FROM runs GROUP BY phase');
+    return Object.fromEntries(rows.map((r) => [String(r.phase), Number(r.n)]));
+  });
+  const notifier = createSlackNotifier({
+    token: options.slackToken,
+    apiUrl: options.slackApiUrl,
+    log,
+    onError: (method, code) => metrics.slackErrors.inc({ method, error: code }),
+    ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
+  });
+  const deps: EngineDeps = {
+    store,
+    queue,
+    notifier,
+    config: options.config,
+    log,
+    now: options.now ?? (() => new Date()),
+  };
+  const engine = createRunEngine(deps);
+  const web = createSlackWebClient(options.slackToken, options.slackApiUrl);
+  const approvers = createApproverDirectory({
+    approvers: options.config.approvals.approvers,
+    approverGroups: options.config.approvals.approverGroups,
+    groupMembers: async (usergroup) => {
+      const res = await web.usergroups.users.list({ usergroup });
+      return (res.users as string[] | undefined) ?? [];
+    },
+  });
+
+  function startWorkers(concurrency?: number) {
+    const worker = createWorker({
+      redisUrl: options.redisUrl,
+      ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      log,
+      definitions: options.definitions ?? JOB_DEFINITIONS,
+      run: (def, attempt, shutdown) => runJob(def, attempt, deps, engine, shutdown),
+      onResult: (job, status) => metrics.jobs.inc({ job, outcome: status }),
+    });
+    const reconciler = startReconciler(deps, engine);
+    return {
+      ...worker,
+      reconciler,
+      async close() {
+        reconciler.stop();
+        await worker.close();
+      },
+    };
+  }
+
+  return {
+    db,
+    store,
+    queue,
+    notifier,
+    deps,
+    engine,
+    metrics,
+    isApprover: approvers.isApprover,
+    startWorkers,
+    async close() {
+      await queue.close();
+      await db.close();
+    },
+  };
+}
+
+export type Composition = Awaited<ReturnType<typeof compose>>;

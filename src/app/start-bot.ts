@@ -1,0 +1,61 @@
+import type { App } from '@slack/bolt';
+import { createSlackApp } from '../slack/create-slack-app.js';
+import { createCommandHandler } from '../slack/handle-command.js';
+import { createGateClickHandler } from '../slack/handle-gate-click.js';
+import type { Composition } from './compose.js';
+import { createHttpRoutes } from './http-routes.js';
+import { verifySlackToken } from './verify-slack-token.js';
+
+export interface StartBotOptions {
+  composition: Composition;
+  slackToken: string;
+  slackApiUrl: string;
+  signingSecret?: string;
+  appToken?: string;
+  port: number;
+}
+
+/** The Slack side: verifies the token, builds the Bolt app with /healthz and /metrics, listens. */
+export async function startBot(
+  options: StartBotOptions,
+): Promise<{ app: App; port: number; stop: () => Promise<void> }> {
+  const c = options.composition;
+  const identity = await verifySlackToken(options.slackToken, options.slackApiUrl);
+  const routes = createHttpRoutes({
+    registry: c.metrics.registry,
+    probes: [
+      { name: 'postgres', check: () => c.db.ping() },
+      { name: 'redis', check: () => c.queue.ping() },
+    ],
+  });
+  const handleCommand = createCommandHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
+  const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
+  const app = createSlackApp({
+    botToken: options.slackToken,
+    apiUrl: options.slackApiUrl,
+    ...(options.signingSecret ? { signingSecret: options.signingSecret } : {}),
+    ...(options.appToken ? { appToken: options.appToken } : {}),
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    log: c.deps.log,
+    routes,
+    port: options.port,
+    handleCommand: async (input) => {
+      const reply = await handleCommand(input);
+      return reply;
+    },
+    handleGateClick: async (input) => {
+      const reply = await handleGateClick(input);
+      c.metrics.gateDecisions.inc({ outcome: reply.ephemeral ? 'refused' : 'decided' });
+      return reply;
+    },
+    onAck: (seconds, kind) => c.metrics.ack.observe({ kind }, seconds),
+  });
+  const server = (await app.start(options.port)) as unknown as
+    | { address(): { port: number } | string | null }
+    | undefined;
+  const address = server && typeof server.address === 'function' ? server.address() : null;
+  const port = address && typeof address === 'object' ? address.port : options.port;
+  c.deps.log.info({ port, socketMode: Boolean(options.appToken), team: identity.team }, 'bot listening');
+  return { app, port, stop: () => app.stop() as Promise<void> };
+}

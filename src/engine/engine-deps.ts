@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { BotConfig } from '../config/config-schema.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { Notifier } from '../slack/notifier.js';
+import type { Store } from '../store/create-store.js';
+
+/** Everything the engine and the jobs reach the outside world through; wired once in main.ts. */
+export interface EngineDeps {
+  store: Store;
+  queue: JobQueue;
+  notifier: Notifier;
+  config: BotConfig;
+  log: Logger;
+  now: () => Date;
+}

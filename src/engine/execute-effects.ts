@@ -1,0 +1,151 @@
+import type { Effect } from '../domain/effects.js';
+import type { Run } from '../domain/run.js';
+import { isAppError } from '../errors.js';
+import { closedGateBlocks, gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
+import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
+import type { EngineDeps } from './engine-deps.js';
+
+type Step = () => Promise<void>;
+
+/**
+ * Carries out a decision's effects. Queue and database effects run now (they are part of what
+ * the caller acknowledges); Slack effects are returned as one deferred step, run in order, each
+ * failure logged and skipped: the state is already committed and the next change repaints.
+ */
+export async function executeEffects(
+  run: Run,
+  effects: Effect[],
+  deps: EngineDeps,
+): Promise<() => Promise<void>> {
+  const slack: Step[] = [];
+  const log = deps.log.child({ runId: run.id });
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'enqueue':
+        await deps.queue.enqueue({
+          job: effect.job,
+          jobId: effect.jobId,
+          payload: { v: 1, runId: run.id, ...effect.data },
+          ...(effect.delayMs ? { delayMs: effect.delayMs } : {}),
+        });
+        break;
+      case 'cancel_jobs':
+        await deps.queue.cancelRunJobs(run.id);
+        break;
+      case 'close_gates': {
+        const closed = await deps.store.gates.closePendingGates(run.id, effect.reason);
+        for (const gate of closed) {
+          if (!gate.messageTs) continue;
+          const ts = gate.messageTs;
+          slack.push(() =>
+            deps.notifier.update({
+              channel: run.channel,
+              ts,
+              text: gateText(gate, run),
+              blocks: closedGateBlocks(gate, run, effect.reason),
+            }),
+          );
+        }
+        break;
+      }
+      case 'request_gate': {
+        const expiresAt = new Date(deps.now().getTime() + deps.config.approvals.gateTimeoutMinutes * 60_000);
+        const { gate, superseded } = await deps.store.gates.createGate(
+          {
+            runId: run.id,
+            kind: effect.kind,
+            targetWeight: effect.targetWeight,
+            requestedBy: null,
+            expiresAt,
+            comparison: null,
+          },
+          { actor: 'bot', kind: 'gate.requested', phase: run.phase, details: { reason: effect.reason } },
+        );
+        for (const old of superseded) {
+          if (!old.messageTs) continue;
+          const ts = old.messageTs;
+          slack.push(() =>
+            deps.notifier.update({
+              channel: run.channel,
+              ts,
+              text: gateText(old, run),
+              blocks: closedGateBlocks(old, run, 'a newer request replaced it'),
+            }),
+          );
+        }
+        slack.push(async () => {
+          const current = (await deps.store.runs.getRun(run.id)) ?? run;
+          const posted = await deps.notifier.post({
+            channel: current.channel,
+            threadTs: current.threadTs,
+            text: gateText(gate, current),
+            blocks: gateBlocks(gate, current, { reason: effect.reason }),
+          });
+          await deps.store.gates.setGateMessageTs(gate.id, posted.ts);
+        });
+        break;
+      }
+      case 'post_card':
+        slack.push(() => postCard(run.id, deps));
+        break;
+      case 'update_card':
+        slack.push(async () => {
+          const current = (await deps.store.runs.getRun(run.id)) ?? run;
+          if (!current.cardTs) return postCard(run.id, deps);
+          await deps.notifier.update({
+            channel: current.channel,
+            ts: current.cardTs,
+            text: runTitle(current),
+            blocks: runCardBlocks(current, deps.now()),
+          });
+        });
+        break;
+      case 'thread':
+        slack.push(async () => {
+          const current = (await deps.store.runs.getRun(run.id)) ?? run;
+          await deps.notifier.post({
+            channel: current.channel,
+            threadTs: current.threadTs,
+            text: effect.text,
+          });
+        });
+        break;
+    }
+  }
+  return async () => {
+    for (const step of slack) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'slack effect failed; the run state is kept');
+      }
+    }
+  };
+}
+
+/** Posts the run card once; its ts is the run's thread. Safe to call again: an existing card is kept. */
+export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
+  const run = await deps.store.runs.getRun(runId);
+  if (!run || run.cardTs) return;
+  const posted = await deps.notifier.post({
+    channel: run.channel,
+    text: runTitle(run),
+    blocks: runCardBlocks(run, deps.now()),
+  });
+  // Record the ts even if the run moved meanwhile (a concurrent decision bumps the version).
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const current = await deps.store.runs.getRun(runId);
+    if (!current || current.cardTs) return;
+    try {
+      await deps.store.runs.updateRun(
+        current.id,
+        current.version,
+        { cardTs: posted.ts, threadTs: posted.ts },
+        [],
+      );
+      return;
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'E_STORE_CONFLICT') throw err;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { EnvironmentConfig } from '../config/config-schema.js';
+import type { JobName } from '../domain/job-names.js';
+import type { Phase, Run } from '../domain/run.js';
+import type { JobPayload } from '../queue/job-payload.js';
+import type { EngineDeps } from './engine-deps.js';
+import type { ProgressReporter } from './progress-reporter.js';
+
+export interface JobContext {
+  run: Run;
+  env: EnvironmentConfig;
+  payload: JobPayload;
+  deps: EngineDeps;
+  /** Aborted when the run leaves the job's phase (abort, rollback) or the worker shuts down. */
+  signal: AbortSignal;
+  log: Logger;
+  progress: ProgressReporter;
+}
+
+/** What a job reports; the runner turns it into a domain event for decide(). */
+export type JobOutcome =
+  | {
+      type: 'succeeded';
+      summary: string;
+      details?: Record<string, unknown>;
+      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: Record<string, string> };
+    }
+  | { type: 'weight_applied'; weight: number }
+  /** Nothing for decide (e.g. a comparison that only updated its message). */
+  | { type: 'done' };
+
+export interface JobDefinition {
+  name: JobName;
+  /** The phase the run must be in for the job to do anything; null for jobs valid in any active phase. */
+  phase: Phase | null;
+  run(ctx: JobContext): Promise<JobOutcome>;
+}

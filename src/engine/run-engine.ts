@@ -1,0 +1,60 @@
+import { decide } from '../domain/decide.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import type { Run } from '../domain/run.js';
+import { AppError, isAppError } from '../errors.js';
+import type { EngineDeps } from './engine-deps.js';
+import { executeEffects } from './execute-effects.js';
+
+export type ApplyResult =
+  | {
+      ok: true;
+      run: Run /** Slack side of the effects; call after the ack when in the ack path. */;
+      deferred: () => Promise<void>;
+    }
+  | { ok: false; reason: string; run: Run | null };
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * load → decide → persist (with the decision's audit events, optimistic concurrency) → effects.
+ * A version conflict means someone else moved the run first: reload and decide again.
+ */
+export function createRunEngine(deps: EngineDeps) {
+  async function apply(runId: string, event: DomainEvent): Promise<ApplyResult> {
+    for (let attempt = 0; ; attempt += 1) {
+      const run = await deps.store.runs.getRun(runId);
+      if (!run) return { ok: false, reason: `There is no run ${runId}.`, run: null };
+      const decision = decide(run, event, deps.now());
+      if (!decision.ok) return { ok: false, reason: decision.reason, run };
+      let updated: Run;
+      try {
+        updated = await deps.store.runs.updateRun(run.id, run.version, decision.patch, decision.events);
+      } catch (err) {
+        if (isAppError(err) && err.code === 'E_STORE_CONFLICT' && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw err;
+      }
+      deps.log.info(
+        { runId, event: event.type, from: run.phase, to: updated.phase, version: updated.version },
+        'run decided',
+      );
+      const deferred = await executeEffects(updated, decision.effects, deps);
+      return { ok: true, run: updated, deferred };
+    }
+  }
+
+  /** Same as apply, but carries out the Slack side at once (job and timer paths). */
+  async function applyNow(runId: string, event: DomainEvent): Promise<ApplyResult> {
+    const result = await apply(runId, event);
+    if (result.ok) await result.deferred();
+    return result;
+  }
+
+  return { apply, applyNow };
+}
+
+export type RunEngine = ReturnType<typeof createRunEngine>;
+
+export function assertFound(run: Run | null, runId: string): Run {
+  if (!run) throw new AppError('E_NOT_FOUND', `There is no run ${runId}.`);
+  return run;
+}

@@ -1,0 +1,151 @@
+import type { DomainEvent } from '../domain/domain-event.js';
+import { isTerminal } from '../domain/run.js';
+import { asAppError } from '../errors.js';
+import { jobPayloadSchema } from '../queue/job-payload.js';
+import type { EngineDeps } from './engine-deps.js';
+import { postCard } from './execute-effects.js';
+import type { JobDefinition, JobOutcome } from './job-definition.js';
+import { createProgressReporter } from './progress-reporter.js';
+import type { RunEngine } from './run-engine.js';
+
+export interface JobAttempt {
+  id: string;
+  name: string;
+  data: unknown;
+  /** Attempts already made before this one. */
+  attemptsMade: number;
+  maxAttempts: number;
+  updateProgress(progress: object): Promise<void>;
+}
+
+export type JobRunResult =
+  | { status: 'done'; outcome: JobOutcome }
+  | { status: 'skipped'; reason: string }
+  /** Permanent: the run was marked failed; the queue must not retry. */
+  | { status: 'failed'; message: string }
+  /** Retryable: the queue retries with backoff. */
+  | { status: 'retry'; error: Error };
+
+const PHASE_POLL_MS = 2000;
+
+/**
+ * The one way a job runs: validate, load the run, check it is still the job's turn, do the work
+ * with an AbortSignal that fires when the run moves on, then hand the outcome to decide().
+ */
+export async function runJob(
+  def: JobDefinition,
+  attempt: JobAttempt,
+  deps: EngineDeps,
+  engine: RunEngine,
+  shutdown: AbortSignal,
+): Promise<JobRunResult> {
+  const parsed = jobPayloadSchema.safeParse(attempt.data);
+  if (!parsed.success)
+    return { status: 'failed', message: `invalid job payload: ${parsed.error.issues[0]?.message}` };
+  const payload = parsed.data;
+  const log = deps.log.child({
+    job: def.name,
+    jobId: attempt.id,
+    runId: payload.runId,
+    attempt: attempt.attemptsMade + 1,
+  });
+  const run = await deps.store.runs.getRun(payload.runId);
+  if (!run) return { status: 'failed', message: `run ${payload.runId} does not exist` };
+  if (isTerminal(run.phase) || (def.phase !== null && run.phase !== def.phase)) {
+    log.info({ phase: run.phase }, 'job skipped: the run is not in its phase');
+    return { status: 'skipped', reason: `run is in ${run.phase}` };
+  }
+  const env = deps.config.environments[run.environment];
+  if (!env) {
+    const message = `environment ${run.environment} is no longer in the config file`;
+    await engine.applyNow(run.id, { type: 'job_failed', job: def.name, code: 'E_CONFIG_INVALID', message });
+    return { status: 'failed', message };
+  }
+  // A start whose post-ack work died left no card: post it before the job's first message.
+  if (!run.cardTs) await postCard(run.id, deps).catch(() => undefined);
+  const fresh = (await deps.store.runs.getRun(run.id)) ?? run;
+
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(new Error('worker shutting down'));
+  shutdown.addEventListener('abort', onShutdown);
+  const poll = setInterval(() => {
+    deps.store.runs
+      .getRun(run.id)
+      .then((now) => {
+        if (!now || isTerminal(now.phase) || (def.phase !== null && now.phase !== def.phase)) {
+          controller.abort(new Error(`run moved to ${now?.phase ?? 'nowhere'}`));
+        }
+      })
+      .catch(() => undefined);
+  }, PHASE_POLL_MS);
+
+  const progress = createProgressReporter({
+    notifier: deps.notifier,
+    channel: fresh.channel,
+    threadTs: fresh.threadTs,
+    title: def.name[0]?.toUpperCase() + def.name.slice(1),
+    onProgress: (p) => attempt.updateProgress(p).catch(() => undefined),
+  });
+  try {
+    log.info('job started');
+    const outcome = await def.run({
+      run: fresh,
+      env,
+      payload,
+      deps,
+      signal: controller.signal,
+      log,
+      progress,
+    });
+    const event = toEvent(def, outcome, payload.gateId);
+    if (event) {
+      const applied = await engine.applyNow(run.id, event);
+      if (!applied.ok) log.info({ reason: applied.reason }, 'job outcome not applied');
+    }
+    log.info('job finished');
+    return { status: 'done', outcome };
+  } catch (err) {
+    if (controller.signal.aborted && !shutdown.aborted) {
+      log.info({ reason: String(controller.signal.reason) }, 'job stopped: the run moved on');
+      return { status: 'skipped', reason: 'run moved on' };
+    }
+    const error = asAppError(err);
+    const final = !error.retryable || attempt.attemptsMade + 1 >= attempt.maxAttempts;
+    log.warn({ code: error.code, retryable: error.retryable, final, err: error.message }, 'job failed');
+    if (!final || shutdown.aborted) return { status: 'retry', error };
+    const remedy = typeof error.details.remedy === 'string' ? error.details.remedy : undefined;
+    await engine.applyNow(run.id, {
+      type: 'job_failed',
+      job: def.name,
+      code: error.code,
+      message: error.message,
+      ...(remedy ? { remedy } : {}),
+    });
+    return { status: 'failed', message: error.message };
+  } finally {
+    clearInterval(poll);
+    shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+function toEvent(def: JobDefinition, outcome: JobOutcome, gateId: string | undefined): DomainEvent | null {
+  switch (outcome.type) {
+    case 'succeeded':
+      return {
+        type: 'job_succeeded',
+        job: def.name,
+        summary: outcome.summary,
+        ...(outcome.details ? { details: outcome.details } : {}),
+        ...(outcome.facts ? { facts: outcome.facts } : {}),
+      };
+    case 'weight_applied':
+      return {
+        type: 'weight_applied',
+        actor: `job:${def.name}`,
+        weight: outcome.weight,
+        ...(gateId ? { gateId } : {}),
+      };
+    case 'done':
+      return null;
+  }
+}

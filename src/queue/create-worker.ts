@@ -1,0 +1,68 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { JobDefinition } from '../engine/job-definition.js';
+import type { JobAttempt, JobRunResult } from '../engine/run-job.js';
+import { createRedisConnection } from './create-job-queue.js';
+import { DEFAULT_QUEUE_PREFIX, RUN_QUEUE } from './queue-names.js';
+
+export interface WorkerOptions {
+  redisUrl: string;
+  prefix?: string;
+  concurrency?: number;
+  log: Logger;
+  definitions: readonly JobDefinition[];
+  run: (def: JobDefinition, attempt: JobAttempt, shutdown: AbortSignal) => Promise<JobRunResult>;
+  onResult?: (job: string, status: JobRunResult['status']) => void;
+}
+
+/** A BullMQ worker over the run queue; each job name maps to its definition in jobs/. */
+export function createWorker(options: WorkerOptions) {
+  const byName = new Map(options.definitions.map((d) => [d.name as string, d]));
+  const shutdown = new AbortController();
+  const connection = createRedisConnection(options.redisUrl, true);
+  const worker = new Worker(
+    RUN_QUEUE,
+    async (job) => {
+      const def = byName.get(job.name);
+      if (!def) throw new UnrecoverableError(`no processor for job "${job.name}"`);
+      const result = await options.run(
+        def,
+        {
+          id: job.id ?? '',
+          name: job.name,
+          data: job.data,
+          attemptsMade: job.attemptsMade,
+          maxAttempts: job.opts.attempts ?? 1,
+          updateProgress: (p) => job.updateProgress(p),
+        },
+        shutdown.signal,
+      );
+      options.onResult?.(job.name, result.status);
+      if (result.status === 'failed') throw new UnrecoverableError(result.message);
+      if (result.status === 'retry') throw result.error;
+      return result.status === 'done' ? { outcome: result.outcome.type } : { skipped: result.reason };
+    },
+    {
+      connection,
+      prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX,
+      concurrency: options.concurrency ?? 8,
+      // Long jobs (backup, restore) keep their lock by renewal; a killed worker's job is retried
+      // after the stalled check instead of being lost.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (err) => options.log.warn({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) =>
+    options.log.warn({ jobId: job?.id, err: err.message }, 'job attempt failed'),
+  );
+  return {
+    worker,
+    async close() {
+      shutdown.abort();
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { gateTitle } from '../../domain/decide-gate.js';
+import type { Gate } from '../../domain/gate.js';
+import type { Run } from '../../domain/run.js';
+import type { SlackBlock } from '../notifier.js';
+import { slackDate } from './run-card-blocks.js';
+
+export const APPROVE_ACTION = 'gate.approve';
+export const REJECT_ACTION = 'gate.reject';
+
+export interface GateContext {
+  reason: string;
+  /** Extra mrkdwn shown above the buttons: latest comparison, write-freeze state. */
+  details?: string[];
+  /** Mentions, e.g. the approvers on a rollback gate. */
+  mention?: string;
+}
+
+export function gateText(gate: Gate, run: Run): string {
+  return `${run.id}: ${gateTitle(gate.kind, gate.targetWeight)}${gate.kind === 'shift' && run.toVersion ? ` (${run.toVersion})` : ''}`;
+}
+
+/** A pending gate: what approving does, why it is asked, and the two buttons. */
+export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlock[] {
+  const needsConfirm = gate.kind !== 'shift' || gate.targetWeight === 100;
+  const approve: SlackBlock = {
+    type: 'button',
+    action_id: APPROVE_ACTION,
+    text: { type: 'plain_text', text: 'Approve' },
+    style: gate.kind === 'rollback' ? 'danger' : 'primary',
+    value: gate.id,
+  };
+  if (needsConfirm) {
+    approve.confirm = {
+      title: { type: 'plain_text', text: 'Are you sure?' },
+      text: { type: 'plain_text', text: gateTitle(gate.kind, gate.targetWeight).slice(0, 300) },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    };
+  }
+  return [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${context.mention ? `${context.mention} ` : ''}*${gateText(gate, run)}*`,
+      },
+    },
+    ...(context.details ?? []).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${context.reason}. Expires ${slackDate(gate.expiresAt)}.${gate.kind !== 'rollback' ? ' The one who started the run may not approve it (four-eyes rule).' : ''}`,
+        },
+      ],
+    },
+    {
+      type: 'actions',
+      block_id: `gate.${gate.id}`,
+      elements: [
+        approve,
+        {
+          type: 'button',
+          action_id: REJECT_ACTION,
+          text: { type: 'plain_text', text: 'Reject' },
+          value: gate.id,
+        },
+      ],
+    },
+  ];
+}
+
+/** A decided, expired or superseded gate: the buttons are gone, the outcome stays readable. */
+export function closedGateBlocks(gate: Gate, run: Run, note?: string): SlackBlock[] {
+  const by = gate.decidedBy ? ` by <@${gate.decidedBy}>` : '';
+  const when = gate.decidedAt ? ` ${slackDate(gate.decidedAt)}` : '';
+  const icon = {
+    approved: ':white_check_mark:',
+    rejected: ':no_entry:',
+    expired: ':hourglass:',
+    superseded: ':fast_forward:',
+    pending: ':grey_question:',
+  }[gate.status];
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: `*${gateText(gate, run)}*` } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${icon} ${gate.status[0]?.toUpperCase()}${gate.status.slice(1)}${by}${when}${note ? ` · ${note}` : ''}`,
+        },
+      ],
+    },
+  ];
+}

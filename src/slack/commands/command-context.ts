@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { BotConfig } from '../../config/config-schema.js';
+import type { RunEngine } from '../../engine/run-engine.js';
+import type { JobQueue } from '../../queue/job-queue.js';
+import type { Store } from '../../store/create-store.js';
+import type { SlackBlock } from '../notifier.js';
+
+export interface CommandDeps {
+  store: Store;
+  queue: JobQueue;
+  engine: RunEngine;
+  config: BotConfig;
+  log: Logger;
+  now: () => Date;
+  isApprover: (userId: string) => Promise<boolean>;
+}
+
+export interface CommandInput {
+  text: string;
+  userId: string;
+  channelId: string;
+}
+
+/** What the slash command acknowledges with, and the work that must wait until after the ack. */
+export interface CommandReply {
+  ack: { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: SlackBlock[] };
+  after?: () => Promise<void>;
+}
+
+export function ephemeral(text: string, blocks?: SlackBlock[]): CommandReply {
+  return { ack: { response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } };
+}
+
+/** A message link that works without an API call (Slack redirects archive links). */
+export function messageLink(channel: string, ts: string | null, label = 'run card'): string {
+  return ts ? `<https://slack.com/archives/${channel}/p${ts.replace('.', '')}|${label}>` : `<#${channel}>`;
+}

@@ -1,0 +1,78 @@
+import { phaseLabel } from '../../domain/describe-run.js';
+import { jobIdFor } from '../../domain/job-names.js';
+import { isAppError } from '../../errors.js';
+import type { Command } from '../parse-command.js';
+import {
+  type CommandDeps,
+  type CommandInput,
+  type CommandReply,
+  ephemeral,
+  messageLink,
+} from './command-context.js';
+
+type StartCommand = Extract<Command, { kind: 'start' }>;
+
+/** Ack path: write the run, enqueue preflight, ack; the card and thread are posted after the ack. */
+export async function startCommand(
+  cmd: StartCommand,
+  input: CommandInput,
+  deps: CommandDeps,
+): Promise<CommandReply> {
+  const env = deps.config.environments[cmd.environment];
+  if (!env) return ephemeral(`Unknown environment "${cmd.environment}".`);
+  const channel = deps.config.slack?.channel ?? input.channelId;
+  const created = await deps.store.runs.createRun(
+    {
+      environment: cmd.environment,
+      requestedBy: input.userId,
+      channel,
+      planSteps: cmd.steps ?? [...env.plan.steps],
+      dryRun: cmd.dryRun,
+      toVersion: env.clusterY.version,
+    },
+    {
+      actor: input.userId,
+      kind: 'command.start',
+      phase: 'preflight',
+      details: { text: input.text, channel: input.channelId, steps: cmd.steps, dryRun: cmd.dryRun },
+    },
+  );
+  if (!created.ok) {
+    const active = created.activeRun;
+    return ephemeral(
+      `${cmd.environment} already has an active run: *${active.id}* (${phaseLabel(active.phase)}), started by <@${active.requestedBy}>: ${messageLink(active.channel, active.cardTs)}. Only one run per environment at a time; finish or abort it first.`,
+    );
+  }
+  const run = created.run;
+  let queued = true;
+  try {
+    await deps.queue.enqueue({
+      job: 'preflight',
+      jobId: jobIdFor(run.id, 'preflight'),
+      payload: { v: 1, runId: run.id },
+    });
+  } catch (err) {
+    // The run is stored; the reconciler enqueues its job when Redis is back.
+    queued = false;
+    deps.log.warn(
+      { runId: run.id, err: isAppError(err) ? err.code : String(err) },
+      'enqueue failed in the ack path',
+    );
+  }
+  const where = channel === input.channelId ? 'here' : `in <#${channel}>`;
+  const text = cmd.dryRun
+    ? `Dry run *${run.id}* started: preflight checks and the plan will be posted ${where}. Nothing will change.`
+    : `Run *${run.id}* started: ${run.planSteps.join(' → ')} % to Y ${env.clusterY.version}. Progress ${where}; every traffic step needs an approval.`;
+  return {
+    ack: {
+      response_type: 'ephemeral',
+      text: queued
+        ? text
+        : `${text} The job queue is not reachable right now; the run starts as soon as it is back.`,
+    },
+    after: async () => {
+      const applied = await deps.engine.apply(run.id, { type: 'run_created', actor: input.userId });
+      if (applied.ok) await applied.deferred();
+    },
+  };
+}

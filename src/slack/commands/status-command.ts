@@ -1,0 +1,58 @@
+import type { Run } from '../../domain/run.js';
+import { runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
+import type { RunRef } from '../parse-command.js';
+import {
+  type CommandDeps,
+  type CommandInput,
+  type CommandReply,
+  ephemeral,
+  messageLink,
+} from './command-context.js';
+
+export async function statusCommand(
+  cmd: { run: RunRef | null },
+  input: CommandInput,
+  deps: CommandDeps,
+): Promise<CommandReply> {
+  const run = cmd.run
+    ? await deps.store.runs.getRun(cmd.run.id)
+    : await deps.store.runs.newestActiveRunInChannel(deps.config.slack?.channel ?? input.channelId);
+  if (!run) {
+    return ephemeral(
+      cmd.run
+        ? `There is no run ${cmd.run.id}. \`/kong-upgrade list\` shows the active and recent runs.`
+        : 'No active run in this channel. `/kong-upgrade list` shows the active and recent runs.',
+    );
+  }
+  const events = await deps.store.events.listEvents(run.id);
+  const recent = events
+    .slice(-5)
+    .map(
+      (e) =>
+        `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
+    )
+    .join('\n');
+  return ephemeral(runTitle(run), [
+    ...runCardBlocks(run, deps.now()),
+    { type: 'section', text: { type: 'mrkdwn', text: `*Recent events*\n${recent || '—'}` } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Card: ${messageLink(run.channel, run.cardTs)}` }],
+    },
+  ]);
+}
+
+export async function listCommand(deps: CommandDeps): Promise<CommandReply> {
+  const runs = await deps.store.runs.listRuns({ limit: 20 });
+  if (runs.length === 0) return ephemeral('No runs yet. Start one with `/kong-upgrade start <environment>`.');
+  const line = (r: Run) => `• ${runSummaryLine(r)} ${messageLink(r.channel, r.cardTs)}`;
+  const active = runs.filter((r) => r.finishedAt === null);
+  const recent = runs.filter((r) => r.finishedAt !== null);
+  const text = [
+    `*Active runs* (${active.length})`,
+    ...(active.length ? active.map(line) : ['—']),
+    `*Recent runs*`,
+    ...(recent.length ? recent.map(line) : ['—']),
+  ].join('\n');
+  return ephemeral(text, [{ type: 'section', text: { type: 'mrkdwn', text } }]);
+}

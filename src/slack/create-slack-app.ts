@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, type BlockButtonAction } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { APPROVE_ACTION, REJECT_ACTION } from './blocks/gate-blocks.js';
+import { createBoltLogger } from './bolt-logger.js';
+import type { CommandInput, CommandReply } from './commands/command-context.js';
+import type { GateClickInput, GateClickReply } from './handle-gate-click.js';
+import { COMMAND_NAME } from './usage.js';
+
+export interface HttpRoute {
+  path: string;
+  method: 'GET' | 'POST';
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface SlackAppOptions {
+  botToken: string;
+  apiUrl: string;
+  signingSecret?: string;
+  /** Socket Mode when set (xapp-…); HTTP mode otherwise. */
+  appToken?: string;
+  /** From our own auth.test at start-up, so Bolt never calls it (and never hangs on it). */
+  botId: string;
+  botUserId: string;
+  log: Logger;
+  routes: HttpRoute[];
+  port: number;
+  handleCommand: (input: CommandInput) => Promise<CommandReply>;
+  handleGateClick: (input: GateClickInput) => Promise<GateClickReply>;
+  onAck?: (seconds: number, kind: 'command' | 'action') => void;
+}
+
+export function createSlackApp(options: SlackAppOptions): App {
+  const log = options.log.child({ component: 'slack' });
+  const socketMode = options.appToken !== undefined;
+  const app = new App({
+    token: options.botToken,
+    botId: options.botId,
+    botUserId: options.botUserId,
+    ...(socketMode
+      ? { socketMode: true, appToken: options.appToken, installerOptions: { port: options.port } }
+      : { signingSecret: options.signingSecret ?? '' }),
+    customRoutes: options.routes,
+    logger: createBoltLogger(log),
+    clientOptions: { slackApiUrl: options.apiUrl, timeout: 10_000, retryConfig: { retries: 3 } },
+  });
+
+  app.command(COMMAND_NAME, async ({ command, ack }) => {
+    const started = process.hrtime.bigint();
+    const input = { text: command.text ?? '', userId: command.user_id, channelId: command.channel_id };
+    const reply = await options.handleCommand(input);
+    await ack(reply.ack);
+    options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'command');
+    log.info(
+      { user: input.userId, channel: input.channelId, command: input.text.split(' ')[0] ?? '' },
+      'command acknowledged',
+    );
+    if (reply.after) {
+      await reply.after().catch((err: Error) => log.warn({ err: err.message }, 'post-ack work failed'));
+    }
+  });
+
+  const onClick =
+    (action: GateClickInput['action']) =>
+    async ({
+      ack,
+      body,
+      respond,
+    }: {
+      ack: () => Promise<void>;
+      body: BlockButtonAction;
+      respond: (m: object) => Promise<unknown>;
+    }) => {
+      const started = process.hrtime.bigint();
+      const value = body.actions[0]?.value ?? '';
+      const reply = await options.handleGateClick({ userId: body.user.id, action, gateId: value });
+      await ack();
+      options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'action');
+      if (reply.ephemeral) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: reply.ephemeral }).catch(
+          (err: Error) => log.warn({ err: err.message }, 'ephemeral reply failed'),
+        );
+      }
+      if (reply.after)
+        await reply.after().catch((err: Error) => log.warn({ err: err.message }, 'post-ack work failed'));
+    };
+  app.action<BlockButtonAction>(APPROVE_ACTION, onClick('approve'));
+  app.action<BlockButtonAction>(REJECT_ACTION, onClick('reject'));
+
+  app.error(async (err) => {
+    log.error({ err: err.message, code: (err as { code?: string }).code }, 'bolt error');
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+import { isAppError } from '../errors.js';
+import {
+  type CommandDeps,
+  type CommandInput,
+  type CommandReply,
+  ephemeral,
+} from './commands/command-context.js';
+import { runControlCommand } from './commands/run-control-command.js';
+import { startCommand } from './commands/start-command.js';
+import { listCommand, statusCommand } from './commands/status-command.js';
+import { parseCommand } from './parse-command.js';
+import { helpText } from './usage.js';
+
+/**
+ * Everything `/kong-upgrade` does before the ack: parse, validate, write to PostgreSQL, enqueue.
+ * Slack calls wait for `after`, run once the ack is sent.
+ */
+export function createCommandHandler(deps: CommandDeps) {
+  const environments = Object.keys(deps.config.environments);
+
+  return async function handleCommand(input: CommandInput): Promise<CommandReply> {
+    const parsed = parseCommand(input.text, { environments });
+    if (!parsed.ok) return ephemeral(`${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
+    const cmd = parsed.command;
+    try {
+      switch (cmd.kind) {
+        case 'help':
+          return ephemeral(helpText());
+        case 'start':
+          return await startCommand(cmd, input, deps);
+        case 'status':
+          return await statusCommand(cmd, input, deps);
+        case 'list':
+          return await listCommand(deps);
+        case 'abort':
+        case 'pause':
+        case 'resume':
+          return await runControlCommand({ kind: cmd.kind, run: cmd.run }, input, deps);
+        case 'compare':
+        case 'shift':
+        case 'rollback':
+          return ephemeral(
+            `\`${cmd.kind}\` is understood, but this version of the bot cannot do it yet: it arrives with a later release. Nothing changed.`,
+          );
+      }
+    } catch (err) {
+      if (isAppError(err) && err.code === 'E_STORE_UNAVAILABLE') {
+        return ephemeral(
+          "The bot's database is not reachable right now, so nothing was changed. Try again in a minute.",
+        );
+      }
+      deps.log.error({ err, text: input.text, user: input.userId }, 'command failed');
+      return ephemeral(
+        'Something went wrong while handling that command; nothing was changed. The error is in the bot log.',
+      );
+    }
+  };
+}

@@ -1,0 +1,106 @@
+import { Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { type Composition, compose } from '../../src/app/compose.js';
+import { createLogger } from '../../src/app/create-logger.js';
+import { startBot } from '../../src/app/start-bot.js';
+import type { BotConfig } from '../../src/config/config-schema.js';
+import { parseConfigText } from '../../src/config/load-config.js';
+import type { JobDefinition } from '../../src/engine/job-definition.js';
+import { type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { createSlackRequester, type SlackRequester } from './slack-requests.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { TEST_REDIS_URL, uniqueQueuePrefix } from './test-redis.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+export interface TestBotOptions {
+  config: Record<string, unknown>;
+  env?: Record<string, string>;
+  workers?: boolean;
+  definitions?: readonly JobDefinition[];
+  /** Reuse an existing database (restart tests); otherwise a fresh one is created. */
+  database?: TestDatabase;
+  slack?: FakeSlack;
+  queuePrefix?: string;
+  updateIntervalMs?: number;
+}
+
+export interface TestBot {
+  config: BotConfig;
+  database: TestDatabase;
+  slack: FakeSlack;
+  composition: Composition;
+  requester: SlackRequester;
+  url: string;
+  queuePrefix: string;
+  logs: string[];
+  /** Stops the bot and workers; keeps database and fake Slack (for restart tests). */
+  stop(): Promise<void>;
+  /** Stops everything and drops the database. */
+  close(): Promise<void>;
+}
+
+/** The real bot (Bolt HTTP receiver, PostgreSQL, BullMQ) against a fake Slack, on a random port. */
+export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
+  const database = options.database ?? (await createTestDatabase());
+  const slack = options.slack ?? (await startFakeSlack());
+  const config = parseConfigText(stringify(options.config), options.env ?? {}, 'test-config.yaml');
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', secrets: [SIGNING_SECRET, slack.botToken], destination: sink });
+  const queuePrefix = options.queuePrefix ?? uniqueQueuePrefix();
+  const composition = await compose({
+    config,
+    log,
+    databaseUrl: database.url,
+    redisUrl: TEST_REDIS_URL,
+    slackToken: slack.botToken,
+    slackApiUrl: slack.apiUrl,
+    queuePrefix,
+    ...(options.definitions ? { definitions: options.definitions } : {}),
+    ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
+  });
+  const workers = options.workers ? composition.startWorkers(2) : null;
+  const bot = await startBot({
+    composition,
+    slackToken: slack.botToken,
+    slackApiUrl: slack.apiUrl,
+    signingSecret: SIGNING_SECRET,
+    port: 0,
+  });
+  const url = `http://127.0.0.1:${bot.port}`;
+  const requester = createSlackRequester({
+    botUrl: `${url}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    responseUrlFor: (ctx) => slack.responseUrl(undefined, ctx),
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await bot.stop().catch(() => undefined);
+    await workers?.close().catch(() => undefined);
+    await composition.close().catch(() => undefined);
+  };
+  return {
+    config,
+    database,
+    slack,
+    composition,
+    requester,
+    url,
+    queuePrefix,
+    logs,
+    stop,
+    async close() {
+      await stop();
+      if (!options.slack) await slack.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { Comparison, ComparisonRow, Verdict } from './compare-windows.js';
+import {
+  formatCount,
+  formatDuration,
+  formatMs,
+  formatPercent,
+  formatPercentPoints,
+  formatRate,
+  formatRatio,
+  formatSignedMs,
+} from './format-numbers.js';
+
+/** Unicode, so it reads the same in Slack text, code blocks, logs and the sandbox page. */
+export const VERDICT_EMOJI: Record<Verdict, string> = {
+  pass: '✅',
+  warn: '⚠️',
+  fail: '❌',
+  insufficient_data: '⏳',
+};
+
+export const VERDICT_WORDS: Record<Verdict, string> = {
+  pass: 'pass',
+  warn: 'warning',
+  fail: 'fail',
+  insufficient_data: 'not enough data',
+};
+
+/** One row as display strings: for Block Kit fields or a table. */
+export interface FormattedRow {
+  metric: string;
+  x: string;
+  y: string;
+  delta: string;
+  verdict: Verdict;
+  emoji: string;
+  reason: string | null;
+}
+
+export function formatRow(row: ComparisonRow): FormattedRow {
+  const value = (v: number | null) =>
+    row.unit === 'ratio' ? formatPercent(v) : row.unit === 'ms' ? formatMs(v) : formatRate(v);
+  let delta: string;
+  if (row.unit === 'ratio') delta = formatPercentPoints(row.delta);
+  else if (row.unit === 'ms')
+    delta =
+      row.ratio === null
+        ? formatSignedMs(row.delta)
+        : `${formatSignedMs(row.delta)} (${formatRatio(row.ratio)})`;
+  else delta = row.delta === null ? 'n/a' : `${row.delta >= 0 ? '+' : '−'}${formatRate(Math.abs(row.delta))}`;
+  return {
+    metric: row.label,
+    x: value(row.x),
+    y: value(row.y),
+    delta,
+    verdict: row.verdict,
+    emoji: VERDICT_EMOJI[row.verdict],
+    reason: row.reason,
+  };
+}
+
+export interface FormatComparisonOptions {
+  start?: Date;
+  end?: Date;
+}
+
+/**
+ * The comparison as Slack mrkdwn: a headline with the overall verdict, the window and request
+ * counts, then one line per metric (emoji, X, Y, Δ) and the reasons for anything not passing.
+ */
+export function formatComparison(c: Comparison, options: FormatComparisonOptions = {}): string {
+  const window = options.start && options.end ? ` (${hhmm(options.start)}–${hhmm(options.end)} UTC)` : '';
+  const lines = [
+    `${VERDICT_EMOJI[c.verdict]} *X vs Y: ${VERDICT_WORDS[c.verdict]}* · window ${formatDuration(c.y.seconds || c.x.seconds)}${window} · X ${formatCount(c.x.requests)} requests, Y ${formatCount(c.y.requests)} requests`,
+  ];
+  for (const row of c.rows.map(formatRow)) {
+    lines.push(`${row.emoji} *${row.metric}*: X ${row.x} · Y ${row.y} · Δ ${row.delta}`);
+  }
+  const reasons = c.rows.filter((r) => r.verdict !== 'pass' && r.reason).map((r) => `• ${r.reason}`);
+  const unique = [...new Set(reasons)];
+  if (unique.length > 0) lines.push(...unique);
+  return lines.join('\n');
+}
+
+function hhmm(d: Date): string {
+  return d.toISOString().slice(11, 16);
+}

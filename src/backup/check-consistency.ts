@@ -25,6 +25,8 @@ export interface CheckConsistencyOptions {
   concurrency?: number;
   /** Differences listed per table (all are counted). */
   maxDifferences?: number;
+  /** A differing range with at most this many rows per side is compared row by row (default 2,000). */
+  rowLevelRows?: number;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; table?: string }) => void;
   log?: Logger;
@@ -63,7 +65,7 @@ export async function checkConsistency(options: CheckConsistencyOptions): Promis
       y,
       collateC,
       chunkRows: Math.max(100, Math.floor(options.chunkRows ?? 50_000)),
-      rowLevelRows: 2_000,
+      rowLevelRows: Math.max(8, Math.floor(options.rowLevelRows ?? 2_000)),
       maxDifferences: options.maxDifferences ?? 20,
       limit: createLimiter(concurrency),
     };

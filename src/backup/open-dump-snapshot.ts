@@ -52,7 +52,7 @@ export async function openDumpSnapshot(databaseUrl: string): Promise<DumpSnapsho
         return counts;
       },
       async close() {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // Ending the session rolls back; no ROLLBACK query, which would queue behind a running count.
         await client.end().catch(() => undefined);
       },
     };

@@ -44,7 +44,7 @@ export function diskError(cause: unknown, dir: string): AppError {
       ? 'the disk is full'
       : errno === 'EROFS'
         ? 'the file system is read-only'
-        : errno === 'ENOTDIR'
+        : errno === 'ENOTDIR' || errno === 'EEXIST'
           ? 'a part of the path is a file, not a directory'
           : errno === 'EACCES' || errno === 'EPERM'
             ? 'permission was denied'

@@ -1,17 +1,31 @@
 import { decideGate } from './decide-gate.js';
 import { decideJob } from './decide-job.js';
+import { decideObservation, type ObservationPolicy } from './decide-observation.js';
+import { decideRequest } from './decide-request.js';
 import { type Decision, refuse } from './decision.js';
 import { phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Run } from './run.js';
 
+const DEFAULT_POLICY: ObservationPolicy = { observeSeconds: 600 };
+
 /**
  * The upgrade's rules in one pure function: given a run, something that happened and the time,
  * return the next state and the effects to carry out. No I/O here; see src/engine for that.
  */
-export function decide(run: Run, event: DomainEvent, now: Date): Decision {
+export function decide(
+  run: Run,
+  event: DomainEvent,
+  now: Date,
+  policy: ObservationPolicy = DEFAULT_POLICY,
+): Decision {
   switch (event.type) {
+    case 'comparison_made':
+      return decideObservation(run, event, now, policy);
+    case 'shift_requested':
+    case 'rollback_requested':
+      return decideRequest(run, event);
     case 'run_created':
       return {
         ok: true,

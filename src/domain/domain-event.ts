@@ -11,7 +11,7 @@ export type DomainEvent =
       summary: string;
       details?: Record<string, unknown>;
       /** Facts the job learned that the run keeps. */
-      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: Record<string, string> };
+      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: unknown };
     }
   | { type: 'job_failed'; job: JobName; code: string; message: string; remedy?: string }
   | { type: 'abort_requested'; actor: string }
@@ -19,6 +19,28 @@ export type DomainEvent =
   | { type: 'resume_requested'; actor: string }
   | { type: 'weight_applied'; actor: string; weight: number; gateId?: string }
   | { type: 'gate_decided'; actor: string; gate: Gate; outcome: 'approved' | 'rejected' }
-  | { type: 'gate_expired'; gate: Gate };
+  | { type: 'gate_expired'; gate: Gate }
+  | { type: 'shift_requested'; actor: string; percent: number }
+  | { type: 'rollback_requested'; actor: string }
+  | {
+      type: 'comparison_made';
+      verdict: Verdict;
+      /** Plain-words reasons of the failing rows, e.g. "5xx ratio on Y 3.1 % vs X 0.1 %". */
+      failing: string[];
+      /** X's configuration changes since the freeze; null when not checked this time. */
+      drift: DriftItem[] | null;
+      /** A pending rollback gate exists already (do not post another). */
+      rollbackPending: boolean;
+    };
+
+export type Verdict = 'pass' | 'warn' | 'fail' | 'insufficient_data';
+
+/** One entity of X's configuration that changed since the freeze. */
+export interface DriftItem {
+  type: string;
+  id: string;
+  name?: string;
+  change: 'added' | 'removed' | 'changed';
+}
 
 export type DomainEventType = DomainEvent['type'];

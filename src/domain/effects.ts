@@ -13,6 +13,15 @@ export type Effect =
   | { type: 'enqueue'; job: JobName; jobId: string; delayMs?: number; data?: Record<string, unknown> }
   | { type: 'cancel_jobs' }
   | { type: 'close_gates'; reason: string }
-  | { type: 'request_gate'; kind: GateKind; targetWeight: number; reason: string };
+  | {
+      type: 'request_gate';
+      kind: GateKind;
+      targetWeight: number;
+      reason: string;
+      /** Who asked (a user id), or absent when the bot asks by itself. */
+      requestedBy?: string;
+      /** Lines shown in the gate message above the buttons (comparison, freeze state). */
+      details?: string[];
+    };
 
 export type EffectType = Effect['type'];

@@ -50,12 +50,10 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick): GateJudg
   if (click.action === 'approve' && run.paused && gate.kind !== 'rollback') {
     return refused('paused', `${run.id} is paused. Resume it first with \`/kong-upgrade resume ${run.id}\`.`);
   }
-  if (
-    click.action === 'approve' &&
-    click.fourEyes &&
-    gate.kind !== 'rollback' &&
-    click.userId === run.requestedBy
-  ) {
+  // Four eyes guard increases and completion; a shift back down is a partial rollback.
+  const increases =
+    gate.kind === 'complete' || (gate.kind === 'shift' && gate.targetWeight > (run.appliedWeight ?? 0));
+  if (click.action === 'approve' && click.fourEyes && increases && click.userId === run.requestedBy) {
     return refused(
       'four_eyes',
       'Four-eyes rule: you started this run, so another approver must approve its traffic increases and its completion. Nothing changed.',

@@ -44,7 +44,8 @@ export interface Run {
   appliedWeight: number | null;
   /** Index into planSteps of the step currently applied; -1 before the first. */
   stepIndex: number;
-  xFingerprint: Record<string, string> | null;
+  /** X's configuration fingerprint taken at the freeze (JSON, see src/kong/fingerprint.ts). */
+  xFingerprint: unknown;
   failureReason: string | null;
   /** Phase the run was in when it failed or was aborted. */
   failedPhase: Phase | null;

@@ -9,7 +9,5 @@ export function weightsForY(percentY: number): Weights {
 }
 
 export function isValidWeights(w: Weights): boolean {
-  return (
-    Number.isInteger(w.x) && Number.isInteger(w.y) && w.x >= 0 && w.y >= 0 && w.x + w.y === 100
-  );
+  return Number.isInteger(w.x) && Number.isInteger(w.y) && w.x >= 0 && w.y >= 0 && w.x + w.y === 100;
 }

@@ -55,11 +55,16 @@ export async function executeEffects(
             runId: run.id,
             kind: effect.kind,
             targetWeight: effect.targetWeight,
-            requestedBy: null,
+            requestedBy: effect.requestedBy ?? null,
             expiresAt,
-            comparison: null,
+            comparison: effect.details ?? null,
           },
-          { actor: 'bot', kind: 'gate.requested', phase: run.phase, details: { reason: effect.reason } },
+          {
+            actor: effect.requestedBy ?? 'bot',
+            kind: 'gate.requested',
+            phase: run.phase,
+            details: { gateKind: effect.kind, targetWeight: effect.targetWeight, reason: effect.reason },
+          },
         );
         for (const old of superseded) {
           if (!old.messageTs) continue;
@@ -79,7 +84,11 @@ export async function executeEffects(
             channel: current.channel,
             threadTs: current.threadTs,
             text: gateText(gate, current),
-            blocks: gateBlocks(gate, current, { reason: effect.reason }),
+            blocks: gateBlocks(gate, current, {
+              reason: effect.reason,
+              ...(effect.details ? { details: effect.details } : {}),
+              ...(effect.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
+            }),
           });
           await deps.store.gates.setGateMessageTs(gate.id, posted.ts);
         });
@@ -148,4 +157,10 @@ export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
       if (!isAppError(err) || err.code !== 'E_STORE_CONFLICT') throw err;
     }
   }
+}
+
+/** Rollback gates mention every approver and approver group so someone sees them now. */
+function approverMentions(deps: EngineDeps): string {
+  const { approvers, approverGroups } = deps.config.approvals;
+  return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
 }

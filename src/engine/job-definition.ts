@@ -23,7 +23,7 @@ export type JobOutcome =
       type: 'succeeded';
       summary: string;
       details?: Record<string, unknown>;
-      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: Record<string, string> };
+      facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: unknown };
     }
   | { type: 'weight_applied'; weight: number }
   /** Nothing for decide (e.g. a comparison that only updated its message). */

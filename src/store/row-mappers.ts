@@ -35,7 +35,7 @@ export const runRowSchema = z.object({
   plan_steps: z.array(int),
   applied_weight: int.nullable(),
   step_index: int,
-  x_fingerprint: z.record(z.string(), z.string()).nullable(),
+  x_fingerprint: z.unknown(),
   failure_reason: z.string().nullable(),
   failed_phase: z.enum(PHASES).nullable(),
   created_at: date,

@@ -35,6 +35,11 @@ describe('judgeGateClick', () => {
       'approved',
     ],
     [
+      'requester approves a shift back down',
+      [buildGate({ targetWeight: 5 }), buildRun({ phase: 'awaiting_gate', appliedWeight: 25 }), click({ userId: 'U0REQ' })],
+      'approved',
+    ],
+    [
       'requester approves with fourEyes off',
       [buildGate(), run, click({ userId: 'U0REQ', fourEyes: false })],
       'approved',

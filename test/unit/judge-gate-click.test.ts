@@ -36,7 +36,11 @@ describe('judgeGateClick', () => {
     ],
     [
       'requester approves a shift back down',
-      [buildGate({ targetWeight: 5 }), buildRun({ phase: 'awaiting_gate', appliedWeight: 25 }), click({ userId: 'U0REQ' })],
+      [
+        buildGate({ targetWeight: 5 }),
+        buildRun({ phase: 'awaiting_gate', appliedWeight: 25 }),
+        click({ userId: 'U0REQ' }),
+      ],
       'approved',
     ],
     [

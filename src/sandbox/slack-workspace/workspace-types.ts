@@ -1,0 +1,186 @@
+import type { IncomingHttpHeaders, RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+
+/**
+ * Shapes of the simulated Slack workspace: what a channel holds (messages, threads, ephemerals, files),
+ * what the Web API recorded, and the options of the sandbox page. Tests import them through
+ * `test/support/fake-slack.ts` under their older `Fake…` names.
+ */
+
+export interface WorkspaceChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  isArchived: boolean;
+  isMember: boolean;
+}
+
+export interface WorkspaceCall {
+  method: string;
+  params: Record<string, unknown>;
+  at: Date;
+  headers: IncomingHttpHeaders;
+}
+
+export interface WorkspaceMessage {
+  channel: string;
+  ts: string;
+  /** ts of the thread's parent for replies; null for top-level messages. */
+  threadTs: string | null;
+  text: string;
+  blocks: unknown[] | null;
+  user: string;
+  botId: string;
+  fileIds: string[];
+  deleted: boolean;
+  /** Every chat.update (or response_url replace) applied to this message, oldest first. */
+  updates: Array<{ at: Date; text: string; blocks: unknown[] | null }>;
+}
+
+export interface WorkspaceEphemeral {
+  channel: string;
+  user: string;
+  ts: string;
+  threadTs: string | null;
+  text: string;
+  blocks: unknown[] | null;
+  /** Set when Slack itself speaks (e.g. "/kong-upgrade failed with the error dispatch_failed"). */
+  from?: 'slackbot';
+}
+
+export interface WorkspaceResponse {
+  id: string;
+  body: Record<string, unknown>;
+  at: Date;
+  headers: IncomingHttpHeaders;
+}
+
+export interface WorkspaceFile {
+  id: string;
+  filename: string;
+  declaredLength: number;
+  altText: string | null;
+  title: string | null;
+  bytes: Buffer | null;
+  uploadContentType: string | null;
+  completed: boolean;
+  channel: string | null;
+  threadTs: string | null;
+  initialComment: string | null;
+}
+
+/** A queued fault: an `ok:false` error code, an HTTP status (429 with Retry-After), or a delay. */
+export type WorkspaceFault =
+  | string
+  | { status: 429; retryAfter: number }
+  | { status: number; body?: string }
+  | { delayMs: number };
+
+/** Context a response_url acts on, as Slack knows it from the command or click that carried it. */
+export interface ResponseUrlContext {
+  channel?: string;
+  messageTs?: string;
+  userId?: string;
+  /** The click came from an ephemeral message (its ts in `messageTs`): replace/delete act on it. */
+  ephemeral?: boolean;
+}
+
+/** Someone the page lets you be; the picker shows `label`. */
+export interface SandboxUser {
+  id: string;
+  name: string;
+  label: string;
+}
+
+export interface YFaults {
+  /** Share of Y's requests answered 5xx, 0–1. */
+  errorRatio: number;
+  addedLatencyMs: number;
+}
+
+export interface SandboxStatus {
+  split: { x: number; y: number };
+  rates: { x: number; y: number };
+  faults: YFaults;
+}
+
+/** Hooks the orchestration plugs in (the real Kong nodes and the balancer); without them the panel hides. */
+export interface SandboxControls {
+  setYFaults(faults: YFaults): Promise<void>;
+  status(): Promise<SandboxStatus>;
+}
+
+export interface SandboxPageOptions {
+  /** The bot's Request URL, e.g. `http://127.0.0.1:3001/slack/events`. */
+  botUrl: string;
+  signingSecret: string;
+  /** The channel the page shows and commands are typed in. Default `C0SANDBOX1`. */
+  channel?: string;
+  channelName?: string;
+  users?: SandboxUser[];
+  controls?: SandboxControls;
+  /** Default `/kong-upgrade`. */
+  command?: string;
+  /** How long Slack waits for the bot's answer before showing `operation_timeout`. Default 3,000 ms. */
+  ackTimeoutMs?: number;
+}
+
+export interface SlackWorkspaceOptions {
+  /** Bot tokens accepted in `Authorization: Bearer …`. Default `['xoxb-test']`. */
+  botTokens?: string[];
+  teamId?: string;
+  teamDomain?: string;
+  botUserId?: string;
+  botId?: string;
+  appId?: string;
+  /** Usergroup id → member user ids (`usergroups.users.list`). */
+  usergroups?: Record<string, string[]>;
+  channels?: Record<string, Partial<WorkspaceChannel>>;
+  users?: Record<string, { name?: string; realName?: string; isBot?: boolean }>;
+  /** When true, channels and users not configured are `channel_not_found` / `user_not_found`. */
+  strict?: boolean;
+  /** Clock in ms, for message ts and call times. */
+  now?: () => number;
+  /** chat.update rejects longer text with `msg_too_long` (slack.md §4 table). Default 4,000. */
+  updateTextLimit?: number;
+  /** Uses allowed per response_url (Slack: 5 within 30 min). */
+  responseUrlUses?: number;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Serves the sandbox page at `/sandbox` when given. */
+  page?: SandboxPageOptions;
+  log?: Logger;
+}
+
+export interface SlackWorkspace {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `http://127.0.0.1:PORT/api/` — Bolt's `clientOptions.slackApiUrl`. */
+  apiUrl: string;
+  port: number;
+  botToken: string;
+  /** The server's handler, for mounting the workspace in another server. */
+  requestListener: RequestListener;
+  /** A response_url pointing at this workspace; with a context, replace/delete/in_channel take effect. */
+  responseUrl(id?: string, context?: ResponseUrlContext): string;
+  /** The next call of `method` (or 'upload' / 'response') fails this way. Faults queue up. */
+  failNext(method: string, fault: WorkspaceFault): void;
+  setUsergroup(id: string, users: string[]): void;
+  setChannel(id: string, info: Partial<WorkspaceChannel>): void;
+  /** Top-level messages of a channel (what the channel shows), oldest first; thread replies excluded. */
+  messages(channel: string): WorkspaceMessage[];
+  message(channel: string, ts: string): WorkspaceMessage | undefined;
+  /** Replies in a thread (parent excluded), oldest first. */
+  thread(channel: string, ts: string): WorkspaceMessage[];
+  ephemerals(user?: string): WorkspaceEphemeral[];
+  responses(id?: string): WorkspaceResponse[];
+  files(): WorkspaceFile[];
+  calls(method?: string): WorkspaceCall[];
+  /** Resolves with the predicate's first truthy value; rejects after timeoutMs naming what was seen. */
+  waitFor<T>(predicate: () => T, timeoutMs?: number): Promise<Exclude<T, null | undefined | false | 0 | ''>>;
+  /** Forgets messages, files, calls, responses and queued faults (configuration stays). */
+  reset(): void;
+  close(): Promise<void>;
+}

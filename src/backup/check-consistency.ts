@@ -188,7 +188,9 @@ async function compareOne(
     ...yInfo.columns.filter((c) => !xCols.has(c.name)).map((c) => `y:${c.name}`),
   ];
   const keyed = xInfo.primaryKey.length > 0 && xInfo.primaryKey.every((k) => yCols.has(k));
+  const yByName = new Map(yInfo.columns.map((c) => [c.name, c]));
   const shape = shapeOf(xInfo, { ...xInfo, columns: common }, keyed ? xInfo.primaryKey : []);
+  shape.hashable = common.map((c) => c.hashable && yByName.get(c.name)?.hashable === true);
   const result: TableComparison = keyed
     ? await compareKeyedTable(ctx, shape)
     : await compareWholeTable(ctx, shape);

@@ -1,14 +1,17 @@
 /**
  * SQL for the consistency check. Everything is computed in PostgreSQL: a row is reduced to a
- * 64-bit hash of its text form (`hashtextextended(ROW(...)::text, 0)`), a key range to
- * count + sum of those hashes (a sum, unlike xor, also notices duplicated rows). The aggregates do not depend on row order, so a range needs
- * no sort; ranges themselves are cut in primary-key order.
+ * 64-bit hash (`hash_record_extended(ROW(...), 0)`, with columns of types lacking a hash function
+ * compared by their text form), a key range to count + sum of those hashes (a sum, unlike xor,
+ * also notices duplicated rows). The aggregates do not depend on row order, so no range needs a
+ * sort; the ranges themselves are cut in primary-key order.
  */
 export interface TableShape {
   schema: string;
   name: string;
   /** Columns compared (present on both sides), in X's order. */
   columns: string[];
+  /** Per column: hashed by value (true) or through its text form (false). */
+  hashable?: boolean[];
   /** Primary-key columns in key order; empty when the table has none. */
   primaryKey: string[];
   /** Type of each key column as `format_type` prints it, for casting text parameters back. */
@@ -17,10 +20,10 @@ export interface TableShape {
   keyCollatable: boolean[];
 }
 
-/** A range of keys, each bound as text values, one per key column; undefined = unbounded. */
+/** A half-open range of keys [from, before), bounds as text values, one per key column; undefined = unbounded. */
 export interface KeyRange {
-  after?: string[];
-  upTo?: string[];
+  from?: string[];
+  before?: string[];
 }
 
 export function quoteIdent(name: string): string {
@@ -32,8 +35,11 @@ export function qualified(shape: TableShape): string {
 }
 
 function rowHashExpr(shape: TableShape): string {
-  const cols = shape.columns.map(quoteIdent).join(', ');
-  return `hashtextextended(ROW(${cols})::text, 0)`;
+  const cols = shape.columns.map((c, i) =>
+    shape.hashable?.[i] === false ? `${quoteIdent(c)}::text` : quoteIdent(c),
+  );
+  // ROW() of one column would hash like the bare value; fine, both sides do the same.
+  return `hash_record_extended(ROW(${cols.join(', ')}), 0)`;
 }
 
 /** Key column references, with COLLATE "C" when both sides must agree on text order regardless of locale. */
@@ -62,8 +68,8 @@ export function rangeWhere(
     const rhs = placeholders.length === 1 ? (placeholders[0] ?? '') : `(${placeholders.join(', ')})`;
     parts.push(`${lhs} ${op} ${rhs}`);
   };
-  if (range.after !== undefined) bound(range.after, '>');
-  if (range.upTo !== undefined) bound(range.upTo, '<=');
+  if (range.from !== undefined) bound(range.from, '>=');
+  if (range.before !== undefined) bound(range.before, '<');
   return { sql: parts.length === 0 ? 'TRUE' : parts.join(' AND '), params };
 }
 
@@ -98,6 +104,34 @@ export function boundariesSql(
           WHERE rn % $1::bigint = 0 ORDER BY rn`,
     params: [String(step), ...where.params],
   };
+}
+
+/** A random sample (about `percent` % of rows) of keys in key order, to cut a table into ranges cheaply. */
+export function sampleKeysSql(
+  shape: TableShape,
+  collateC: boolean,
+  percent: number,
+): { sql: string; params: string[] } {
+  const keys = keyExprs(shape, collateC);
+  const texts = shape.primaryKey.map((k, i) => `${quoteIdent(k)}::text AS k${i}`).join(', ');
+  return {
+    sql: `SELECT ${texts} FROM ONLY ${qualified(shape)} TABLESAMPLE BERNOULLI ($1::float8) ORDER BY ${keys.join(', ')}`,
+    params: [String(percent)],
+  };
+}
+
+/**
+ * One pass over a single-column-key table: count and hash sum per range, the ranges given by
+ * sorted thresholds (bucket 0: below the first; bucket i: [t_i, t_i+1)). A sequential scan is far
+ * cheaper than one index range scan per chunk when keys (uuids) are scattered over the heap.
+ */
+export function bucketChecksumsSql(shape: TableShape, collateC: boolean): string {
+  const key = keyExprs(shape, collateC)[0] ?? '';
+  const type = shape.keyTypes[0] ?? 'text';
+  const thresholds =
+    collateC && shape.keyCollatable[0] ? `$1::${type}[]::${type}[] COLLATE "C"` : `$1::${type}[]`;
+  return `SELECT width_bucket(${key}, ${thresholds}) AS b, count(*)::text AS n, coalesce(sum(${rowHashExpr(shape)}), 0)::text AS s
+          FROM ONLY ${qualified(shape)} GROUP BY 1`;
 }
 
 /** Key (as text) and row hash of every row in a range: the last step of a drill-down. */

@@ -1,9 +1,12 @@
 import {
   boundariesSql,
+  bucketChecksumsSql,
   formatKey,
   type KeyRange,
+  qualified,
   rangeChecksumSql,
   rowHashesSql,
+  sampleKeysSql,
   type TableShape,
 } from './chunk-sql.js';
 import type { TableDifference } from './consistency-report.js';
@@ -60,15 +63,50 @@ async function boundaries(
   return res.rows;
 }
 
-/** Splits a range at the given keys: (after, b1], (b1, b2], …, (bn, upTo]. */
+/** Splits a range at the given keys: [from, b1), [b1, b2), …, [bn, before). */
 function split(range: KeyRange, bounds: string[][]): KeyRange[] {
   const out: KeyRange[] = [];
-  let after = range.after;
+  let from = range.from;
   for (const b of bounds) {
-    out.push({ ...(after ? { after } : {}), upTo: b });
-    after = b;
+    out.push({ ...(from ? { from } : {}), before: b });
+    from = b;
   }
-  out.push({ ...(after ? { after } : {}), ...(range.upTo ? { upTo: range.upTo } : {}) });
+  out.push({ ...(from ? { from } : {}), ...(range.before ? { before: range.before } : {}) });
+  return out;
+}
+
+/**
+ * Range bounds for the whole table from a small random sample of X's keys (about 40 per range),
+ * so cutting a table costs one sampled scan rather than a walk through its index.
+ */
+async function sampledBoundaries(ctx: CompareContext, shape: TableShape): Promise<string[][]> {
+  const counted = await ctx.x.run((c) =>
+    c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ONLY ${qualified(shape)}`),
+  );
+  const rows = Number(counted.rows[0]?.n ?? 0);
+  const ranges = Math.ceil(rows / ctx.chunkRows);
+  if (ranges <= 1) return [];
+  const percent = Math.min(100, (100 * ranges * 40) / rows);
+  const q = sampleKeysSql(shape, ctx.collateC, percent);
+  const sample = await ctx.x.run((c) =>
+    c.query<string[]>({ text: q.sql, values: q.params, rowMode: 'array' }),
+  );
+  const picked: string[][] = [];
+  for (let i = 1; i < ranges; i++) {
+    const key = sample.rows[Math.floor((i * sample.rows.length) / ranges)];
+    if (key !== undefined && JSON.stringify(key) !== JSON.stringify(picked.at(-1))) picked.push(key);
+  }
+  return picked;
+}
+
+/** count + hash sum for every range in one scan per side (single-column keys only). */
+async function bucketChecksums(pool: SnapshotPool, shape: TableShape, collateC: boolean, bounds: string[][]) {
+  const sql = bucketChecksumsSql(shape, collateC);
+  const res = await pool.run((c) =>
+    c.query<{ b: number; n: string; s: string }>(sql, [bounds.map((b) => b[0] ?? '')]),
+  );
+  const out = new Map<number, Checksum>();
+  for (const row of res.rows) out.set(Number(row.b), { n: Number(row.n), s: row.s });
   return out;
 }
 
@@ -135,20 +173,41 @@ export async function compareKeyedTable(ctx: CompareContext, shape: TableShape):
     }
   };
 
-  const top = await ctx.limit(() => boundaries(ctx.x, shape, {}, ctx.collateC, ctx.chunkRows));
-  await Promise.all(
-    split({}, top).map((range) =>
-      ctx.limit(async () => {
-        const [cx, cy] = await Promise.all([
-          checksum(ctx.x, shape, range, ctx.collateC),
-          checksum(ctx.y, shape, range, ctx.collateC),
-        ]);
+  const top = await ctx.limit(() => sampledBoundaries(ctx, shape));
+  const ranges = split({}, top);
+  if (shape.primaryKey.length === 1) {
+    // One scan per side yields every range's checksum; only differing ranges are read again.
+    const [bx, by] = await ctx.limit(() =>
+      Promise.all([
+        bucketChecksums(ctx.x, shape, ctx.collateC, top),
+        bucketChecksums(ctx.y, shape, ctx.collateC, top),
+      ]),
+    );
+    const zero: Checksum = { n: 0, s: '0' };
+    await Promise.all(
+      ranges.map((range, i) => {
+        const cx = bx.get(i) ?? zero;
+        const cy = by.get(i) ?? zero;
         xRows += cx.n;
         yRows += cy.n;
-        if (!sameChecksum(cx, cy)) await drill(range, cx.n, cy.n, 0);
+        return sameChecksum(cx, cy) ? undefined : ctx.limit(() => drill(range, cx.n, cy.n, 0));
       }),
-    ),
-  );
+    );
+  } else {
+    await Promise.all(
+      ranges.map((range) =>
+        ctx.limit(async () => {
+          const [cx, cy] = await Promise.all([
+            checksum(ctx.x, shape, range, ctx.collateC),
+            checksum(ctx.y, shape, range, ctx.collateC),
+          ]);
+          xRows += cx.n;
+          yRows += cy.n;
+          if (!sameChecksum(cx, cy)) await drill(range, cx.n, cy.n, 0);
+        }),
+      ),
+    );
+  }
   found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { xRows, yRows, differences: found, differenceCount };
 }

@@ -4,7 +4,33 @@ export interface ColumnInfo {
   name: string;
   type: string;
   collatable: boolean;
+  /** Has a (stable, value-based) hash function, so it can be hashed without a text conversion. */
+  hashable: boolean;
 }
+
+// Built-in types (and arrays of them) whose extended hash functions are stable across servers;
+// they are what hash partitioning relies on. Anything else is compared through its text form.
+const HASHABLE_TYPES = [
+  'uuid',
+  'text',
+  'varchar',
+  'bpchar',
+  'int2',
+  'int4',
+  'int8',
+  'bool',
+  'timestamptz',
+  'timestamp',
+  'date',
+  'numeric',
+  'jsonb',
+  'bytea',
+  'inet',
+  'float4',
+  'float8',
+  'interval',
+  'oid',
+];
 
 export interface TableInfo {
   name: string;
@@ -14,15 +40,25 @@ export interface TableInfo {
 
 /** Tables of one schema with their columns (in order) and primary key, read from the catalog. */
 export async function describeTables(client: pg.ClientBase, schema: string): Promise<Map<string, TableInfo>> {
-  const cols = await client.query<{ table: string; name: string; type: string; collatable: boolean }>(
+  const cols = await client.query<{
+    table: string;
+    name: string;
+    type: string;
+    collatable: boolean;
+    hashable: boolean;
+  }>(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            a.attcollation <> 0 AS collatable
+            a.attcollation <> 0 AS collatable,
+            (CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END) = ANY($2::text[])
+              AND t.typnamespace = 'pg_catalog'::regnamespace AS hashable
      FROM pg_class c
      JOIN pg_namespace n ON n.oid = c.relnamespace
      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     JOIN pg_type t ON t.oid = a.atttypid
+     LEFT JOIN pg_type et ON et.oid = t.typelem
      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
      ORDER BY c.relname, a.attnum`,
-    [schema],
+    [schema, HASHABLE_TYPES],
   );
   const keys = await client.query<{ table: string; name: string }>(
     `SELECT c.relname AS table, a.attname AS name
@@ -42,7 +78,12 @@ export async function describeTables(client: pg.ClientBase, schema: string): Pro
       table = { name: row.table, columns: [], primaryKey: [] };
       tables.set(row.table, table);
     }
-    table.columns.push({ name: row.name, type: row.type, collatable: row.collatable });
+    table.columns.push({
+      name: row.name,
+      type: row.type,
+      collatable: row.collatable,
+      hashable: row.hashable === true,
+    });
   }
   for (const row of keys.rows) tables.get(row.table)?.primaryKey.push(row.name);
   return tables;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundariesSql,
+  bucketChecksumsSql,
   formatKey,
   rangeChecksumSql,
   rangeWhere,
@@ -109,15 +110,15 @@ describe('chunk SQL', () => {
     keyCollatable: [true, true],
   };
   it('binds range bounds as typed parameters, with row comparison for composite keys', () => {
-    const w = rangeWhere(shape, { after: ['a', 'hour'], upTo: ['m', 'minute'] }, false);
+    const w = rangeWhere(shape, { from: ['a', 'hour'], before: ['m', 'minute'] }, false);
     expect(w.sql).toBe(
-      '("identifier", "period") > ($1::text, $2::text) AND ("identifier", "period") <= ($3::text, $4::text)',
+      '("identifier", "period") >= ($1::text, $2::text) AND ("identifier", "period") < ($3::text, $4::text)',
     );
     expect(w.params).toEqual(['a', 'hour', 'm', 'minute']);
     expect(rangeWhere(shape, {}, false)).toEqual({ sql: 'TRUE', params: [] });
   });
   it('orders text keys bytewise when the two sides have different collations', () => {
-    const w = rangeWhere(shape, { after: ['a', 'b'] }, true);
+    const w = rangeWhere(shape, { from: ['a', 'b'] }, true);
     expect(w.sql).toContain('"identifier" COLLATE "C"');
   });
   it('quotes identifiers and numbers parameters after the step', () => {
@@ -129,9 +130,23 @@ describe('chunk SQL', () => {
       keyCollatable: [false],
     };
     expect(rangeChecksumSql(odd, {}, false).sql).toContain('"public"."we""ird"');
-    const b = boundariesSql(odd, { after: ['x'] }, false, 500);
+    const b = boundariesSql(odd, { from: ['x'] }, false, 500);
     expect(b.params).toEqual(['500', 'x']);
-    expect(b.sql).toContain('"id" > $2::uuid');
+    expect(b.sql).toContain('"id" >= $2::uuid');
+  });
+  it('hashes columns by value, or by their text form when their type has no stable hash', () => {
+    const mixed: TableShape = { ...shape, hashable: [true, false, true] };
+    expect(rangeChecksumSql(mixed, {}, false).sql).toContain(
+      'hash_record_extended(ROW("identifier", "period"::text, "value"), 0)',
+    );
+    const single: TableShape = {
+      ...shape,
+      primaryKey: ['identifier'],
+      keyTypes: ['text'],
+      keyCollatable: [true],
+    };
+    expect(bucketChecksumsSql(single, false)).toContain('width_bucket("identifier", $1::text[])');
+    expect(bucketChecksumsSql(single, true)).toContain('COLLATE "C"');
   });
   it('formats keys for people', () => {
     expect(formatKey({ ...shape, primaryKey: ['id'] }, ['42'])).toBe('42');

@@ -113,7 +113,7 @@ export async function createKongSchema(
     await client.query('COMMIT');
   } catch (cause) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new AppError('E_INVALID_INPUT', `Creating the Kong ${version} schema failed: ${String(cause)}`, {
+    throw new AppError('E_UNKNOWN', `Creating the Kong ${version} schema failed: ${String(cause)}`, {
       cause,
     });
   } finally {

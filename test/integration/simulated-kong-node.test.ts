@@ -121,6 +121,23 @@ describe('simulated Kong node (3.x): Admin API', () => {
     expect(first.body.next).toBe(`/routes?offset=${encodeURIComponent(first.body.offset as string)}`);
   });
 
+  it('filters by tags and carries tags and size into next', async () => {
+    const page = await json(`${node.adminUrl}/services?tags=team-0&size=2`);
+    const data = page.body.data as { tags: string[] }[];
+    expect(data).toHaveLength(2);
+    expect(data.every((s) => s.tags.includes('team-0'))).toBe(true);
+    expect(page.body.next).toBe(
+      `/services?offset=${encodeURIComponent(page.body.offset as string)}&tags=team-0&size=2`,
+    );
+    const second = await json(`${node.adminUrl}${page.body.next as string}`);
+    expect((second.body.data as { tags: string[] }[]).every((s) => s.tags.includes('team-0'))).toBe(true);
+    // Nested collections do not carry size into next (kong/api/endpoints.lua).
+    const nested = await json(`${node.adminUrl}/services/orders/routes?size=1`);
+    expect(nested.body.next).toBe(
+      `/services/orders/routes?offset=${encodeURIComponent(nested.body.offset as string)}`,
+    );
+  });
+
   it('rejects bad size and offset as Kong does', async () => {
     for (const size of ['0', '1001', '2.5', '-3']) {
       const r = await json(`${node.adminUrl}/routes?size=${size}`);

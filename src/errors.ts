@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'E_STORE_UNAVAILABLE',
   'E_NOT_FOUND',
   'E_INVALID_INPUT',
+  'E_PREFLIGHT_FAILED',
+  'E_FREEZE_DRIFT',
   'E_UNKNOWN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

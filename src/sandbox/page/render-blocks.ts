@@ -19,7 +19,9 @@ function isRec(v: unknown): v is Rec {
 
 function textObject(value: unknown, ctx: BlocksContext): string {
   if (!isRec(value) || typeof value.text !== 'string') return '';
-  return value.type === 'mrkdwn' ? renderMrkdwn(value.text, ctx) : renderPlain(value.text, value.emoji !== false);
+  return value.type === 'mrkdwn'
+    ? renderMrkdwn(value.text, ctx)
+    : renderPlain(value.text, value.emoji !== false);
 }
 
 function plainOf(value: unknown): string {

@@ -106,7 +106,8 @@ function renderToken(inner: string, ctx: MrkdwnContext): string {
     return `<span class="mention">#${escapeHtml(name)}</span>`;
   }
   if (target.startsWith('!date^')) return renderDate(unescapeSlack(inner));
-  if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeHtml(label ?? target.slice(9))}</span>`;
+  if (target.startsWith('!subteam^'))
+    return `<span class="mention">@${escapeHtml(label ?? target.slice(9))}</span>`;
   if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(target.slice(1))}</span>`;
   const url = safeUrl(unescapeSlack(target));
   const text = escapeHtml(unescapeSlack(label ?? target));
@@ -119,14 +120,15 @@ function renderToken(inner: string, ctx: MrkdwnContext): string {
 export function renderMrkdwn(text: string, ctx: MrkdwnContext): string {
   const held: string[] = [];
   // Placeholders keep already-rendered pieces out of the formatting passes.
-  const hold = (html: string) => `\u0000${held.push(html) - 1}\u0000`;
+  const hold = (html: string) => `\uE000${held.push(html) - 1}\uE000`;
   let out = text
+    .replace(/\uE000/g, '')
     .replace(/```([\s\S]*?)```/g, (_, code: string) => hold(`<pre>${escapeHtml(unescapeSlack(code))}</pre>`))
     .replace(/`([^`\n]+)`/g, (_, code: string) => hold(`<code>${escapeHtml(unescapeSlack(code))}</code>`))
     .replace(/<([^<>\n]+)>/g, (_, inner: string) => hold(renderToken(inner, ctx)));
   out = escapeHtml(unescapeSlack(out));
-  const edge = '(^|[\\s(\\u0000])';
-  const end = '(?=$|[\\s).,!?:;\\u0000])';
+  const edge = '(^|[\\s(\\uE000])';
+  const end = '(?=$|[\\s).,!?:;\\uE000])';
   out = out
     .replace(new RegExp(`${edge}\\*([^*\\n]+?)\\*${end}`, 'g'), '$1<b>$2</b>')
     .replace(new RegExp(`${edge}_([^_\\n]+?)_${end}`, 'g'), '$1<i>$2</i>')
@@ -134,7 +136,7 @@ export function renderMrkdwn(text: string, ctx: MrkdwnContext): string {
   out = renderEmoji(out)
     .replace(/(^|\n)&gt; ?([^\n]*)/g, '$1<blockquote>$2</blockquote>')
     .replace(/\n/g, '<br>');
-  return out.replace(/\u0000(\d+)\u0000/g, (_, i: string) => held[Number(i)] ?? '');
+  return out.replace(/\uE000(\d+)\uE000/g, (_, i: string) => held[Number(i)] ?? '');
 }
 
 /** plain_text objects: escaped, with emoji shortcodes when `emoji` is not false. */

@@ -1,0 +1,3 @@
+export function renderSandboxPage(): string {
+  return '<!doctype html><title>sandbox</title>';
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { renderSandboxPage } from '../page/sandbox-page.js';
+import { buildChannelView } from './channel-view.js';
+import { serveEventStream } from './event-stream.js';
+import { handleClick, handleCommand, type InteractionDeps } from './sandbox-interactions.js';
+import { mimeType, sendJson } from './web-api-params.js';
+import type { SandboxPageOptions, SandboxUser } from './workspace-types.js';
+
+export const DEFAULT_SANDBOX_CHANNEL = 'C0SANDBOX1';
+
+export const DEFAULT_SANDBOX_USERS: SandboxUser[] = [
+  { id: 'U0SBREQ', name: 'riley', label: 'Riley (requester)' },
+  { id: 'U0SBAPP', name: 'alex', label: 'Alex (approver)' },
+  { id: 'U0SBAP2', name: 'sam', label: 'Sam (approver)' },
+  { id: 'U0SBWAT', name: 'jo', label: 'Jo (watcher)' },
+];
+
+const faultsSchema = z.object({
+  errorRatio: z.number().min(0).max(1),
+  addedLatencyMs: z.number().int().min(0).max(60_000),
+});
+
+export interface SandboxRoutesDeps extends InteractionDeps {
+  page: SandboxPageOptions;
+}
+
+/**
+ * The page at `/sandbox` and its small API under `/sandbox/api/…`. Returns false for paths that are
+ * not the page's, so the Web API routes can answer them.
+ */
+export function createSandboxRoutes(deps: SandboxRoutesDeps) {
+  const { store, page } = deps;
+  const channel = page.channel ?? DEFAULT_SANDBOX_CHANNEL;
+  const users = page.users ?? DEFAULT_SANDBOX_USERS;
+  store.setChannel(channel, { name: page.channelName ?? 'kong-upgrades' });
+  const config = {
+    channel,
+    command: page.command ?? '/kong-upgrade',
+    users,
+    controls: page.controls !== undefined,
+  };
+  const userOf = (id: unknown): SandboxUser | undefined => users.find((u) => u.id === id);
+
+  return async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    raw: Buffer,
+  ): Promise<boolean> {
+    if (path !== '/sandbox' && path !== '/sandbox/' && !path.startsWith('/sandbox/api/')) return false;
+    const method = req.method ?? 'GET';
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const body = method === 'POST' ? parseJson(raw) : undefined;
+
+    if (path === '/sandbox' || path === '/sandbox/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(renderSandboxPage());
+      return true;
+    }
+    const api = path.slice('/sandbox/api'.length);
+    if (method === 'GET' && api === '/config') return done(sendJson(res, 200, config));
+    if (method === 'GET' && api === '/events') return done(serveEventStream(store, req, res));
+    if (method === 'GET' && api === '/state') {
+      const me = userOf(query.get('user'));
+      if (me === undefined) return done(sendJson(res, 400, { ok: false, error: 'unknown_user' }));
+      return done(sendJson(res, 200, buildChannelView(store, { channel, me: me.id, users })));
+    }
+    if (method === 'GET' && api.startsWith('/files/')) {
+      const file = store.state.files.get(decodeURIComponent(api.slice('/files/'.length)));
+      if (file?.bytes == null) return done(sendJson(res, 404, { ok: false, error: 'file_not_found' }));
+      res.writeHead(200, { 'content-type': mimeType(file.filename), 'cache-control': 'no-store' });
+      res.end(file.bytes);
+      return true;
+    }
+    if (method === 'POST' && api === '/command') {
+      const input = commandSchema.safeParse(body);
+      const me = input.success ? userOf(input.data.user) : undefined;
+      if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      const outcome = await handleCommand(deps, {
+        channel,
+        user: me,
+        text: input.data.text,
+        command: config.command,
+      });
+      return done(sendJson(res, 200, outcome));
+    }
+    if (method === 'POST' && api === '/action') {
+      const input = actionSchema.safeParse(body);
+      const me = input.success ? userOf(input.data.user) : undefined;
+      if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      const { user: _id, ...click } = input.data;
+      const outcome = await handleClick(deps, { channel, ...click, user: me });
+      return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
+    }
+    if (api === '/controls' || api === '/controls/faults') {
+      const controls = page.controls;
+      if (controls === undefined) return done(sendJson(res, 404, { ok: false, error: 'no_controls' }));
+      if (method === 'GET' && api === '/controls') return done(sendJson(res, 200, await controls.status()));
+      if (method === 'POST' && api === '/controls/faults') {
+        const faults = faultsSchema.safeParse(body);
+        if (!faults.success) return done(badInput(res, faults.error.issues[0]?.message));
+        await controls.setYFaults(faults.data);
+        return done(sendJson(res, 200, await controls.status()));
+      }
+    }
+    sendJson(res, 404, { ok: false, error: 'not_found' });
+    return true;
+  };
+}
+
+const commandSchema = z.object({ user: z.string(), text: z.string().max(4000) });
+const actionSchema = z.object({
+  user: z.string(),
+  ts: z.string().regex(/^\d+\.\d+$/),
+  ephemeral: z.boolean().default(false),
+  actionId: z.string().min(1),
+  blockId: z.string().optional(),
+  blockIndex: z.number().int().min(0).optional(),
+});
+
+function done(_: unknown): true {
+  return true;
+}
+
+function badInput(res: ServerResponse, message: string | undefined): void {
+  sendJson(res, 400, { ok: false, error: 'invalid_input', message: message ?? 'unknown user' });
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import { MetricsRegistry } from './kong-node/metrics-registry.js';
 import { bundledPlugins, rootInfo, statusInfo } from './kong-node/node-info.js';
 import { type Faults, handleProxyRequest } from './kong-node/proxy-handler.js';
 import { loadRoutingTable, type RoutingTable } from './kong-node/routing-table.js';
+import { createServerGroup } from './kong-node/server-group.js';
 
 export interface SimulatedKongNodeOptions {
   databaseUrl: string;
@@ -60,8 +60,8 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
   let proxied = 0;
   let enabledInCluster: string[] = [];
   const metrics = new MetricsRegistry();
-  const conn = { accepted: 0, handled: 0, active: 0, reading: 0, writing: 0, total: 0 };
-  const sockets = new Set<Socket>();
+  const group = createServerGroup(host, log);
+  const conn = group.stats;
 
   let cached: { table: RoutingTable; at: number; version: string } | undefined;
   let loading: Promise<RoutingTable> | undefined;
@@ -214,60 +214,21 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
     );
   };
 
-  const serve = (
-    name: string,
-    handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-  ): Server => {
-    const server = createServer((req, res) => {
-      conn.total += 1;
-      conn.writing += 1;
-      res.on('close', () => {
-        conn.writing -= 1;
-      });
-      handler(req, res).catch((err: unknown) => {
-        log?.error(
-          { err: err instanceof Error ? err.message : String(err), server: name },
-          'simulated kong error',
-        );
-        if (!res.headersSent)
-          sendJson(res, { status: 500, body: { message: 'An unexpected error occurred' } });
-        else res.destroy();
-      });
-    });
-    server.on('connection', (socket) => {
-      conn.accepted += 1;
-      conn.handled += 1;
-      conn.active += 1;
-      sockets.add(socket);
-      socket.on('close', () => {
-        conn.active -= 1;
-        sockets.delete(socket);
-      });
-    });
-    return server;
-  };
-
-  const listen = (server: Server, port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-    });
-
-  const servers = [serve('admin', admin), serve('proxy', proxy), serve('status', status)] as const;
+  const servers = [
+    group.add('admin', admin),
+    group.add('proxy', proxy),
+    group.add('status', status),
+  ] as const;
   const close = async () => {
-    for (const s of servers) s.close();
-    for (const socket of sockets) socket.destroy();
-    await Promise.all(
-      servers.map((s) => new Promise((resolve) => (s.listening ? s.close(resolve) : resolve(undefined)))),
-    );
+    await group.close();
     await pool.end().catch(() => undefined);
   };
   let ports: number[];
   try {
     ports = [
-      await listen(servers[0], opts.adminPort ?? 0),
-      await listen(servers[1], opts.proxyPort ?? 0),
-      await listen(servers[2], opts.statusPort ?? 0),
+      await group.listen(servers[0], opts.adminPort ?? 0),
+      await group.listen(servers[1], opts.proxyPort ?? 0),
+      await group.listen(servers[2], opts.statusPort ?? 0),
     ];
   } catch (cause) {
     await close();

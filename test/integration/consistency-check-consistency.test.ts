@@ -6,7 +6,7 @@ import { checkConsistency } from '../../src/backup/check-consistency.js';
 import { runPgDump } from '../../src/backup/run-pg-dump.js';
 import { runPgRestore } from '../../src/backup/run-pg-restore.js';
 import { AppError } from '../../src/errors.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
 import { createKongLikeDatabase, query } from './backup-fixture.js';
 
 let x: TestDatabase;
@@ -205,6 +205,37 @@ describe('checkConsistency', () => {
     );
     // Either it finished within 30 ms (then the report is fine) or it stopped with the typed error.
     if (stopped !== null) expect((stopped as AppError).details.aborted).toBe(true);
+  });
+
+  it('cuts text keys in bytewise order when the two databases collate differently', async () => {
+    const x2 = await createTestDatabase('kub_consistency_coll');
+    const name = `kub_consistency_c_${Date.now()}`;
+    await query(TEST_PG_ADMIN_URL, `CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`);
+    const y2Url = new URL(TEST_PG_ADMIN_URL);
+    y2Url.pathname = `/${name}`;
+    try {
+      const ddl = `CREATE TABLE parameters (key text PRIMARY KEY, value text);
+        INSERT INTO parameters SELECT CASE WHEN g % 2 = 0 THEN 'Key-' ELSE 'key-' END || g, 'v' || g FROM generate_series(1, 1000) g`;
+      await query(x2.url, ddl);
+      await query(y2Url.toString(), ddl);
+      await query(y2Url.toString(), "UPDATE parameters SET value = 'changed' WHERE key = 'Key-500'");
+      const report = await checkConsistency({
+        xUrl: x2.url,
+        yUrl: y2Url.toString(),
+        chunkRows: 100,
+        rowLevelRows: 20,
+      });
+      expect(report.tables[0]).toMatchObject({
+        table: 'public.parameters',
+        xRows: 1000,
+        yRows: 1000,
+        differenceCount: 1,
+        differences: [{ key: 'Key-500', kind: 'changed' }],
+      });
+    } finally {
+      await x2.drop();
+      await query(TEST_PG_ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
   });
 
   it('reports a missing database with the masked URL', async () => {

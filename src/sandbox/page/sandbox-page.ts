@@ -1,3 +1,65 @@
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_STYLES } from './page-styles.js';
+
+/**
+ * The sandbox page: a channel view with threads, a command box, a picker for who you are, and (when
+ * the sandbox gives it controls) the X/Y split, request rates and fault settings for Y. Stable
+ * `data-testid`s are what the browser test drives.
+ */
 export function renderSandboxPage(): string {
-  return '<!doctype html><title>sandbox</title>';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>kong-upgrade sandbox</title>
+<style>${PAGE_STYLES}</style>
+</head>
+<body>
+<header>
+  <h1 id="channel-name" data-testid="channel-name">#channel</h1>
+  <label>You are <select id="user-picker" data-testid="user-picker"></select></label>
+  <span id="live-status" data-testid="live-status">connecting</span>
+</header>
+<main>
+  <section id="channel">
+    <div id="timeline" data-testid="timeline"></div>
+    <form id="command-form" autocomplete="off">
+      <input id="command-input" data-testid="command-input" aria-label="Message or command">
+      <button id="command-send" class="btn btn-primary" data-testid="command-send" type="submit">Send</button>
+    </form>
+    <div id="status-line" data-testid="status-line" role="status"></div>
+  </section>
+  <aside id="thread" data-testid="thread-pane" hidden>
+    <div class="thread-head"><h2>Thread</h2>
+      <button type="button" class="btn" data-testid="thread-close" aria-label="Close thread">×</button></div>
+    <div id="thread-body"></div>
+  </aside>
+  <aside id="controls" data-testid="controls-panel" hidden>
+    <h2>Traffic</h2>
+    <div class="muted">Split</div>
+    <div class="big" id="split-display" data-testid="split-display">–</div>
+    <div class="muted">Request rates</div>
+    <div id="rate-display" data-testid="rate-display">–</div>
+    <h2 style="margin-top:16px">Make Y unhealthy</h2>
+    <form id="fault-form">
+      <label>5xx on Y (%) <input id="fault-error-ratio" data-testid="fault-error-ratio" type="number" min="0" max="100" step="0.5" value="0"></label>
+      <label>Added latency on Y (ms) <input id="fault-latency" data-testid="fault-latency" type="number" min="0" max="60000" step="10" value="0"></label>
+      <p><button class="btn btn-danger" data-testid="fault-apply" type="submit">Apply to Y</button></p>
+    </form>
+    <div class="muted" id="fault-display" data-testid="fault-display"></div>
+  </aside>
+</main>
+<dialog id="confirm" data-testid="confirm-dialog">
+  <h3 id="confirm-title"></h3>
+  <div id="confirm-text"></div>
+  <div class="actions">
+    <button type="button" class="btn" id="confirm-cancel" data-testid="confirm-cancel">Cancel</button>
+    <button type="button" class="btn btn-primary" id="confirm-ok" data-testid="confirm-ok">Yes</button>
+  </div>
+</dialog>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
 }

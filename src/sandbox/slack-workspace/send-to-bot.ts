@@ -24,14 +24,15 @@ export interface BotSender {
  * (`v0=` HMAC of `v0:<ts>:<body>`), the exact content type Bolt needs, and Slack's patience (3 s).
  */
 export function createBotSender(opts: {
-  botUrl: string;
+  botUrl: string | (() => string);
   signingSecret: string;
   timeoutMs: number;
 }): BotSender {
   const send = async (body: string): Promise<BotAnswer> => {
     const signed = signSlackRequest({ body, signingSecret: opts.signingSecret });
     try {
-      const res = await request(opts.botUrl, {
+      const url = typeof opts.botUrl === 'string' ? opts.botUrl : opts.botUrl();
+      const res = await request(url, {
         method: 'POST',
         body,
         headers: { 'content-type': SLACK_FORM_CONTENT_TYPE, ...signed },

@@ -111,8 +111,11 @@ export interface SandboxControls {
 }
 
 export interface SandboxPageOptions {
-  /** The bot's Request URL, e.g. `http://127.0.0.1:3001/slack/events`. */
-  botUrl: string;
+  /**
+   * The bot's Request URL, e.g. `http://127.0.0.1:3001/slack/events`; a function when the bot starts
+   * after the workspace (it needs the workspace's `apiUrl` first).
+   */
+  botUrl: string | (() => string);
   signingSecret: string;
   /** The channel the page shows and commands are typed in. Default `C0SANDBOX1`. */
   channel?: string;

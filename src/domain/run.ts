@@ -37,6 +37,8 @@ export interface Run {
   channel: string;
   cardTs: string | null; // ts of the run card message
   threadTs: string | null; // thread under the run card (same as cardTs once posted)
+  /** ts of the run's one live comparison message, updated in place every interval. */
+  comparisonTs: string | null;
   fromVersion: string | null;
   toVersion: string | null;
   planSteps: number[]; // % to Y, ascending, last is 100

@@ -43,7 +43,9 @@ export function createMetricSampleStore(db: Db): MetricSampleStore {
       const [row] = await db.query(
         `INSERT INTO metric_samples (run_id, cluster, window_start, window_end, requests, errors_5xx, errors_4xx,
                                      p50, p95, p99, rate, verdict, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (run_id, cluster, window_start, window_end) DO UPDATE SET verdict = EXCLUDED.verdict
+         RETURNING *`,
         [
           s.runId,
           s.cluster,

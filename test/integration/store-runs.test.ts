@@ -80,6 +80,7 @@ describe('createRun / getRun', () => {
       channel: 'C1',
       cardTs: null,
       threadTs: null,
+      comparisonTs: null,
       fromVersion: '2.8.4',
       toVersion: '3.9.1',
       planSteps: [5, 25, 50, 100],

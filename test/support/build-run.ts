@@ -15,6 +15,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     channel: 'C0CHAN',
     cardTs: '1700000000.000100',
     threadTs: '1700000000.000100',
+    comparisonTs: null,
     fromVersion: '2.8.4',
     toVersion: '3.9.1',
     planSteps: [5, 25, 50, 100],

@@ -1,5 +1,5 @@
 /** The page's stylesheet: a plain, Slack-like channel view. */
-export const PAGE_STYLES = String.raw`
+export const PAGE_STYLES = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d1c1d; background: #fff; height: 100vh; display: flex; flex-direction: column; }
 header { display: flex; align-items: center; gap: 16px; padding: 8px 16px; background: #3f0e40; color: #fff; }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { type ComparisonThresholds, compareWindows } from '../src/metrics/compare-windows.js';
 import type { Bucket } from '../src/metrics/histogram-quantile.js';
 import type { WindowStats } from '../src/metrics/window-stats.js';
+import type { BenchResult } from './support/bench-result.js';
 
 const THRESHOLDS: ComparisonThresholds = {
   maxErrorRateIncrease: 0.005,
@@ -79,13 +80,7 @@ function simulateInterval(random: () => number, yErrorRatio: number) {
   return compareWindows(x, y, THRESHOLDS);
 }
 
-export async function run(): Promise<{
-  name: string;
-  ratio?: number;
-  target: string;
-  ok: boolean;
-  details: Record<string, unknown>;
-}> {
+export async function run(): Promise<BenchResult> {
   const random = prng(20250301);
   const verdicts = { pass: 0, warn: 0, fail: 0, insufficient_data: 0 };
   const failedRows: Record<string, number> = {};

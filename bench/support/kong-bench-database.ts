@@ -2,14 +2,6 @@ import { spawn } from 'node:child_process';
 import { seedKongDatabase } from '../../src/sandbox/seed-kong-database.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 
-/** What every benchmark returns: `ratio` is ours / baseline, measured in the same run. */
-export interface BenchResult {
-  name: string;
-  ratio: number;
-  target: number;
-  details: Record<string, unknown>;
-}
-
 /** A throwaway database seeded with a realistic Kong configuration of `totalRows` rows. */
 export async function createSeededKongDatabase(totalRows: number): Promise<TestDatabase> {
   const db = await createTestDatabase('kub_bench');

@@ -71,7 +71,8 @@ async function main(argv: string[]): Promise<void> {
     slackToken,
     slackApiUrl: env.SLACK_API_URL,
   });
-  const workers = composition.startWorkers();
+  // The bot first: startBot checks the Slack token, and a process that is about to exit on a bad
+  // token or an unreachable Slack must not have taken jobs off the queue meanwhile.
   const bot =
     mode === 'start'
       ? await startBot({
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
           ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
         })
       : null;
+  const workers = composition.startWorkers();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -98,6 +100,8 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // One line that says the process is up (workers have no 'bot listening' line of their own).
+  log.info({ mode }, mode === 'start' ? 'bot and workers running' : 'workers running');
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

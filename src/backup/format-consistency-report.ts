@@ -1,0 +1,87 @@
+import { formatCount } from '../metrics/format-numbers.js';
+import type { ConsistencyReport, TableConsistency, TableDifference } from './consistency-report.js';
+
+const KIND_LABEL: Record<TableDifference['kind'], string> = {
+  changed: 'changed',
+  missing_in_y: 'missing in Y',
+  extra_in_y: 'only in Y',
+};
+
+function clip(text: string, max: number): string {
+  // Backticks would end the inline code early; keys are data, not markup.
+  const flat = text.replace(/`/g, "'").replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `2 changed, 1 missing in Y` from the listed differences (the count covers the unlisted ones too). */
+function kindsOf(t: TableConsistency): string {
+  const counts = new Map<string, number>();
+  for (const d of t.differences) counts.set(KIND_LABEL[d.kind], (counts.get(KIND_LABEL[d.kind]) ?? 0) + 1);
+  const listed = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  const unlisted = t.differenceCount - t.differences.length;
+  return unlisted > 0 ? `${listed}${listed ? ', ' : ''}${unlisted} more not listed` : listed;
+}
+
+/** One line per differing table for a failure message: the table and its first keys. */
+export function describeTableDifference(t: TableConsistency, maxKeys = 3): string {
+  if (t.method === 'missing') return `${t.table} (${t.note ?? 'missing on one side'})`;
+  if (t.differences.length === 0) {
+    return `${t.table} (X ${formatCount(t.xRows)} rows, Y ${formatCount(t.yRows)} rows${t.method === 'whole-table' ? ', contents differ; no primary key to name rows' : ''})`;
+  }
+  const keys = t.differences
+    .slice(0, maxKeys)
+    .map((d) => `key ${clip(d.key, 60)} ${KIND_LABEL[d.kind]}`)
+    .join(', ');
+  const more = t.differenceCount > maxKeys ? `, ${t.differenceCount - maxKeys} more` : '';
+  return `${t.table} (${keys}${more})`;
+}
+
+/**
+ * The consistency check for the thread: a verdict line, then per differing table its row counts
+ * and differing keys, then what was not compared (one-sided columns, tables without a key).
+ */
+export function formatConsistencyReport(report: ConsistencyReport, maxKeysPerTable = 10): string {
+  const total = report.tables.length;
+  const differing = report.tables.filter((t) => !t.equal);
+  const rows = report.tables.reduce((n, t) => n + t.xRows, 0);
+  const lines: string[] = [];
+  if (total === 0) {
+    lines.push('*Consistency X vs Y:* ⚠️ neither database has any table in its public schema.');
+  } else if (differing.length === 0) {
+    lines.push(
+      `*Consistency X vs Y:* ✅ all ${total} tables are equal (${formatCount(rows)} rows in X, compared by row count and content checksum).`,
+    );
+  } else {
+    lines.push(
+      `*Consistency X vs Y:* ❌ ${differing.length} of ${total} tables differ (${total - differing.length} equal; ${formatCount(rows)} rows in X).`,
+    );
+  }
+  for (const t of differing) {
+    const counts = `X ${formatCount(t.xRows)} rows, Y ${formatCount(t.yRows)} rows`;
+    if (t.method === 'missing') {
+      lines.push(`• \`${t.table}\`: ${t.note ?? 'missing on one side'} (${counts})`);
+      continue;
+    }
+    const kinds = kindsOf(t);
+    lines.push(`• \`${t.table}\` (${counts})${kinds ? `: ${kinds}` : ''}`);
+    for (const d of t.differences.slice(0, maxKeysPerTable)) {
+      lines.push(`    – key \`${clip(d.key, 120)}\` ${KIND_LABEL[d.kind]}`);
+    }
+    const hidden = t.differenceCount - Math.min(t.differences.length, maxKeysPerTable);
+    if (hidden > 0) lines.push(`    – …and ${formatCount(hidden)} more`);
+    if (t.method === 'whole-table') lines.push(`    – ${t.note ?? 'no primary key: rows cannot be named'}`);
+  }
+  const oneSided = report.tables.filter((t) => t.ignoredColumns.length > 0);
+  if (oneSided.length > 0) {
+    lines.push(
+      `_Columns on one side only, not compared: ${oneSided.map((t) => `${t.table} (${t.ignoredColumns.join(', ')})`).join('; ')}._`,
+    );
+  }
+  const keyless = report.tables.filter((t) => t.equal && t.method === 'whole-table');
+  if (keyless.length > 0) {
+    lines.push(
+      `_Without a primary key, compared by count and whole-table checksum only: ${keyless.map((t) => t.table).join(', ')}._`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,45 @@
+import { KONG_ENTITY_TYPES, type KongEntityType, type KongSnapshot } from '../kong/kong-entity-types.js';
+import { formatCount } from '../metrics/format-numbers.js';
+
+export interface EntityCount {
+  type: KongEntityType;
+  x: number;
+  y: number;
+  equal: boolean;
+}
+
+/** Entities per type as each cluster's Admin API lists them, X next to Y. */
+export function compareEntityCounts(x: KongSnapshot, y: KongSnapshot): EntityCount[] {
+  return KONG_ENTITY_TYPES.map((type) => {
+    const xn = x[type].length;
+    const yn = y[type].length;
+    return { type, x: xn, y: yn, equal: xn === yn };
+  });
+}
+
+/** A monospace table `type | X | Y | ✅/❌` with a verdict line, for the thread. */
+export function formatEntityCounts(counts: readonly EntityCount[]): string {
+  const rows = counts.map((c) => [c.type, formatCount(c.x), formatCount(c.y), c.equal ? '✅' : '❌']);
+  const header = ['entity', 'X', 'Y', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) =>
+        i === 0 ? cell.padEnd(widths[i] ?? 0) : i < row.length - 1 ? cell.padStart(widths[i] ?? 0) : cell,
+      )
+      .join(' | ')
+      .trimEnd();
+  const differing = counts.filter((c) => !c.equal);
+  const verdict =
+    differing.length === 0
+      ? `*Entities (Admin API):* ✅ X and Y list the same number of each of ${counts.length} entity types.`
+      : `*Entities (Admin API):* ❌ ${differing.length} of ${counts.length} entity types differ: ${differing.map((c) => c.type).join(', ')}.`;
+  return [
+    verdict,
+    '```',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...rows.map(line),
+    '```',
+  ].join('\n');
+}

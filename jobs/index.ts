@@ -1,6 +1,15 @@
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { backupJob } from './backup.js';
 import { deployJob } from './deploy.js';
 import { preflightJob } from './preflight.js';
+import { restoreJob } from './restore.js';
+import { verifyJob } from './verify.js';
 
 /** Every job processor, one file each; the worker maps a BullMQ job name to its definition. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [preflightJob, deployJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [
+  preflightJob,
+  backupJob,
+  restoreJob,
+  deployJob,
+  verifyJob,
+];

@@ -32,7 +32,7 @@ const metricsBaseSchema = z
   .strictObject({
     source: z.enum(METRICS_SOURCES).default('kong'),
     prometheus: prometheusSchema.optional(),
-    intervalSeconds: z.int().min(5).max(3600).default(60),
+    intervalSeconds: z.int().min(1).max(3600).default(60),
     thresholds: thresholdsSchema.prefault({}),
   })
   .superRefine((metrics, ctx) => {

@@ -1,3 +1,4 @@
+import { compareSlot, type ObservationPolicy } from './decide-observation.js';
 import { type Decision, refuse } from './decision.js';
 import { phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
@@ -16,7 +17,7 @@ function phaseOfJob(job: JobName): Phase | null {
   return null;
 }
 
-export function decideJob(run: Run, event: JobEvent, now: Date): Decision {
+export function decideJob(run: Run, event: JobEvent, now: Date, policy: ObservationPolicy): Decision {
   if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
   switch (event.type) {
     case 'job_succeeded':
@@ -24,7 +25,7 @@ export function decideJob(run: Run, event: JobEvent, now: Date): Decision {
     case 'job_failed':
       return jobFailed(run, event, now);
     case 'weight_applied':
-      return weightApplied(run, event, now);
+      return weightApplied(run, event, now, policy);
   }
 }
 
@@ -137,7 +138,12 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
   };
 }
 
-function weightApplied(run: Run, event: Extract<JobEvent, { type: 'weight_applied' }>, now: Date): Decision {
+function weightApplied(
+  run: Run,
+  event: Extract<JobEvent, { type: 'weight_applied' }>,
+  now: Date,
+  policy: ObservationPolicy,
+): Decision {
   const events = [
     {
       actor: event.actor,
@@ -177,6 +183,12 @@ function weightApplied(run: Run, event: Extract<JobEvent, { type: 'weight_applie
         text: `:twisted_rightwards_arrows: Traffic is now ${split}, confirmed by the router.`,
       },
       { type: 'update_card' },
+      // Start (or join) the comparison chain: one compare job per interval slot.
+      {
+        type: 'enqueue',
+        job: 'compare',
+        jobId: jobIdFor(run.id, 'compare', compareSlot(now, policy.intervalSeconds)),
+      },
     ],
   };
 }

@@ -7,6 +7,13 @@ type ComparisonEvent = Extract<DomainEvent, { type: 'comparison_made' }>;
 
 export interface ObservationPolicy {
   observeSeconds: number;
+  /** Comparison interval; compare jobs are keyed by interval slot so chains never double up. */
+  intervalSeconds: number;
+}
+
+/** The id of the compare job for the interval slot that contains `now` (or the next one). */
+export function compareSlot(now: Date, intervalSeconds: number, next = 0): number {
+  return Math.floor(now.getTime() / (intervalSeconds * 1000)) + next;
 }
 
 export function describeDrift(drift: DriftItem[], max = 10): string {

@@ -8,7 +8,7 @@ import type { DomainEvent } from './domain-event.js';
 import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Run } from './run.js';
 
-const DEFAULT_POLICY: ObservationPolicy = { observeSeconds: 600 };
+const DEFAULT_POLICY: ObservationPolicy = { observeSeconds: 600, intervalSeconds: 60 };
 
 /**
  * The upgrade's rules in one pure function: given a run, something that happened and the time,
@@ -45,7 +45,7 @@ export function decide(
     case 'job_succeeded':
     case 'job_failed':
     case 'weight_applied':
-      return decideJob(run, event, now);
+      return decideJob(run, event, now, policy);
     case 'gate_decided':
     case 'gate_expired':
       return decideGate(run, event);

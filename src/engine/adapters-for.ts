@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { ClusterConfig, EnvironmentConfig } from '../config/config-schema.js';
 import { createKongAdmin } from '../kong/create-kong-admin.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
+import { createKongMetricsSource } from '../metrics/kong-metrics-source.js';
+import type { MetricsSource } from '../metrics/metrics-source.js';
+import { createPrometheusMetricsSource } from '../metrics/prometheus-metrics-source.js';
 import { createTrafficRouter } from '../traffic/create-traffic-router.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
@@ -31,4 +34,18 @@ export function adaptersFor(
     y: kongAdminFor(env.clusterY, log),
     router: routerFor(env, log),
   };
+}
+
+/** Where X-vs-Y numbers come from: both clusters' /metrics (kong) or PromQL (prometheus). */
+export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSource {
+  const logger = log.child({ adapter: 'metrics' });
+  const m = env.metrics;
+  if (m.source === 'prometheus' && m.prometheus) {
+    return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: m.intervalSeconds, logger });
+  }
+  const target = (c: EnvironmentConfig['clusterX']) => ({
+    metricsUrls: [c.metricsUrl ?? `${c.adminUrl.replace(/\/$/, '')}/metrics`],
+    ...(c.adminToken ? { headers: { 'Kong-Admin-Token': c.adminToken } } : {}),
+  });
+  return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), logger });
 }

@@ -4,6 +4,7 @@ import { isAppError } from '../errors.js';
 import { closedGateBlocks, gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
+import { uploadGateChart } from './upload-gate-chart.js';
 
 type Step = () => Promise<void>;
 
@@ -91,6 +92,9 @@ export async function executeEffects(
             }),
           });
           await deps.store.gates.setGateMessageTs(gate.id, posted.ts);
+          await uploadGateChart(current, deps).catch((err: Error) =>
+            log.warn({ err: err.message }, 'gate chart upload failed'),
+          );
         });
         break;
       }

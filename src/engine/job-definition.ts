@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EnvironmentConfig } from '../config/config-schema.js';
+import type { DriftItem, Verdict } from '../domain/domain-event.js';
 import type { JobName } from '../domain/job-names.js';
 import type { Phase, Run } from '../domain/run.js';
 import type { JobPayload } from '../queue/job-payload.js';
@@ -26,6 +27,14 @@ export type JobOutcome =
       facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: unknown };
     }
   | { type: 'weight_applied'; weight: number }
+  /** A comparison of X and Y; decide() may propose a rollback or the next step. */
+  | {
+      type: 'comparison';
+      verdict: Verdict;
+      failing: string[];
+      drift: DriftItem[] | null;
+      rollbackPending: boolean;
+    }
   /** Nothing for decide (e.g. a comparison that only updated its message). */
   | { type: 'done' };
 

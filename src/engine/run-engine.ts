@@ -24,7 +24,11 @@ export function createRunEngine(deps: EngineDeps) {
     for (let attempt = 0; ; attempt += 1) {
       const run = await deps.store.runs.getRun(runId);
       if (!run) return { ok: false, reason: `There is no run ${runId}.`, run: null };
-      const decision = decide(run, event, deps.now());
+      const env = deps.config.environments[run.environment];
+      const decision = decide(run, event, deps.now(), {
+        observeSeconds: env?.plan.observeSeconds ?? 600,
+        intervalSeconds: env?.metrics.intervalSeconds ?? 60,
+      });
       if (!decision.ok) return { ok: false, reason: decision.reason, run };
       let updated: Run;
       try {

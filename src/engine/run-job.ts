@@ -145,6 +145,14 @@ function toEvent(def: JobDefinition, outcome: JobOutcome, gateId: string | undef
         weight: outcome.weight,
         ...(gateId ? { gateId } : {}),
       };
+    case 'comparison':
+      return {
+        type: 'comparison_made',
+        verdict: outcome.verdict,
+        failing: outcome.failing,
+        drift: outcome.drift,
+        rollbackPending: outcome.rollbackPending,
+      };
     case 'done':
       return null;
   }

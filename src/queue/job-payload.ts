@@ -9,6 +9,10 @@ export const jobPayloadSchema = z.object({
   gateId: z.string().uuid().optional(),
   targetWeight: z.number().int().min(0).max(100).optional(),
   seq: z.number().int().min(0).optional(),
+  /** compare: the metrics source's state from the previous interval (its baseline). */
+  state: z.unknown().optional(),
+  /** compare: a one-off comparison asked for with `/kong-upgrade compare` (posted, not rescheduled). */
+  adhoc: z.boolean().optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
 

@@ -5,6 +5,7 @@ import {
   type CommandReply,
   ephemeral,
 } from './commands/command-context.js';
+import { compareCommand } from './commands/compare-command.js';
 import { runControlCommand } from './commands/run-control-command.js';
 import { startCommand } from './commands/start-command.js';
 import { listCommand, statusCommand } from './commands/status-command.js';
@@ -35,13 +36,12 @@ export function createCommandHandler(deps: CommandDeps) {
         case 'abort':
         case 'pause':
         case 'resume':
-          return await runControlCommand({ kind: cmd.kind, run: cmd.run }, input, deps);
-        case 'compare':
-        case 'shift':
         case 'rollback':
-          return ephemeral(
-            `\`${cmd.kind}\` is understood, but this version of the bot cannot do it yet: it arrives with a later release. Nothing changed.`,
-          );
+          return await runControlCommand({ kind: cmd.kind, run: cmd.run }, input, deps);
+        case 'shift':
+          return await runControlCommand(cmd, input, deps);
+        case 'compare':
+          return await compareCommand(cmd, input, deps);
       }
     } catch (err) {
       if (isAppError(err) && err.code === 'E_STORE_UNAVAILABLE') {

@@ -30,6 +30,8 @@ export interface KongPairOptions {
   yVersion?: string;
   seed?: SeedKongDatabaseOptions;
   yAvailablePlugins?: string[];
+  /** Seed Y's database with the same rows as X (for tests that start after the restore). */
+  seedY?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function startKongPair(options: KongPairOptions = {}): Promise<Kong
   const yVersion = options.yVersion ?? '3.9.1';
   const xDb = await createTestDatabase('kub_kongx');
   const yDb = await createTestDatabase('kub_kongy');
-  const seed = await seedKongDatabase(xDb.url, {
+  const seedOptions: SeedKongDatabaseOptions = {
     version: xVersion,
     services: 4,
     routesPerService: 2,
@@ -54,7 +56,9 @@ export async function startKongPair(options: KongPairOptions = {}): Promise<Kong
     seed: 7,
     keys: [{ consumer: 'smoke', key: 'smoke-test-key-0001' }],
     ...options.seed,
-  });
+  };
+  const seed = await seedKongDatabase(xDb.url, seedOptions);
+  if (options.seedY) await seedKongDatabase(yDb.url, seedOptions);
   const x = await startSimulatedKongNode({ databaseUrl: xDb.url, version: xVersion });
   const y = await startSimulatedKongNode({
     databaseUrl: yDb.url,

@@ -248,7 +248,7 @@ describe('rules, each with its key path', () => {
     [`${P}.plan.steps`, [5, 25, 50], `${P}.plan.steps`],
     [`${P}.plan.observeSeconds`, -5, `${P}.plan.observeSeconds`],
     [`${P}.metrics.source`, 'datadog', `${P}.metrics.source`],
-    [`${P}.metrics.intervalSeconds`, 1, `${P}.metrics.intervalSeconds`],
+    [`${P}.metrics.intervalSeconds`, 0, `${P}.metrics.intervalSeconds`],
     [`${P}.metrics.thresholds.maxP95LatencyRatio`, 0.5, `${P}.metrics.thresholds.maxP95LatencyRatio`],
     [`${P}.metrics.thresholds.minRequests`, -1, `${P}.metrics.thresholds.minRequests`],
     [`${P}.metrics.thresholds.maxErrorRateIncrease`, 2, `${P}.metrics.thresholds.maxErrorRateIncrease`],

@@ -6,7 +6,7 @@ import { buildRun } from '../support/build-run.js';
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
 const observing = buildRun({ phase: 'observing', appliedWeight: 25, stepIndex: 1, phaseStartedAt: T0 });
-const policy = { observeSeconds: 600 };
+const policy = { observeSeconds: 600, intervalSeconds: 60 };
 
 function comparison(
   verdict: Verdict,

@@ -4,15 +4,37 @@ import type { RunRef } from '../parse-command.js';
 import { usageLine } from '../usage.js';
 import { type CommandDeps, type CommandInput, type CommandReply, ephemeral } from './command-context.js';
 
-type ControlCommand = { kind: 'abort' | 'pause' | 'resume'; run: RunRef };
+export type ControlCommand =
+  | { kind: 'abort' | 'pause' | 'resume' | 'rollback'; run: RunRef }
+  | { kind: 'shift'; run: RunRef; percent: number };
 
-const EVENT: Record<ControlCommand['kind'], 'abort_requested' | 'pause_requested' | 'resume_requested'> = {
-  abort: 'abort_requested',
-  pause: 'pause_requested',
-  resume: 'resume_requested',
+function eventFor(cmd: ControlCommand, actor: string): DomainEvent {
+  switch (cmd.kind) {
+    case 'abort':
+      return { type: 'abort_requested', actor };
+    case 'pause':
+      return { type: 'pause_requested', actor };
+    case 'resume':
+      return { type: 'resume_requested', actor };
+    case 'rollback':
+      return { type: 'rollback_requested', actor };
+    case 'shift':
+      return { type: 'shift_requested', actor, percent: cmd.percent };
+  }
+}
+
+const DONE: Record<ControlCommand['kind'], string> = {
+  abort: 'aborted',
+  pause: 'paused',
+  resume: 'resumed',
+  rollback: 'rollback approval requested in the thread',
+  shift: 'approval requested in the thread',
 };
 
-/** abort / pause / resume: allowed to the one who started the run and to approvers; audited either way. */
+/**
+ * abort / pause / resume / shift / rollback on a run: allowed to the one who started it and to
+ * approvers, refused (and audited) for anyone else. shift and rollback only ask for an approval.
+ */
 export async function runControlCommand(
   cmd: ControlCommand,
   input: CommandInput,
@@ -34,13 +56,13 @@ export async function runControlCommand(
       `Only <@${run.requestedBy}> (who started ${run.id}) or an approver may ${cmd.kind} it. Nothing changed.`,
     );
   }
-  const event = { type: EVENT[cmd.kind], actor: input.userId } as DomainEvent;
-  const result = await deps.engine.apply(run.id, event);
+  const result = await deps.engine.apply(run.id, eventFor(cmd, input.userId));
   if (!result.ok) return ephemeral(`${result.reason} Nothing changed.`);
-  const done = { abort: 'aborted', pause: 'paused', resume: 'resumed' }[cmd.kind];
   const extra =
     cmd.kind === 'abort'
       ? ` Its jobs are stopped; traffic stays where it is (Y ${result.run.appliedWeight ?? 0} %).`
       : '';
-  return { ack: { response_type: 'ephemeral', text: `${run.id} ${done}.${extra}` }, after: result.deferred };
+  const what =
+    cmd.kind === 'shift' ? `${run.id}: ${cmd.percent} % to Y, ${DONE.shift}` : `${run.id} ${DONE[cmd.kind]}`;
+  return { ack: { response_type: 'ephemeral', text: `${what}.${extra}` }, after: result.deferred };
 }

@@ -1,0 +1,117 @@
+import { compareSlot } from '../src/domain/decide-observation.js';
+import { jobIdFor } from '../src/domain/job-names.js';
+import type { Run } from '../src/domain/run.js';
+import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
+import { checkDrift } from '../src/engine/check-drift.js';
+import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
+import { patchRun } from '../src/engine/patch-run.js';
+import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
+import { formatComparison } from '../src/metrics/format-comparison.js';
+import type { MetricsWindows } from '../src/metrics/metrics-source.js';
+import { type MetricsSourceState, metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
+
+/** Traffic is split (or about to be): comparisons are meaningful and keep running. */
+function comparing(run: Run): boolean {
+  return (run.appliedWeight ?? 0) > 0 && ['awaiting_gate', 'shifting', 'observing'].includes(run.phase);
+}
+
+/**
+ * Every interval while traffic is split: both clusters' numbers over the window, stored as samples,
+ * shown in the run's one live comparison message, and handed to decide() (which proposes a rollback
+ * on a failure, or the next step after the observation period). Each job schedules its successor,
+ * keyed by interval slot, carrying the metrics baseline so a restart loses no window.
+ */
+export const compareJob: JobDefinition = {
+  name: 'compare',
+  phase: null,
+  async run(ctx) {
+    const { run, env, payload, deps, signal, log } = ctx;
+    const source = metricsSourceFor(env, log);
+    if (payload.adhoc) return adhocComparison(ctx);
+    if (!comparing(run)) return { type: 'done' };
+    const previous = metricsSourceStateSchema.safeParse(payload.state);
+    const { windows, state } = await source.observe(previous.success ? previous.data : null, signal);
+    await scheduleNext(ctx, state);
+    if (!windows) return { type: 'done' };
+    const comparison = compareWindows(windows.x, windows.y, env.metrics.thresholds);
+    await storeSamples(ctx, windows, comparison);
+    await showLive(ctx, comparison, windows);
+    const observedEnough = Date.now() - run.phaseStartedAt.getTime() >= env.plan.observeSeconds * 1000;
+    const drift =
+      run.phase === 'observing' && observedEnough
+        ? await checkDrift(run, adaptersFor(env, log).x, signal)
+        : null;
+    const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some((g) => g.kind === 'rollback');
+    return {
+      type: 'comparison',
+      verdict: comparison.verdict,
+      failing: failingRows(comparison).map((r) => r.reason),
+      drift,
+      rollbackPending,
+    };
+  },
+};
+
+async function scheduleNext({ run, env, deps }: JobContext, state: MetricsSourceState): Promise<void> {
+  const now = Date.now();
+  const intervalMs = env.metrics.intervalSeconds * 1000;
+  const slot = compareSlot(new Date(now), env.metrics.intervalSeconds, 1);
+  await deps.queue.enqueue({
+    job: 'compare',
+    jobId: jobIdFor(run.id, 'compare', slot),
+    payload: { v: 1, runId: run.id, seq: slot, state },
+    delayMs: Math.max(0, slot * intervalMs - now),
+  });
+}
+
+async function storeSamples({ run, deps }: JobContext, w: MetricsWindows, c: Comparison): Promise<void> {
+  for (const [cluster, s] of [
+    ['x', c.x],
+    ['y', c.y],
+  ] as const) {
+    await deps.store.samples.insertSample({
+      runId: run.id,
+      cluster,
+      windowStart: w.start,
+      windowEnd: w.end,
+      requests: s.requests,
+      errors5xx: s.status5xx,
+      errors4xx: s.status4xx,
+      p50: s.p50,
+      p95: s.p95,
+      p99: s.p99,
+      rate: s.requestRate,
+      verdict: c.verdict,
+      details: { weight: run.appliedWeight, rows: cluster === 'y' ? c.rows : undefined },
+    });
+  }
+}
+
+/** One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). */
+async function showLive({ run, deps }: JobContext, c: Comparison, w: MetricsWindows): Promise<void> {
+  const text = `*Live comparison* · Y ${run.appliedWeight ?? 0} %\n${formatComparison(c, { start: w.start, end: w.end })}`;
+  const current = (await deps.store.runs.getRun(run.id)) ?? run;
+  if (current.comparisonTs) {
+    await deps.notifier.update({ channel: current.channel, ts: current.comparisonTs, text });
+    return;
+  }
+  const posted = await deps.notifier.post({ channel: current.channel, threadTs: current.threadTs, text });
+  await patchRun(deps, run.id, { comparisonTs: posted.ts });
+}
+
+/** `/kong-upgrade compare`: two observations a short interval apart, posted as a new message. */
+async function adhocComparison({ run, env, deps, signal, log }: JobContext) {
+  const source = metricsSourceFor(env, log);
+  let observed = await source.observe(null, signal);
+  if (!observed.windows) {
+    const waitMs = Math.min(env.metrics.intervalSeconds, 10) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    observed = await source.observe(observed.state, signal);
+  }
+  const w = observed.windows;
+  const text = w
+    ? `*Comparison requested now* · Y ${run.appliedWeight ?? 0} %\n${formatComparison(compareWindows(w.x, w.y, env.metrics.thresholds), { start: w.start, end: w.end })}`
+    : 'No comparison window could be measured yet; try again in a minute.';
+  await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text });
+  return { type: 'done' as const };
+}

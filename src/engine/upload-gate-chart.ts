@@ -1,0 +1,36 @@
+import type { Run } from '../domain/run.js';
+import { type ChartSample, renderComparisonChart } from '../metrics/render-chart.js';
+import type { EngineDeps } from './engine-deps.js';
+
+/**
+ * At a gate, X vs Y over the whole run as a PNG in the thread (5xx ratio and p95, traffic steps
+ * marked). Nothing to draw before the first comparison window.
+ */
+export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boolean> {
+  if (!run.threadTs) return false;
+  const samples = await deps.store.samples.listSamples(run.id);
+  const byWindow = new Map<string, ChartSample>();
+  for (const s of samples) {
+    const key = s.windowEnd.toISOString();
+    const entry = byWindow.get(key) ?? {
+      at: s.windowEnd,
+      x: { errorRatio: null, p95: null },
+      y: { errorRatio: null, p95: null },
+    };
+    entry[s.cluster] = { errorRatio: s.requests > 0 ? s.errors5xx / s.requests : null, p95: s.p95 };
+    byWindow.set(key, entry);
+  }
+  if (byWindow.size === 0) return false;
+  const steps = (await deps.store.events.listEvents(run.id))
+    .filter((e) => e.kind === 'traffic.weight_applied')
+    .map((e) => ({ at: e.at, weight: Number(e.details.weight ?? 0) }));
+  const png = renderComparisonChart([...byWindow.values()], steps);
+  await deps.notifier.upload({
+    channel: run.channel,
+    threadTs: run.threadTs,
+    filename: `${run.id}-x-vs-y.png`,
+    title: `${run.id}: X vs Y (5xx ratio, p95 latency)`,
+    data: png,
+  });
+  return true;
+}

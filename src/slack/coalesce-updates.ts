@@ -15,7 +15,19 @@ export function createCoalescer<T>(
     inFlight: Promise<void> | null;
   }
   const slots = new Map<string, Slot>();
-
+  // A slot is kept until its interval has passed, so a send right after the previous one finished
+  // still waits: forgetting `lastSentAt` early let a slow trickle of updates through unthrottled.
+  const forgetLater = (key: string, slot: Slot) => {
+    const idle = () => !slot.pending && !slot.timer && !slot.inFlight;
+    const remaining = slot.lastSentAt + intervalMs - now();
+    if (remaining <= 0) {
+      if (idle() && slots.get(key) === slot) slots.delete(key);
+      return;
+    }
+    setTimeout(() => {
+      if (idle() && slots.get(key) === slot) forgetLater(key, slot);
+    }, remaining + 1).unref();
+  };
   async function flush(key: string, slot: Slot): Promise<void> {
     slot.timer = null;
     const pending = slot.pending;
@@ -31,7 +43,7 @@ export function createCoalescer<T>(
       for (const w of pending.waiters) w.reject(err);
     } finally {
       slot.inFlight = null;
-      if (!slot.pending && !slot.timer) slots.delete(key);
+      if (!slot.pending && !slot.timer) forgetLater(key, slot);
     }
   }
 

@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { createCoalescer } from './coalesce-updates.js';
-import { clampText, fitBlocks } from './fit-blocks.js';
+import { clampText, fitBlocks, MAX_UPDATE_TEXT } from './fit-blocks.js';
 import type { Notifier, SlackMessage } from './notifier.js';
 
 export interface SlackNotifierOptions {
@@ -56,7 +56,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
 
   const sendUpdate = createCoalescer<SlackMessage & { ts: string }>(async (_key, m) => {
     await call('chat.update', { channel: m.channel, ts: m.ts }, () =>
-      client.chat.update({ ...body(m), ts: m.ts } as never),
+      client.chat.update({ ...body(m), text: clampText(m.text, MAX_UPDATE_TEXT), ts: m.ts } as never),
     );
   }, options.updateIntervalMs ?? 1000);
 

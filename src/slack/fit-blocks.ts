@@ -4,6 +4,8 @@ import type { SlackBlock } from './notifier.js';
 export const MAX_BLOCKS = 50;
 export const MAX_SECTION_TEXT = 3000;
 export const MAX_MESSAGE_TEXT = 40_000;
+/** chat.update refuses longer `text` with msg_too_long (chat.postMessage truncates at 40,000 instead). */
+export const MAX_UPDATE_TEXT = 4000;
 
 /**
  * Splits over-long section texts at line breaks and caps the block count, so a long table never

@@ -1,0 +1,198 @@
+/**
+ * ack benchmark (DESIGN 11): p99 client-side latency of `/kong-upgrade status <run>` at 50 concurrent
+ * signed requests against the real bot (Bolt HTTP receiver, PostgreSQL, BullMQ), versus a bare Bolt app
+ * on the same kind of receiver that acks at once, measured in the same run with the rounds alternating
+ * between the two sides. Target: p99 ratio bot/bare ≤ 1.3, and bot p99 < 100 ms.
+ * Run: npx tsx bench/ack.ts
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { request } from 'undici';
+import {
+  buildSlashCommandBody,
+  SLACK_FORM_CONTENT_TYPE,
+  signSlackRequest,
+} from '../src/slack/sign-slack-request.js';
+import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack.js';
+import {
+  type AckSide,
+  BENCH_CHANNEL,
+  BENCH_SIGNING_SECRET,
+  type BotSide,
+  DEFAULT_EVENTS_PER_RUN,
+  startBareSide,
+  startBotSide,
+} from './support/ack-sides.js';
+import type { BenchResult } from './support/bench-result.js';
+import { summarizeLatencies } from './support/percentile.js';
+
+const MAX_RATIO = 1.3;
+const MAX_BOT_P99_MS = 100;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface AckBenchOptions {
+  /** Requests in flight at once (default 50). */
+  concurrency?: number;
+  /** Measured rounds per side (default 20: 1,000 requests per side at 50). */
+  rounds?: number;
+  /** Unmeasured rounds per side first, so neither side pays for cold code paths alone (default 2). */
+  warmupRounds?: number;
+  /** Audit events added to each run before measuring (default 40); status reads all of them. */
+  eventsPerRun?: number;
+  progress?: (line: string) => void;
+}
+
+interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Signed just before a round (fresh timestamps), so signing is not part of the measured time. */
+function signedStatusRequests(count: number, runIds: readonly string[]): SignedRequest[] {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) => {
+    const body = buildSlashCommandBody({
+      channel_id: BENCH_CHANNEL,
+      user_id: `U0BENCH${String(i % 10).padStart(2, '0')}`,
+      command: '/kong-upgrade',
+      text: `status ${runIds[i % runIds.length] ?? ''}`.trim(),
+      response_url: 'http://127.0.0.1:9/response/unused',
+      trigger_id: `${timestamp}.${randomBytes(4).toString('hex')}`,
+    });
+    const signed = signSlackRequest({ body, signingSecret: BENCH_SIGNING_SECRET, timestamp });
+    return { body, headers: { 'content-type': SLACK_FORM_CONTENT_TYPE, ...signed } };
+  });
+}
+
+/** Sends all requests at once; latency of each from send to the last byte of its response, in ms. */
+async function fireRound(
+  side: AckSide,
+  requests: readonly SignedRequest[],
+  isExpected: (body: string) => boolean,
+): Promise<number[]> {
+  return Promise.all(
+    requests.map(async ({ body, headers }) => {
+      const started = performance.now();
+      const res = await request(side.eventsUrl, {
+        method: 'POST',
+        body,
+        headers,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await res.body.text();
+      const ms = performance.now() - started;
+      // A fast error reply would flatter the bot: every answer must be the real one.
+      if (res.statusCode !== 200 || !isExpected(text))
+        throw new Error(
+          `unexpected reply from ${side.eventsUrl}: HTTP ${res.statusCode} ${text.slice(0, 200)}`,
+        );
+      return ms;
+    }),
+  );
+}
+
+/** The command handler alone at the same concurrency: what the ack path costs without HTTP and Bolt. */
+async function measureHandlerOnly(bot: BotSide, concurrency: number, rounds: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const latencies = await Promise.all(
+      Array.from({ length: concurrency }, async (_, i) => {
+        const started = performance.now();
+        await bot.handleCommand({
+          text: `status ${bot.runIds[i % bot.runIds.length] ?? ''}`,
+          userId: 'U0BENCH01',
+          channelId: BENCH_CHANNEL,
+        });
+        return performance.now() - started;
+      }),
+    );
+    if (r > 0) samples.push(...latencies);
+  }
+  return samples;
+}
+
+export async function run(options: AckBenchOptions = {}): Promise<BenchResult> {
+  const concurrency = options.concurrency ?? 50;
+  const rounds = options.rounds ?? 20;
+  const warmupRounds = options.warmupRounds ?? 2;
+  const progress = options.progress ?? (() => undefined);
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    const slack: FakeSlack = await startFakeSlack();
+    closers.push(() => slack.close());
+    progress('ack: starting the bot (fresh database, 3 active runs) and a bare Bolt app');
+    const bot = await startBotSide(slack, options.eventsPerRun);
+    closers.push(() => bot.close());
+    const bare = await startBareSide(slack);
+    closers.push(() => bare.close());
+
+    const botOk = (body: string) => bot.runIds.some((id) => body.includes(id));
+    const bareOk = (body: string) => body.includes('"text":"ok"');
+    const samples = { bot: [] as number[], bare: [] as number[] };
+    const total = warmupRounds + rounds;
+    for (let r = 0; r < total; r++) {
+      const measured = r >= warmupRounds;
+      if (r === warmupRounds) bot.resetAckHistogram();
+      // Alternate which side goes first, so neither always runs right after the other's garbage.
+      const order = r % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const);
+      for (const which of order) {
+        const latencies =
+          which === 'bot'
+            ? await fireRound(bot, signedStatusRequests(concurrency, bot.runIds), botOk)
+            : await fireRound(bare, signedStatusRequests(concurrency, bot.runIds), bareOk);
+        if (measured) samples[which].push(...latencies);
+      }
+      if (measured && (r - warmupRounds + 1) % 5 === 0)
+        progress(
+          `ack: ${r - warmupRounds + 1}/${rounds} rounds of ${concurrency} concurrent requests per side`,
+        );
+    }
+    const serverAck = await bot.ackHistogram();
+    const handlerOnly = summarizeLatencies(await measureHandlerOnly(bot, concurrency, 6));
+
+    const botStats = summarizeLatencies(samples.bot);
+    const bareStats = summarizeLatencies(samples.bare);
+    const ratio = Number((botStats.p99 / bareStats.p99).toFixed(3));
+    const ok = ratio <= MAX_RATIO && botStats.p99 < MAX_BOT_P99_MS;
+    const why: string[] = [];
+    if (ratio > MAX_RATIO) why.push(`p99 ratio ${ratio} > ${MAX_RATIO}`);
+    if (botStats.p99 >= MAX_BOT_P99_MS) why.push(`bot p99 ${botStats.p99} ms ≥ ${MAX_BOT_P99_MS} ms`);
+    return {
+      name: 'ack',
+      ratio,
+      target: `p99 ≤ ${MAX_RATIO}× bare Bolt, and < ${MAX_BOT_P99_MS} ms`,
+      ok,
+      measured: `p99 ${botStats.p99} ms`,
+      baseline: `p99 ${bareStats.p99} ms`,
+      details: {
+        concurrency,
+        rounds,
+        eventsPerRun: options.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN,
+        cpus: cpus().length,
+        loadAverage1m: Number(loadavg()[0]?.toFixed(2)),
+        warmupRounds,
+        requestsPerSide: samples.bot.length,
+        botMs: botStats,
+        bareBoltMs: bareStats,
+        handlerOnlyMs: handlerOnly,
+        botServerSideAckMeanMs:
+          serverAck.count > 0 ? Math.round((serverAck.sum / serverAck.count) * 100_000) / 100 : null,
+        ...(why.length > 0 ? { why: why.join('; ') } : {}),
+      },
+    };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await run({ progress: (line) => console.log(line) });
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`${result.name}: ${result.ratio}× (target ${result.target}) ${result.ok ? 'PASS' : 'MISS'}`);
+  if (!result.ok) process.exitCode = 1;
+  // Bolt's and BullMQ's sockets may linger a moment; the measurement is done.
+  process.exit();
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench [-- <name> …]`: runs the benchmarks of DESIGN section 11 one after another (all, or
+ * those named), prints one table (measured, baseline, ratio, target, ok) and exits non-zero when any
+ * target is missed or a benchmark fails, saying why. Each benchmark cleans up its own databases and
+ * servers; one that throws becomes a failed row and the others still run.
+ */
+import { cpus, loadavg } from 'node:os';
+import type { BenchResult } from './support/bench-result.js';
+import { formatBenchTable, missReasons } from './support/format-bench-table.js';
+import { type BenchEntry, selectBenchmarks } from './support/select-benchmarks.js';
+
+const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
+  {
+    name: 'ack',
+    about:
+      '50 concurrent signed `/kong-upgrade status` against the bot and a bare Bolt app, 20 rounds each (~10 s)',
+    run: async () => (await import('./ack.js')).run({ progress: (line) => console.log(`  ${line}`) }),
+  },
+  {
+    name: 'detect-statistics',
+    aliases: ['detect'],
+    about:
+      '1,000 simulated healthy intervals and 200 injected 5xx regressions through the comparison (~10 s)',
+    run: async () => (await import('./detect-statistics.js')).run(),
+  },
+  {
+    name: 'backup+restore',
+    aliases: ['backup-restore', 'backup', 'restore'],
+    about:
+      'seeds a 1,000,000-row Kong database, then times pg_dump -Fc | pg_restore against our backup and restore jobs (several minutes: the seeding is most of it)',
+    run: async () => (await import('./backup-restore.js')).run(),
+  },
+  {
+    name: 'verify',
+    about:
+      'seeds another 1,000,000-row Kong database, restores it into Y, then times COPY of every table on both sides against our consistency check (several minutes)',
+    run: async () => (await import('./verify.js')).run(),
+  },
+];
+
+function failedResult(name: string, error: unknown): BenchResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return { name, ratio: Number.NaN, target: '—', ok: false, details: { error: message } };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let selected: BenchEntry<BenchResult>[];
+  try {
+    selected = selectBenchmarks(BENCHMARKS, argv);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  console.log(
+    `Running ${selected.length} benchmark(s): ${selected.map((b) => b.name).join(', ')} ` +
+      `(${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)}; other load on the machine skews the figures)`,
+  );
+  const results: BenchResult[] = [];
+  for (const [i, bench] of selected.entries()) {
+    console.log(`\n[${i + 1}/${selected.length}] ${bench.name}: ${bench.about}`);
+    const started = performance.now();
+    let result: BenchResult;
+    try {
+      result = await bench.run();
+    } catch (error) {
+      result = failedResult(bench.name, error);
+    }
+    results.push(result);
+    const elapsed = seconds(performance.now() - started);
+    console.log(
+      `[${i + 1}/${selected.length}] ${bench.name}: ${result.ok ? 'target met' : 'TARGET MISSED'} in ${elapsed}`,
+    );
+    console.log(JSON.stringify(result.details, null, 2));
+  }
+  console.log(`\n${formatBenchTable(results)}\n`);
+  const misses = missReasons(results);
+  for (const line of misses) console.log(`MISSED ${line}`);
+  if (misses.length === 0) console.log('Every target met.');
+  return misses.length === 0 ? 0 : 1;
+}
+
+const code = await main(process.argv.slice(2));
+// Exit explicitly: a client library's idle socket must not keep a finished run alive.
+process.exit(code);

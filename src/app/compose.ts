@@ -27,6 +27,8 @@ export interface ComposeOptions {
   definitions?: readonly JobDefinition[];
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
+  /** How often the reconciler rebuilds jobs from PostgreSQL (default 30 s; tests shorten it). */
+  reconcileIntervalMs?: number;
 }
 
 /** Builds the parts shared by the bot and the workers, wired once. */
@@ -80,7 +82,7 @@ export async function compose(options: ComposeOptions) {
       run: (def, attempt, shutdown) => runJob(def, attempt, deps, engine, shutdown),
       onResult: (job, status) => metrics.jobs.inc({ job, outcome: status }),
     });
-    const reconciler = startReconciler(deps, engine);
+    const reconciler = startReconciler(deps, engine, options.reconcileIntervalMs);
     return {
       ...worker,
       reconciler,

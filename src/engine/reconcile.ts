@@ -1,27 +1,74 @@
-import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
+import { compareSlot } from '../domain/decide-observation.js';
+import type { Gate, GateKind } from '../domain/gate.js';
+import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
+import type { Phase, Run } from '../domain/run.js';
+import type { EnqueueRequest } from '../queue/job-queue.js';
 import { closedGateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
 import type { RunEngine } from './run-engine.js';
 
+/** The phase an approved gate moves its run to, and the job that then runs (keyed by the gate). */
+const GATE_PHASES: Record<GateKind, Phase> = {
+  shift: 'shifting',
+  rollback: 'rolling_back',
+  complete: 'completing',
+};
+
+/**
+ * A click whose process died between recording the approval and moving the run leaves an approved
+ * gate newer than the run's phase. Only gates older than this are taken over, so a click that is
+ * still being handled right now is never applied twice.
+ */
+const LOST_APPROVAL_GRACE_MS = 10_000;
+
 /**
  * PostgreSQL is the source of truth: re-enqueue whatever the stored phases say is in flight
- * (deterministic job ids make this idempotent), post cards that a crash left unposted, and expire
- * gates that are due. Runs at start-up and then periodically.
+ * (deterministic job ids make this idempotent, so a live job or chain is never doubled), post cards
+ * that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
+ * Runs at start-up and then periodically; after Redis lost its data this rebuilds every job.
  */
 export async function reconcile(
   deps: EngineDeps,
   engine: RunEngine,
 ): Promise<{ enqueued: string[]; expired: number }> {
   const enqueued: string[] = [];
-  for (const run of await deps.store.runs.listActiveRuns()) {
-    if (!run.cardTs) await postCard(run.id, deps).catch(() => undefined);
+  const enqueue = async (request: EnqueueRequest) => {
+    await deps.queue.enqueue(request);
+    enqueued.push(request.jobId);
+  };
+  for (const listed of await deps.store.runs.listActiveRuns()) {
+    if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
+    const run = (await resumeLostApproval(listed, deps, engine)) ?? listed;
+    const payload = { v: 1 as const, runId: run.id };
+    const gate = await gateInFlight(run, deps);
+    if (gate) {
+      // The step in progress finishes even when the run is paused.
+      await enqueue({
+        job: run.phase === 'shifting' ? 'shift' : run.phase === 'rolling_back' ? 'rollback' : 'complete',
+        jobId: gateJobId(gate.id),
+        payload: { ...payload, gateId: gate.id, targetWeight: gate.targetWeight },
+      });
+    }
     if (run.paused) continue;
     if ((PREPARATION_JOBS as readonly string[]).includes(run.phase)) {
       const job = run.phase as PreparationJob;
-      const jobId = jobIdFor(run.id, job);
-      await deps.queue.enqueue({ job, jobId, payload: { v: 1, runId: run.id } });
-      enqueued.push(jobId);
+      await enqueue({ job, jobId: jobIdFor(run.id, job), payload });
+    }
+    const env = deps.config.environments[run.environment];
+    if (
+      env &&
+      (run.appliedWeight ?? 0) > 0 &&
+      ['awaiting_gate', 'shifting', 'observing'].includes(run.phase)
+    ) {
+      // Traffic is split: the compare chain must be alive. The current slot's id is the one a live
+      // chain has already used (or scheduled), so this only adds a job when the chain was lost.
+      const slot = compareSlot(deps.now(), env.metrics.intervalSeconds);
+      await enqueue({
+        job: 'compare',
+        jobId: jobIdFor(run.id, 'compare', slot),
+        payload: { ...payload, seq: slot },
+      });
     }
   }
   const expired = await deps.store.gates.expireDueGates(deps.now());
@@ -40,6 +87,54 @@ export async function reconcile(
     }
   }
   return { enqueued, expired: expired.length };
+}
+
+/** The approved gate whose job the run's phase is waiting for (shifting, rolling_back, completing). */
+async function gateInFlight(run: Run, deps: EngineDeps): Promise<Gate | null> {
+  const kind = (Object.keys(GATE_PHASES) as GateKind[]).find((k) => GATE_PHASES[k] === run.phase);
+  if (!kind) return null;
+  const gates = await deps.store.gates.listGates(run.id);
+  return gates.filter((g) => g.kind === kind && g.status === 'approved').at(-1) ?? null;
+}
+
+/**
+ * An approval recorded after the run's phase started, with the run not in the gate's phase: the
+ * click was decided (exactly once, in its transaction) but the run never moved. Move it now.
+ */
+async function resumeLostApproval(run: Run, deps: EngineDeps, engine: RunEngine): Promise<Run | null> {
+  const cutoff = deps.now().getTime() - LOST_APPROVAL_GRACE_MS;
+  const gates = await deps.store.gates.listGates(run.id);
+  const lost = gates.find(
+    (g) =>
+      g.status === 'approved' &&
+      g.decidedAt !== null &&
+      g.decidedAt.getTime() > run.phaseStartedAt.getTime() &&
+      g.decidedAt.getTime() <= cutoff &&
+      run.phase !== GATE_PHASES[g.kind],
+  );
+  if (!lost) return null;
+  deps.log.warn(
+    { runId: run.id, gateId: lost.id },
+    'an approval was recorded but not carried out; resuming it',
+  );
+  const applied = await engine.applyNow(run.id, {
+    type: 'gate_decided',
+    actor: lost.decidedBy ?? 'bot',
+    gate: lost,
+    outcome: 'approved',
+  });
+  const moved = applied.run ?? run;
+  if (lost.messageTs) {
+    await deps.notifier
+      .update({
+        channel: moved.channel,
+        ts: lost.messageTs,
+        text: gateText(lost, moved),
+        blocks: closedGateBlocks(lost, moved),
+      })
+      .catch(() => undefined);
+  }
+  return applied.run;
 }
 
 /** Runs reconcile now and then every `intervalMs` until stopped. */

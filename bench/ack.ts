@@ -43,13 +43,17 @@ export interface AckBenchOptions {
   progress?: (line: string) => void;
 }
 
-interface SignedRequest {
+export interface SignedRequest {
   body: string;
   headers: Record<string, string>;
 }
 
 /** Signed just before a round (fresh timestamps), so signing is not part of the measured time. */
-function signedStatusRequests(count: number, runIds: readonly string[]): SignedRequest[] {
+export function signedStatusRequests(
+  count: number,
+  runIds: readonly string[],
+  signingSecret = BENCH_SIGNING_SECRET,
+): SignedRequest[] {
   const timestamp = Math.floor(Date.now() / 1000);
   return Array.from({ length: count }, (_, i) => {
     const body = buildSlashCommandBody({
@@ -60,13 +64,13 @@ function signedStatusRequests(count: number, runIds: readonly string[]): SignedR
       response_url: 'http://127.0.0.1:9/response/unused',
       trigger_id: `${timestamp}.${randomBytes(4).toString('hex')}`,
     });
-    const signed = signSlackRequest({ body, signingSecret: BENCH_SIGNING_SECRET, timestamp });
+    const signed = signSlackRequest({ body, signingSecret, timestamp });
     return { body, headers: { 'content-type': SLACK_FORM_CONTENT_TYPE, ...signed } };
   });
 }
 
 /** Sends all requests at once; latency of each from send to the last byte of its response, in ms. */
-async function fireRound(
+export async function fireRound(
   side: AckSide,
   requests: readonly SignedRequest[],
   isExpected: (body: string) => boolean,

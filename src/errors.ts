@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'E_INVALID_INPUT',
   'E_PREFLIGHT_FAILED',
   'E_FREEZE_DRIFT',
+  'E_SERVICES_UNREACHABLE',
   'E_UNKNOWN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

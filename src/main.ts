@@ -36,7 +36,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(result.ok ? 0 : 1);
   }
   if (mode === 'sandbox') {
-    fail(['The sandbox (npm run sandbox) arrives with a later version of the bot.']);
+    // Loaded only here: the sandbox's simulated servers are no part of a production start.
+    const { runSandbox } = await import('./sandbox/run-sandbox.js');
+    return runSandbox({ env, raw });
   }
 
   let config: BotConfig | undefined;

@@ -1,0 +1,77 @@
+import type { Env } from '../config/env-schema.js';
+import { isAppError } from '../errors.js';
+import { type Sandbox, startSandbox } from './start-sandbox.js';
+
+export interface RunSandboxOptions {
+  env: Env;
+  /** The raw environment: an explicit LOG_LEVEL, and KONG_SANDBOX_NAME for a separate sandbox. */
+  raw: Readonly<Record<string, string | undefined>>;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+}
+
+function banner(sandbox: Sandbox): string {
+  const u = sandbox.urls;
+  return [
+    '',
+    'kong-upgrade-bot sandbox is running.',
+    '',
+    `  Open ${u.page}`,
+    '  and type: /kong-upgrade start sandbox   (then approve the steps as Alex or Sam; break Y in the panel)',
+    '',
+    `  config      ${sandbox.configPath}`,
+    `  Kong X      admin ${u.xAdmin}  proxy ${u.xProxy}  (3.4.2)`,
+    `  Kong Y      admin ${u.yAdmin}  proxy ${u.yProxy}  (3.9.1)`,
+    `  balancer    ${u.balancer}  (weights: ${u.balancerControl})`,
+    `  bot         ${u.bot}`,
+    '',
+    'Press Ctrl-C to stop everything.',
+    '',
+  ].join('\n');
+}
+
+/** `npm run sandbox`: starts the sandbox, prints where to go, and stops it all on Ctrl-C / SIGTERM. */
+export async function runSandbox(options: RunSandboxOptions): Promise<void> {
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const { env, raw } = options;
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      databaseUrl: env.DATABASE_URL,
+      redisUrl: env.REDIS_URL,
+      port: env.PORT,
+      ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
+      // Quiet by default so the lines above stay readable; LOG_LEVEL=info shows the bot's logs.
+      logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
+    });
+  } catch (error) {
+    if (isAppError(error)) {
+      err.write(`kong-upgrade-bot sandbox cannot start:\n${error.message}\n`);
+      process.exit(1);
+    }
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      err.write(
+        `kong-upgrade-bot sandbox cannot start: port ${env.PORT} is already in use; stop what uses it or set PORT=<another port>.\n`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+  out.write(banner(sandbox));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    out.write(`\n${signal}: stopping the sandbox…\n`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await sandbox.stop();
+    out.write('sandbox stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

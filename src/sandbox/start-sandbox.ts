@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DestinationStream, Logger } from 'pino';
+import { type Composition, compose } from '../app/compose.js';
+import { createLogger } from '../app/create-logger.js';
+import { startBot } from '../app/start-bot.js';
+import type { BotConfig } from '../config/config-schema.js';
+import { loadConfig } from '../config/load-config.js';
+import { collectSecretValues } from '../config/secrets.js';
+import type { JobDefinition } from '../engine/job-definition.js';
+import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
+import {
+  SANDBOX_CHANNEL,
+  SANDBOX_SECRET_VARS,
+  type SandboxConfigInput,
+  writeSandboxConfig,
+} from './sandbox-config.js';
+import { dropSandboxDatabases, recreateSandboxDatabases } from './sandbox-databases.js';
+import { sandboxNames } from './sandbox-names.js';
+import { checkSandboxServices } from './sandbox-preflight-services.js';
+import { type SeedKongDatabaseOptions, seedKongDatabase } from './seed-kong-database.js';
+import { type SimulatedKongNode, startSimulatedKongNode } from './simulated-kong-node.js';
+import { startSlackWorkspace } from './slack-workspace/start-slack-workspace.js';
+import type { SlackWorkspace } from './slack-workspace/workspace-types.js';
+import { startWeightedBalancer, type WeightedBalancer } from './weighted-balancer.js';
+
+export const SANDBOX_X_VERSION = '3.4.2';
+export const SANDBOX_Y_VERSION = '3.9.1';
+export const SANDBOX_SMOKE_KEY = 'sandbox-smoke-key-0001';
+
+export interface StartSandboxOptions {
+  /** Any URL of the PostgreSQL server the sandbox creates its databases on (only host and login are used). */
+  databaseUrl: string;
+  redisUrl: string;
+  /** The page's port (the simulated Slack workspace). Default 3000; 0 picks a free one. */
+  port?: number;
+  /** Gives this sandbox databases, queue prefix and work directory of its own (tests). */
+  name?: string;
+  /** Parent of the work directory (config file, backups). Default the OS temp directory. */
+  baseDir?: string;
+  /** Default 20 s at each step before the next gate. */
+  observeSeconds?: number;
+  /** Default 5 s between metric comparisons. */
+  intervalSeconds?: number;
+  /** Default 5: low, so the demo rate gives verdicts at 5 % (see the comment in the written file). */
+  minRequests?: number;
+  /** Requests per second of the load generator. Default 30. */
+  loadRate?: number;
+  /** Overrides of X's seeded configuration (tests make it smaller). */
+  seed?: SeedKongDatabaseOptions;
+  /** The job processors (default: all of jobs/, as in production). */
+  definitions?: readonly JobDefinition[];
+  logLevel?: string;
+  logDestination?: DestinationStream;
+  /** Drop the databases, empty the queue and delete the work directory on stop (tests). */
+  removeOnStop?: boolean;
+}
+
+export interface SandboxUrls {
+  page: string;
+  slackApi: string;
+  bot: string;
+  xAdmin: string;
+  xProxy: string;
+  yAdmin: string;
+  yProxy: string;
+  balancer: string;
+  balancerControl: string;
+}
+
+export interface Sandbox {
+  urls: SandboxUrls;
+  configPath: string;
+  config: BotConfig;
+  workspace: SlackWorkspace;
+  x: SimulatedKongNode;
+  y: SimulatedKongNode;
+  balancer: WeightedBalancer;
+  load: LoadGenerator;
+  composition: Composition;
+  log: Logger;
+  /** Stops every server, worker and connection the sandbox started. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** `node --import tsx <cli> up|finish --version v`: the deploy step, as an argv the deploy job runs. */
+function migrationCommands(version: string): string[][] {
+  const compiled = import.meta.url.endsWith('.js');
+  const cli = fileURLToPath(new URL(`./kong-migrations-cli.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  const loader = compiled
+    ? []
+    : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+  return ['up', 'finish'].map((step) => [process.execPath, ...loader, cli, step, '--version', version]);
+}
+
+/**
+ * The whole upgrade on one machine (DESIGN 9): simulated Kong X (seeded) and Y (empty) on real
+ * databases, a weighted balancer driven by the webhook router, steady load, the simulated Slack
+ * workspace with its page, and the real bot and workers talking to all of them over HTTP.
+ */
+export async function startSandbox(options: StartSandboxOptions): Promise<Sandbox> {
+  const names = sandboxNames(options.name, options.baseDir);
+  await checkSandboxServices({ databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  const dbNames = [names.xDatabase, names.yDatabase, names.botDatabase];
+  try {
+    if (options.removeOnStop) closers.push(() => dropSandboxDatabases(options.databaseUrl, dbNames));
+    const [xDbUrl = '', yDbUrl = '', botDbUrl = ''] = await recreateSandboxDatabases(
+      options.databaseUrl,
+      dbNames,
+    );
+    const seed = await seedKongDatabase(xDbUrl, {
+      version: SANDBOX_X_VERSION,
+      services: 12,
+      routesPerService: 3,
+      consumers: 400,
+      keysPerConsumer: 1,
+      upstreams: 4,
+      targetsPerUpstream: 3,
+      regexRoutes: 2,
+      rateLimiting: 'cluster',
+      seed: 42,
+      ...options.seed,
+      keys: [{ consumer: 'smoke', key: SANDBOX_SMOKE_KEY }],
+    });
+    const x = await startSimulatedKongNode({ databaseUrl: xDbUrl, version: SANDBOX_X_VERSION });
+    closers.push(() => x.close());
+    const y = await startSimulatedKongNode({ databaseUrl: yDbUrl, version: SANDBOX_Y_VERSION });
+    closers.push(() => y.close());
+    const routerSecret = randomBytes(24).toString('hex');
+    const balancer = await startWeightedBalancer({
+      xUrl: x.proxyUrl,
+      yUrl: y.proxyUrl,
+      secret: routerSecret,
+    });
+    closers.push(() => balancer.close());
+
+    const signingSecret = randomBytes(24).toString('hex');
+    const botToken = `xoxb-sandbox-${randomBytes(16).toString('hex')}`;
+    let botUrl = '';
+    const workspace = await startSlackWorkspace({
+      botTokens: [botToken],
+      port: options.port ?? 3000,
+      page: {
+        botUrl: () => botUrl,
+        signingSecret,
+        channel: SANDBOX_CHANNEL,
+        controls: {
+          setYFaults: async (faults) => y.setFaults(faults),
+          status: async () => ({
+            split: balancer.weights(),
+            rates: balancer.stats().ratePerSecond,
+            faults: y.getFaults(),
+          }),
+        },
+      },
+    });
+    closers.push(() => workspace.close());
+
+    if (options.removeOnStop) closers.push(() => rm(names.workDir, { recursive: true, force: true }));
+    const backupDir = join(names.workDir, 'backups');
+    await rm(backupDir, { recursive: true, force: true });
+    await mkdir(backupDir, { recursive: true });
+    const protectedPath = seed.fixtures.keyAuthProtected[0]?.path ?? '/';
+    const loadRate = options.loadRate ?? 30;
+    const input: SandboxConfigInput = {
+      x: { adminUrl: x.adminUrl, proxyUrl: x.proxyUrl, metricsUrl: x.metricsUrl, databaseUrl: xDbUrl },
+      y: {
+        adminUrl: y.adminUrl,
+        proxyUrl: y.proxyUrl,
+        metricsUrl: y.metricsUrl,
+        databaseUrl: yDbUrl,
+        version: SANDBOX_Y_VERSION,
+      },
+      routerUrl: balancer.controlUrl,
+      backupDir,
+      deployCommands: migrationCommands(SANDBOX_Y_VERSION),
+      smoke: { path: protectedPath, key: SANDBOX_SMOKE_KEY },
+      observeSeconds: options.observeSeconds ?? 20,
+      intervalSeconds: options.intervalSeconds ?? 5,
+      minRequests: options.minRequests ?? 5,
+      loadRate,
+    };
+    const configPath = await writeSandboxConfig(join(names.workDir, 'kong-upgrade.sandbox.yaml'), input);
+    const config = await loadConfig({
+      path: configPath,
+      env: {
+        [SANDBOX_SECRET_VARS.routerSecret]: routerSecret,
+        [SANDBOX_SECRET_VARS.xDatabaseUrl]: xDbUrl,
+        [SANDBOX_SECRET_VARS.yDatabaseUrl]: yDbUrl,
+      },
+    });
+    const log = createLogger({
+      level: options.logLevel ?? 'warn',
+      secrets: [
+        signingSecret,
+        ...collectSecretValues(config, {
+          SLACK_BOT_TOKEN: botToken,
+          DATABASE_URL: botDbUrl,
+          REDIS_URL: options.redisUrl,
+        }),
+      ],
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    });
+
+    const composition = await compose({
+      config,
+      log,
+      databaseUrl: botDbUrl,
+      redisUrl: options.redisUrl,
+      slackToken: botToken,
+      slackApiUrl: workspace.apiUrl,
+      queuePrefix: names.queuePrefix,
+      ...(options.definitions ? { definitions: options.definitions } : {}),
+    });
+    // Jobs of an earlier sandbox (same prefix, deterministic ids) would block this run's jobs.
+    await composition.queue.queue.obliterate({ force: true });
+    closers.push(async () => {
+      if (options.removeOnStop)
+        await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
+      await composition.close();
+    });
+    const bot = await startBot({
+      composition,
+      slackToken: botToken,
+      slackApiUrl: workspace.apiUrl,
+      signingSecret,
+      port: 0,
+    });
+    closers.push(() => bot.stop());
+    botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+    const workers = composition.startWorkers();
+    closers.push(() => workers.close());
+
+    const paths: LoadPath[] = [
+      ...(seed.fixtures.open ? [{ path: seed.fixtures.open.path }] : []),
+      { path: protectedPath, headers: { apikey: SANDBOX_SMOKE_KEY } },
+    ];
+    const load = startLoadGenerator({ url: balancer.url, ratePerSecond: loadRate, paths, log });
+    closers.push(() => load.stop());
+
+    const page = new URL('/sandbox', workspace.url.replace('127.0.0.1', 'localhost')).toString();
+    return {
+      urls: {
+        page,
+        slackApi: workspace.apiUrl,
+        bot: botUrl,
+        xAdmin: x.adminUrl,
+        xProxy: x.proxyUrl,
+        yAdmin: y.adminUrl,
+        yProxy: y.proxyUrl,
+        balancer: balancer.url,
+        balancerControl: balancer.controlUrl,
+      },
+      configPath,
+      config,
+      workspace,
+      x,
+      y,
+      balancer,
+      load,
+      composition,
+      log,
+      stop: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

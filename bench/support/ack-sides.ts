@@ -74,6 +74,8 @@ export async function startBotSide(
       queuePrefix: uniqueQueuePrefix(),
     });
     cleanups.push(() => composition.close());
+    // The runs' preflight jobs wait in Redis (no workers here): remove them with the queue.
+    cleanups.push(() => composition.queue.queue.obliterate({ force: true }));
     const bot = await startBot({
       composition,
       slackToken: slack.botToken,

@@ -27,6 +27,8 @@ export interface ComposeOptions {
   definitions?: readonly JobDefinition[];
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
+  /** Worker lock and stalled-check timings (tests shorten them to retry a killed worker's job sooner). */
+  workerTimings?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** How often the reconciler rebuilds jobs from PostgreSQL (default 30 s; tests shorten it). */
   reconcileIntervalMs?: number;
 }
@@ -77,6 +79,7 @@ export async function compose(options: ComposeOptions) {
       redisUrl: options.redisUrl,
       ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
       ...(concurrency ? { concurrency } : {}),
+      ...options.workerTimings,
       log,
       definitions: options.definitions ?? JOB_DEFINITIONS,
       run: (def, attempt, shutdown) => runJob(def, attempt, deps, engine, shutdown),

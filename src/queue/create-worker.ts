@@ -13,6 +13,12 @@ export interface WorkerOptions {
   definitions: readonly JobDefinition[];
   run: (def: JobDefinition, attempt: JobAttempt, shutdown: AbortSignal) => Promise<JobRunResult>;
   onResult?: (job: string, status: JobRunResult['status']) => void;
+  /**
+   * How soon a killed worker's job is retried: its lock expires after `lockDurationMs` (default 30 s)
+   * and the stalled check runs every `stalledIntervalMs` (default 15 s). Tests shorten both.
+   */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /** A BullMQ worker over the run queue; each job name maps to its definition in jobs/. */
@@ -48,8 +54,8 @@ export function createWorker(options: WorkerOptions) {
       concurrency: options.concurrency ?? 8,
       // Long jobs (backup, restore) keep their lock by renewal; a killed worker's job is retried
       // after the stalled check instead of being lost.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 15_000,
       maxStalledCount: 2,
     },
   );

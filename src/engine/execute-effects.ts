@@ -136,8 +136,25 @@ export async function executeEffects(
   };
 }
 
+// Card posts in flight per store and run: the start's post-ack work, the first job and an update_card
+// can all find no card at once, and each would post its own (duplicate cards, two threads).
+const cardsInFlight = new WeakMap<object, Map<string, Promise<void>>>();
+
 /** Posts the run card once; its ts is the run's thread. Safe to call again: an existing card is kept. */
-export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
+export function postCard(runId: string, deps: EngineDeps): Promise<void> {
+  let perStore = cardsInFlight.get(deps.store);
+  if (!perStore) {
+    perStore = new Map();
+    cardsInFlight.set(deps.store, perStore);
+  }
+  const running = perStore.get(runId);
+  if (running) return running;
+  const posting = postCardOnce(runId, deps).finally(() => perStore.delete(runId));
+  perStore.set(runId, posting);
+  return posting;
+}
+
+async function postCardOnce(runId: string, deps: EngineDeps): Promise<void> {
   const run = await deps.store.runs.getRun(runId);
   if (!run || run.cardTs) return;
   const posted = await deps.notifier.post({

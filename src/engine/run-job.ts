@@ -62,7 +62,10 @@ export async function runJob(
     return { status: 'failed', message };
   }
   // A start whose post-ack work died left no card: post it before the job's first message.
-  if (!run.cardTs) await postCard(run.id, deps).catch(() => undefined);
+  if (!run.cardTs)
+    await postCard(run.id, deps).catch((err: Error) =>
+      log.warn({ err: err.message }, 'run card could not be posted; the next change tries again'),
+    );
   const fresh = (await deps.store.runs.getRun(run.id)) ?? run;
 
   const controller = new AbortController();

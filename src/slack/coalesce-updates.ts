@@ -34,7 +34,10 @@ export function createCoalescer<T>(
     if (!pending) return;
     slot.pending = null;
     slot.lastSentAt = now();
-    const p = send(key, pending.value);
+    const p = send(key, pending.value).finally(() => {
+      // Measured from when Slack answered too: a slow send followed by a fast one must not land closer than the interval.
+      slot.lastSentAt = now();
+    });
     slot.inFlight = p.catch(() => undefined);
     try {
       await p;
@@ -63,7 +66,12 @@ export function createCoalescer<T>(
       const start = () => {
         // An update still in flight finishes first, so sends to one message never overlap.
         const before = s.inFlight ?? Promise.resolve();
-        void before.then(() => flush(key, s));
+        void before.then(() => {
+          // Spaced from when the previous send was answered, so Slack never sees two within the interval.
+          const left = s.lastSentAt + intervalMs - now();
+          if (left > 0) s.timer = setTimeout(start, left);
+          else void flush(key, s);
+        });
       };
       if (wait === 0 && !s.inFlight) {
         s.timer = setTimeout(start, 0);

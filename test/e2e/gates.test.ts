@@ -201,8 +201,12 @@ describe('traffic shifting behind Slack approvals', () => {
     const run = await phase('prod-2', 'rolled_back');
     expect(run.appliedWeight).toBe(0);
     expect(pair.router.weights).toEqual({ x: 100, y: 0 });
-    const card = bot.slack.message(CHANNEL, run.cardTs ?? '');
-    expect(JSON.stringify(card?.updates.at(-1)?.blocks)).toContain('Rolled back');
+    // The card is repainted after the state is committed, and card updates are coalesced to 1/s.
+    await eventually(() =>
+      JSON.stringify(bot.slack.message(CHANNEL, run.cardTs ?? '')?.updates.at(-1)?.blocks).includes(
+        'Rolled back',
+      ),
+    );
     expect(
       bot.slack
         .thread(CHANNEL, run.threadTs ?? '')

@@ -51,7 +51,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     const reply = await options.handleCommand(input);
     await ack(reply.ack);
     options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'command');
-    log.info(
+    log.debug(
       { user: input.userId, channel: input.channelId, command: input.text.split(' ')[0] ?? '' },
       'command acknowledged',
     );

@@ -10,6 +10,8 @@ export interface EventLog {
   appendEvent(runId: string, event: NewRunEvent): Promise<RunEvent>;
   /** Oldest first. */
   listEvents(runId: string): Promise<RunEvent[]>;
+  /** The newest `limit` events, oldest first: a cheap read for the ack path (status). */
+  listRecentEvents(runId: string, limit: number): Promise<RunEvent[]>;
 }
 
 export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
@@ -30,6 +32,14 @@ export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
 
     async listEvents(runId) {
       const rows = await db.query('SELECT * FROM run_events WHERE run_id = $1 ORDER BY id', [runId]);
+      return rows.map(mapEvent);
+    },
+
+    async listRecentEvents(runId, limit) {
+      const rows = await db.query(
+        'SELECT * FROM (SELECT * FROM run_events WHERE run_id = $1 ORDER BY id DESC LIMIT $2) recent ORDER BY id',
+        [runId, Math.max(1, Math.min(limit, 100))],
+      );
       return rows.map(mapEvent);
     },
   };

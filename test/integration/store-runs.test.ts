@@ -360,6 +360,19 @@ describe('EventLog', () => {
     expect((await events.listEvents(run.id)).map((x) => x.kind)).toEqual(['command.start', 'gate.refused']);
   });
 
+  it('lists only the newest events, oldest first, for the ack path', async () => {
+    const run = await start();
+    for (let i = 0; i < 8; i += 1) {
+      await events.appendEvent(run.id, { actor: 'U2', kind: `step.${i}`, phase: 'preflight', details: {} });
+    }
+    expect((await events.listRecentEvents(run.id, 3)).map((x) => x.kind)).toEqual([
+      'step.5',
+      'step.6',
+      'step.7',
+    ]);
+    expect(await events.listRecentEvents(run.id, 100)).toHaveLength(9);
+  });
+
   it('refuses an event for an unknown run', async () => {
     await expect(events.appendEvent('ghost-1', startEvent)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     expect(await events.listEvents('ghost-1')).toEqual([]);

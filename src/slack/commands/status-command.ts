@@ -24,9 +24,7 @@ export async function statusCommand(
         : 'No active run in this channel. `/kong-upgrade list` shows the active and recent runs.',
     );
   }
-  const events = await deps.store.events.listEvents(run.id);
-  const recent = events
-    .slice(-5)
+  const recent = (await deps.store.events.listRecentEvents(run.id, 5))
     .map(
       (e) =>
         `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,

@@ -131,9 +131,17 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
     expect(all).toMatch(/routes\s+\|\s+\d+ \|\s+\d+ \| ✅/);
     expect(all).toContain('*Smoke tests:* 2 of 2 pass on Y');
     // Progress messages of backup and restore ended at 100 %.
-    const backupProgress = messages.find((m) => m.text.startsWith('Backup:'));
-    const finalBackup = backupProgress?.updates.at(-1)?.text ?? backupProgress?.text ?? '';
-    expect(finalBackup).toContain('100 %');
+    // One progress message per job, updated at most once a second, ending at 100 %.
+    for (const title of ['Backup', 'Restore', 'Verify']) {
+      const progress = messages.filter((m) => m.text.startsWith(`${title}:`));
+      expect(progress).toHaveLength(1);
+      const updates = progress[0]?.updates ?? [];
+      expect(updates.at(-1)?.text ?? progress[0]?.text).toContain('100 %');
+      for (let i = 1; i < updates.length; i++) {
+        const gap = (updates[i]?.at.getTime() ?? 0) - (updates[i - 1]?.at.getTime() ?? 0);
+        expect(gap).toBeGreaterThanOrEqual(950);
+      }
+    }
 
     const backup = await bot.composition.store.backups.getLatestBackup('prod-1');
     expect(backup?.status).toBe('succeeded');

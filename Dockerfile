@@ -10,7 +10,7 @@ ARG PG_CLIENT_MAJOR=17
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
   && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
-  && apt-get install -y --no-install-recommends "postgresql-client-${PG_CLIENT_MAJOR}" \
+  && apt-get install -y --no-install-recommends "postgresql-client-${PG_CLIENT_MAJOR}" tini \
   && rm -rf /var/lib/apt/lists/* \
   && pg_dump --version
 
@@ -39,4 +39,7 @@ USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
+# npm start is npm → sh → tsx → node, and npm does not pass SIGTERM on to its grandchildren: tini -g
+# signals the whole process group, so `docker stop` reaches the bot and it shuts down cleanly.
+ENTRYPOINT ["/usr/bin/tini", "-g", "--"]
 CMD ["npm", "start"]

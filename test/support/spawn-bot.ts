@@ -24,7 +24,10 @@ export interface SpawnedBot {
   waitForLog(message: string, timeoutMs: number): Promise<Record<string, unknown>>;
   /** The port from the bot's `bot listening` log line (PORT=0 picks a free one). */
   waitForListening(timeoutMs: number): Promise<number>;
+  /** Signals the child, or its whole process group for `spawnNpmScript`. */
   kill(signal: NodeJS.Signals): void;
+  /** For `spawnNpmScript`: whether any process of its group still runs. */
+  groupAlive(): boolean;
 }
 
 const spawned = new Set<SpawnedBot>();
@@ -35,12 +38,44 @@ const spawned = new Set<SpawnedBot>();
  * `killSpawnedBots()` in afterAll can end whatever a failed test left running.
  */
 export function spawnBot(mode: string, env: Record<string, string>, args: string[] = []): SpawnedBot {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', mode, ...args], {
+  return track(mode, spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts', mode, ...args], env));
+}
+
+/**
+ * Runs `npm run <script>` as a container would, in a process group of its own (npm → sh → tsx →
+ * node): `kill` signals the whole group, as `tini -g` does on `docker stop`.
+ */
+export function spawnNpmScript(script: string, env: Record<string, string>): SpawnedBot {
+  const npm = spawnChild(
+    'npm',
+    ['run', '--silent', script],
+    { HOME: process.env.HOME ?? '/tmp', ...env },
+    true,
+  );
+  return track(`npm run ${script}`, npm, true);
+}
+
+function spawnChild(command: string, argv: string[], env: Record<string, string>, detached = false) {
+  return spawn(command, argv, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
+}
+
+/** True while any process of the group led by `pid` is alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function track(mode: string, child: ChildProcess, group = false): SpawnedBot {
+  const started = performance.now();
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
@@ -96,11 +131,17 @@ export function spawnBot(mode: string, env: Record<string, string>, args: string
       return port;
     },
     kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (group && child.pid !== undefined) {
+        if (groupAlive(child.pid)) process.kill(-child.pid, signal);
+      } else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
+    groupAlive: () => child.pid !== undefined && groupAlive(child.pid),
   };
   spawned.add(bot);
-  void exited.then(() => spawned.delete(bot));
+  // A group stays tracked until its last process is gone, not just its leader.
+  void exited.then(() => {
+    if (!bot.groupAlive()) spawned.delete(bot);
+  });
   return bot;
 }
 
@@ -109,6 +150,7 @@ export async function killSpawnedBots(): Promise<void> {
   const running = [...spawned];
   for (const bot of running) bot.kill('SIGKILL');
   await Promise.all(running.map((b) => b.exited));
+  spawned.clear();
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */

@@ -42,6 +42,10 @@ describe('Dockerfile', () => {
   it('runs as the non-root node user, with npm start and a /healthz health check', () => {
     expect(lines('USER')).toEqual(['USER node']);
     expect(lines('CMD')).toEqual(['CMD ["npm", "start"]']);
+    // docker stop must reach node under npm → sh → tsx (the process-group stop is tested in
+    // test/e2e/main-process.test.ts).
+    expect(lines('ENTRYPOINT')).toEqual(['ENTRYPOINT ["/usr/bin/tini", "-g", "--"]']);
+    expect(lines('RUN').join('\n')).toMatch(/apt-get install .* tini/);
     expect(lines('HEALTHCHECK').join('')).toMatch(/\/healthz/);
     expect(lines('EXPOSE')).toEqual(['EXPOSE 3000']);
   });

@@ -1,7 +1,7 @@
 import { checkConsistency } from '../src/backup/check-consistency.js';
 import type { ConsistencyReport } from '../src/backup/consistency-report.js';
 import { describeTableDifference, formatConsistencyReport } from '../src/backup/format-consistency-report.js';
-import { adaptersFor } from '../src/engine/adapters-for.js';
+import { kongAdminFor } from '../src/engine/adapters-for.js';
 import {
   compareEntityCounts,
   type EntityCount,
@@ -33,8 +33,9 @@ export const verifyJob: JobDefinition = createVerifyJob();
 async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<JobOutcome> {
   const { run, env, deps, signal, log, progress } = ctx;
   const thread = { channel: run.channel, threadTs: run.threadTs };
-  await progress.report({ done: 0, total: 1, label: "comparing X's and Y's databases" });
-  let steps = 1;
+  // Consistency tables (known at the first table) + entity counts + smoke tests.
+  let steps = 3;
+  await progress.report({ done: 0, total: steps, label: "comparing X's and Y's databases" });
   const consistency = await checkConsistency({
     xUrl: env.clusterX.databaseUrl,
     yUrl: env.clusterY.databaseUrl,
@@ -53,7 +54,8 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     total: steps,
     label: 'counting entities through both Admin APIs',
   });
-  const { x, y } = adaptersFor(env, log);
+  const x = kongAdminFor(env.clusterX, log);
+  const y = kongAdminFor(env.clusterY, log);
   const [xSnapshot, ySnapshot] = await Promise.all([x.snapshot(signal), y.snapshot(signal)]);
   const counts = compareEntityCounts(xSnapshot, ySnapshot);
   await postToThread(deps.notifier, thread, formatEntityCounts(counts));
@@ -85,7 +87,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   const entities = counts.reduce((n, c) => n + c.y, 0);
   return {
     type: 'succeeded',
-    summary: `Verify passed: ${consistency.tables.length} tables equal (${formatCount(rows)} rows), ${formatCount(entities)} entities listed alike by both Admin APIs, ${smoke.length} of ${smoke.length} smoke tests pass on Y`,
+    summary: `Verify passed: ${consistency.tables.length} tables equal (${formatCount(rows)} rows), ${formatCount(entities)} entities listed alike by both Admin APIs, ${smoke.length === 0 ? 'no smoke tests configured' : `${smoke.length} of ${smoke.length} smoke tests pass on Y`}`,
     details: {
       tables: consistency.tables.length,
       rows,

@@ -16,16 +16,29 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
   let happy: KongPair;
   let drift: KongPair;
   let smoke: KongPair;
+  let lost: KongPair;
   let bot: TestBot;
   let tamperedRoute: string;
+  let lostCredential: string;
 
   beforeAll(async () => {
-    [happy, drift, smoke] = await Promise.all([startKongPair(), startKongPair(), startKongPair()]);
+    [happy, drift, smoke, lost] = await Promise.all([
+      startKongPair(),
+      startKongPair(),
+      startKongPair(),
+      startKongPair(),
+    ]);
     const [route] = await queryRows<{ id: string }>(
       drift.xDb.url,
       'SELECT id::text FROM routes ORDER BY id LIMIT 1',
     );
     tamperedRoute = route?.id ?? '';
+    // Not the smoke test's key, so only the consistency check and the entity counts can notice.
+    const [credential] = await queryRows<{ id: string }>(
+      lost.xDb.url,
+      "SELECT id::text FROM keyauth_credentials WHERE key <> 'smoke-test-key-0001' ORDER BY id LIMIT 1",
+    );
+    lostCredential = credential?.id ?? '';
     const protectedPath = smoke.seed.fixtures.keyAuthProtected[0]?.path ?? '/';
     bot = await startTestBot({
       config: {
@@ -44,6 +57,21 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
                   'ON_ERROR_STOP=1',
                   '-c',
                   `UPDATE routes SET name = 'tampered' WHERE id = '${tamperedRoute}'`,
+                ],
+              ],
+              timeoutSeconds: 60,
+            },
+          }),
+          lost: lost.environment({
+            deploy: {
+              commands: [
+                [
+                  'psql',
+                  lost.yDb.url,
+                  '-v',
+                  'ON_ERROR_STOP=1',
+                  '-c',
+                  `DELETE FROM keyauth_credentials WHERE id = '${lostCredential}'`,
                 ],
               ],
               timeoutSeconds: 60,
@@ -69,7 +97,7 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
       definitions: JOB_DEFINITIONS,
     });
     await Promise.all(
-      ['prod', 'drift', 'smoke'].map((env) =>
+      ['prod', 'drift', 'smoke', 'lost'].map((env) =>
         bot.requester.slashCommand({ text: `start ${env}`, userId: 'U0REQ' }),
       ),
     );
@@ -77,7 +105,7 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
 
   afterAll(async () => {
     await bot?.close();
-    await Promise.all([happy?.close(), drift?.close(), smoke?.close()]);
+    await Promise.all([happy?.close(), drift?.close(), smoke?.close(), lost?.close()]);
   });
 
   async function waitForPhase(runId: string, phases: string[]) {
@@ -188,5 +216,19 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
     expect(failure).toContain('smoke test "teapot expected" failed on Y (expected 418, got 401)');
     // The databases themselves were equal.
     expect(texts.join('\n')).toMatch(/Consistency X vs Y:\* ✅/);
+  });
+
+  it('a row missing in Y shows in the consistency report and in both Admin APIs’ entity counts', async () => {
+    const run = await waitForPhase('lost-1', ['awaiting_gate', 'failed']);
+    expect(run.phase).toBe('failed');
+    expect(run.failedPhase).toBe('verify');
+    const texts = (await threadUntil('lost-1', ':x:')).map((m) => m.text);
+    const failure = texts.find((t) => t.startsWith(':x:')) ?? '';
+    expect(failure).toContain(`public.keyauth_credentials (key ${lostCredential} missing in Y)`);
+    const count = lost.seed.counts.keyauth_credentials;
+    expect(failure).toContain(`different numbers of keyauth_credentials (X ${count}, Y ${count - 1})`);
+    const entities = texts.find((t) => t.startsWith('*Entities (Admin API):*')) ?? '';
+    expect(entities).toContain('❌ 1 of 10 entity types differ: keyauth_credentials.');
+    expect(entities).toMatch(new RegExp(`keyauth_credentials \\| +${count} \\| +${count - 1} \\| ❌`));
   });
 });

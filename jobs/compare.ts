@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { compareSlot } from '../src/domain/decide-observation.js';
 import { jobIdFor } from '../src/domain/job-names.js';
 import type { Run } from '../src/domain/run.js';
@@ -87,9 +88,43 @@ async function storeSamples({ run, deps }: JobContext, w: MetricsWindows, c: Com
   }
 }
 
+/** Preflight warnings that change how the comparison reads, by check id (never by message text). */
+const PREFLIGHT_NOTES: Record<string, string> = {
+  'rate-limiting-counters':
+    '⚠️ Rate-limiting counters are not synced between X and Y (see preflight): 429 rates may differ.',
+  vitals:
+    '⚠️ Vitals is not synced between X and Y (see preflight): judge Y by this comparison, not by Vitals.',
+};
+
+const preflightDetailsSchema = z.object({
+  checks: z.array(z.object({ id: z.string(), status: z.string() })),
+});
+
+/** The notes for the warnings recorded in a `job.preflight.succeeded` event's details. */
+export function preflightNotes(details: unknown): string[] {
+  const parsed = preflightDetailsSchema.safeParse(details);
+  if (!parsed.success) return [];
+  return parsed.data.checks.flatMap((c) => {
+    const note = c.status === 'warn' ? PREFLIGHT_NOTES[c.id] : undefined;
+    return note ? [note] : [];
+  });
+}
+
+async function loadPreflightNotes({ run, deps }: JobContext): Promise<string[]> {
+  const events = await deps.store.events.listEvents(run.id);
+  const preflight = events.findLast((e) => e.kind === 'job.preflight.succeeded');
+  return preflightNotes(preflight?.details);
+}
+
 /** One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). */
-async function showLive({ run, deps }: JobContext, c: Comparison, w: MetricsWindows): Promise<void> {
-  const text = `*Live comparison* · Y ${run.appliedWeight ?? 0} %\n${formatComparison(c, { start: w.start, end: w.end })}`;
+async function showLive(ctx: JobContext, c: Comparison, w: MetricsWindows): Promise<void> {
+  const { run, deps } = ctx;
+  const notes = await loadPreflightNotes(ctx);
+  const text = [
+    `*Live comparison* · Y ${run.appliedWeight ?? 0} %`,
+    formatComparison(c, { start: w.start, end: w.end }),
+    ...notes,
+  ].join('\n');
   const current = (await deps.store.runs.getRun(run.id)) ?? run;
   if (current.comparisonTs) {
     await deps.notifier.update({ channel: current.channel, ts: current.comparisonTs, text });

@@ -62,7 +62,8 @@ export const preflightJob: JobDefinition = {
     return {
       type: 'succeeded',
       summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${Object.values(snapshot).reduce((n, list) => n + list.length, 0)} entities).`,
-      details: { checks: checks.map((c) => ({ id: c.id, status: c.status })) },
+      // The compare job reads the warnings that bear on the metrics (counters, Vitals) from here.
+      details: { checks: checks.map((c) => ({ id: c.id, status: c.status, title: c.title })) },
       facts: {
         fromVersion: xInfo.version,
         toVersion: env.clusterY.version,

@@ -100,7 +100,9 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       ok: true,
       patch: {},
       events: [event0],
-      effects: [{ type: 'thread', text: `:warning: Metric comparison failed: ${event.message}.${remedy}` }],
+      effects: [
+        { type: 'thread', text: `:warning: Metric comparison failed: ${sentence(event.message)}${remedy}` },
+      ],
     };
   }
   if (phaseOfJob(event.job) !== run.phase) {
@@ -115,7 +117,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:x: The traffic step failed: ${event.message}. The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the router is fixed, or roll back.`,
+          text: `:x: The traffic step failed: ${sentence(event.message)} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the router is fixed, or roll back.`,
         },
         { type: 'update_card' },
       ],
@@ -132,7 +134,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     events: [event0],
     effects: [
       { type: 'close_gates', reason: `the run failed during ${run.phase}` },
-      { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${event.message}.${remedy}` },
+      { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
       { type: 'update_card' },
     ],
   };
@@ -191,4 +193,10 @@ function weightApplied(
       },
     ],
   };
+}
+
+/** Ends a message with exactly one full stop (messages from libraries may already have one). */
+export function sentence(text: string): string {
+  const t = text.trimEnd();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

@@ -234,3 +234,22 @@ describe('decide: gates and weights', () => {
     ).toBe(false);
   });
 });
+
+describe('decide: failure lines', () => {
+  it('never doubles the full stop of a message that has one', () => {
+    const d = decide(
+      buildRun({ phase: 'restore' }),
+      {
+        type: 'job_failed',
+        job: 'restore',
+        code: 'E_RESTORE_FAILED',
+        message: 'pg_restore failed; then retry.',
+        remedy: 'Start a new run.',
+      },
+      NOW,
+    );
+    const text = d.ok ? (d.effects.find((e) => e.type === 'thread') as { text: string }).text : '';
+    expect(text).toContain('then retry. Start a new run.');
+    expect(text).not.toContain('..');
+  });
+});

@@ -35,32 +35,16 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   const { env, raw } = options;
-  let sandbox: Sandbox;
-  try {
-    sandbox = await startSandbox({
-      databaseUrl: env.DATABASE_URL,
-      redisUrl: env.REDIS_URL,
-      port: env.PORT,
-      ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
-      // Quiet by default so the lines above stay readable; LOG_LEVEL=info shows the bot's logs.
-      logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
-    });
-  } catch (error) {
-    if (isAppError(error)) {
-      err.write(`kong-upgrade-bot sandbox cannot start:\n${error.message}\n`);
-      process.exit(1);
-    }
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE') {
-      err.write(
-        `kong-upgrade-bot sandbox cannot start: port ${env.PORT} is already in use; stop what uses it or set PORT=<another port>.\n`,
-      );
-      process.exit(1);
-    }
-    throw error;
-  }
-  out.write(banner(sandbox));
+  const starting = startSandbox({
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
+    // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
+    logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
+  });
 
+  // Handlers first: a Ctrl-C while the sandbox is still starting stops what has started so far.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -68,10 +52,30 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     out.write(`\n${signal}: stopping the sandbox…\n`);
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    await sandbox.stop();
+    const sandbox = await starting.catch(() => undefined);
+    await sandbox?.stop();
     out.write('sandbox stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let sandbox: Sandbox;
+  try {
+    sandbox = await starting;
+  } catch (error) {
+    if (stopping) return;
+    if (isAppError(error)) {
+      err.write(`kong-upgrade-bot sandbox cannot start:\n${error.message}\n`);
+      process.exit(1);
+    }
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      err.write(
+        `kong-upgrade-bot sandbox cannot start: port ${env.PORT} is already in use; stop what uses it or set PORT=<another port>.\n`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (!stopping) out.write(banner(sandbox));
 }

@@ -48,13 +48,17 @@ async function checkRedis(redisUrl: string, timeoutMs: number): Promise<string |
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  // connect() rejects with a generic "Connection is closed"; the socket's error says why.
+  let socketError: unknown;
+  redis.on('error', (error) => {
+    socketError ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
     return null;
   } catch (error) {
-    return `Redis at ${maskUrl(redisUrl)}: ${reason(error)}`;
+    return `Redis at ${maskUrl(redisUrl)}: ${reason(socketError ?? error)}`;
   } finally {
     redis.disconnect();
   }

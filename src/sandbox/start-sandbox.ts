@@ -237,6 +237,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     botUrl = `http://127.0.0.1:${bot.port}/slack/events`;
     const workers = composition.startWorkers();
     closers.push(() => workers.close());
+    // Closing a BullMQ worker whose connections are still opening lets an unhandled 'error' escape
+    // (a crash on an early Ctrl-C), so the sandbox counts as started only once they are open.
+    await workers.worker.waitUntilReady();
 
     const paths: LoadPath[] = [
       ...(seed.fixtures.open ? [{ path: seed.fixtures.open.path }] : []),

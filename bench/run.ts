@@ -37,6 +37,12 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
     run: async () => withDetectSummary(await (await import('./detect-statistics.js')).run()),
   },
   {
+    name: 'detect-e2e',
+    about:
+      'the bot, balancer and simulated Kong nodes under real load: a 3 % 5xx regression on Y at 5 % of the traffic, timed to the rollback gate (~1.5 minutes)',
+    run: async () => (await import('./detect.js')).run({ progress: (line) => console.log(`  ${line}`) }),
+  },
+  {
     name: 'backup+restore',
     aliases: ['backup-restore', 'backup', 'restore'],
     about:

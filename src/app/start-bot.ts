@@ -1,5 +1,7 @@
+import type { RequestListener, Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import { createSlackApp } from '../slack/create-slack-app.js';
+import { guardSlackEvents } from '../slack/guard-slack-events.js';
 import { createCommandHandler } from '../slack/handle-command.js';
 import { createGateClickHandler } from '../slack/handle-gate-click.js';
 import type { Composition } from './compose.js';
@@ -51,9 +53,15 @@ export async function startBot(
     },
     onAck: (seconds, kind) => c.metrics.ack.observe({ kind }, seconds),
   });
-  const server = (await app.start(options.port)) as unknown as
-    | { address(): { port: number } | string | null }
-    | undefined;
+  const server = (await app.start(options.port)) as unknown as Server | undefined;
+  if (!options.appToken && options.signingSecret && server && typeof server.listeners === 'function') {
+    // Bolt's receiver crashes on some signed-but-garbled payloads; the guard answers those first.
+    const [bolt] = server.listeners('request') as RequestListener[];
+    if (bolt) {
+      server.removeListener('request', bolt);
+      server.on('request', guardSlackEvents(bolt, { signingSecret: options.signingSecret, log: c.deps.log }));
+    }
+  }
   const address = server && typeof server.address === 'function' ? server.address() : null;
   const port = address && typeof address === 'object' ? address.port : options.port;
   c.deps.log.info({ port, socketMode: Boolean(options.appToken), team: identity.team }, 'bot listening');

@@ -72,8 +72,15 @@ export function createSlackApp(options: SlackAppOptions): App {
       respond: (m: object) => Promise<unknown>;
     }) => {
       const started = process.hrtime.bigint();
-      const value = body.actions[0]?.value ?? '';
-      const reply = await options.handleGateClick({ userId: body.user.id, action, gateId: value });
+      const userId: unknown = body.user?.id;
+      const value: unknown = body.actions?.[0]?.value;
+      if (typeof userId !== 'string' || typeof value !== 'string') {
+        // Signed but not a click Slack would send: acknowledge and change nothing.
+        await ack();
+        log.warn({ action }, 'button click without a user or a value ignored');
+        return;
+      }
+      const reply = await options.handleGateClick({ userId, action, gateId: value });
       await ack();
       options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'action');
       if (reply.ephemeral) {
@@ -84,8 +91,13 @@ export function createSlackApp(options: SlackAppOptions): App {
       if (reply.after)
         await reply.after().catch((err: Error) => log.warn({ err: err.message }, 'post-ack work failed'));
     };
-  app.action<BlockButtonAction>(APPROVE_ACTION, onClick('approve'));
-  app.action<BlockButtonAction>(REJECT_ACTION, onClick('reject'));
+  // Only block_actions: Bolt routes any payload carrying `actions` to action listeners otherwise.
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: APPROVE_ACTION }, onClick('approve'));
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: REJECT_ACTION }, onClick('reject'));
+  // Any other element (a stale message, a forged id): acknowledged at once instead of Bolt's 404 after 3 s.
+  app.action({ type: 'block_actions', action_id: /^(?!gate\.(approve|reject)$)/ }, async ({ ack }) => {
+    await ack();
+  });
 
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'bolt error');

@@ -10,6 +10,7 @@ import { runControlCommand } from './commands/run-control-command.js';
 import { startCommand } from './commands/start-command.js';
 import { listCommand, statusCommand } from './commands/status-command.js';
 import { parseCommand } from './parse-command.js';
+import { stripNul } from './strip-nul.js';
 import { helpText } from './usage.js';
 
 /**
@@ -19,7 +20,12 @@ import { helpText } from './usage.js';
 export function createCommandHandler(deps: CommandDeps) {
   const environments = Object.keys(deps.config.environments);
 
-  return async function handleCommand(input: CommandInput): Promise<CommandReply> {
+  return async function handleCommand(raw: CommandInput): Promise<CommandReply> {
+    const input = {
+      text: stripNul(raw.text),
+      userId: stripNul(raw.userId),
+      channelId: stripNul(raw.channelId),
+    };
     const parsed = parseCommand(input.text, { environments });
     if (!parsed.ok) return ephemeral(`${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
     const cmd = parsed.command;

@@ -6,6 +6,7 @@ import { isAppError } from '../errors.js';
 import type { Store } from '../store/create-store.js';
 import { closedGateBlocks, gateText } from './blocks/gate-blocks.js';
 import type { Notifier } from './notifier.js';
+import { stripNul } from './strip-nul.js';
 
 export interface GateClickDeps {
   store: Store;
@@ -37,7 +38,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * written, and only an approval moves the run (which enqueues the job keyed by the gate).
  */
 export function createGateClickHandler(deps: GateClickDeps) {
-  return async function handleGateClick(input: GateClickInput): Promise<GateClickReply> {
+  return async function handleGateClick(raw: GateClickInput): Promise<GateClickReply> {
+    const input = { ...raw, userId: stripNul(raw.userId) };
     if (!UUID.test(input.gateId))
       return { ephemeral: 'That button does not belong to an approval the bot knows.' };
     try {

@@ -1,0 +1,106 @@
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { isValidSlackRequest } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { COMMAND_NAME } from './usage.js';
+
+const EVENTS_PATH = '/slack/events';
+const MAX_BODY_BYTES = 1_000_000;
+
+// Slack sends `enterprise: null` outside Enterprise Grid (Bolt expects that); the rest are objects.
+const OBJECT_FIELDS = ['channel', 'team', 'container', 'message', 'view', 'state'];
+
+export type PayloadVerdict = 'pass' | 'malformed' | 'ignored';
+
+/**
+ * What Bolt would mishandle: a `payload` that is not a JSON object (`payload=null` makes its receiver
+ * throw outside any handler and never answer), and requests no listener of the bot matches (other
+ * interactivity types, clicks without an action, other commands, forms that are neither): Bolt
+ * answers those with 404 only after 3 s. Everything else goes to Bolt unchanged.
+ */
+export function classifyPayload(form: string): PayloadVerdict {
+  const fields = new URLSearchParams(form);
+  const payload = fields.get('payload');
+  if (payload === null) {
+    if (fields.get('ssl_check') !== null) return 'pass';
+    return fields.get('command') === COMMAND_NAME ? 'pass' : 'ignored';
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return 'malformed';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'malformed';
+  const { type, actions, user } = parsed as { type?: unknown; actions?: unknown; user?: unknown };
+  const first: unknown = Array.isArray(actions) ? actions[0] : undefined;
+  // Bolt reads `actions[0].action_id` and `user.id` before any listener runs; it throws without them.
+  const hasAction = isRecord(first) && typeof first.action_id === 'string';
+  const hasUser = isRecord(user) && typeof user.id === 'string';
+  // …and `channel.id`, `team.id` and the like wherever those keys exist: a null there throws as well.
+  const body = parsed as Record<string, unknown>;
+  const shaped =
+    OBJECT_FIELDS.every((k) => !(k in body) || isRecord(body[k])) &&
+    (body.enterprise === undefined || body.enterprise === null || isRecord(body.enterprise));
+  return type === 'block_actions' && hasAction && hasUser && shaped ? 'pass' : 'ignored';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Wraps Bolt's request listener: reads the body of `POST /slack/events` once (Bolt reuses it as
+ * `rawBody`), answers what Bolt would mishandle itself (401 unless validly signed, then 400 for a
+ * malformed payload, 200 for one the bot ignores), and passes the rest on.
+ */
+export function guardSlackEvents(
+  listener: RequestListener,
+  options: { signingSecret: string; log: Logger },
+): RequestListener {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://bot').pathname;
+    if (req.method !== 'POST' || path !== EVENTS_PATH) return listener(req, res);
+    readBody(req).then(
+      (body) => {
+        (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+        const text = body.toString('utf8');
+        const verdict = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+          ? classifyPayload(text)
+          : 'pass';
+        if (verdict === 'pass') return listener(req, res);
+        const signed = isValidSlackRequest({
+          signingSecret: options.signingSecret,
+          body: text,
+          headers: {
+            'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
+            'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp'] ?? 0),
+          },
+        });
+        if (!signed) return void res.writeHead(401).end();
+        options.log.info({ verdict }, 'interactivity payload not handled by the bot; acknowledged');
+        res.writeHead(verdict === 'malformed' ? 400 : 200).end();
+      },
+      () => {
+        if (!res.headersSent) res.writeHead(413).end();
+      },
+    );
+  };
+}

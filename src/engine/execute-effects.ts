@@ -1,9 +1,9 @@
 import type { Effect } from '../domain/effects.js';
 import type { Run } from '../domain/run.js';
-import { isAppError } from '../errors.js';
 import { closedGateBlocks, gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
+import { patchRun } from './patch-run.js';
 import { uploadGateChart } from './upload-gate-chart.js';
 
 type Step = () => Promise<void>;
@@ -136,48 +136,22 @@ export async function executeEffects(
   };
 }
 
-// Card posts in flight per store and run: the start's post-ack work, the first job and an update_card
-// can all find no card at once, and each would post its own (duplicate cards, two threads).
-const cardsInFlight = new WeakMap<object, Map<string, Promise<void>>>();
-
-/** Posts the run card once; its ts is the run's thread. Safe to call again: an existing card is kept. */
-export function postCard(runId: string, deps: EngineDeps): Promise<void> {
-  let perStore = cardsInFlight.get(deps.store);
-  if (!perStore) {
-    perStore = new Map();
-    cardsInFlight.set(deps.store, perStore);
-  }
-  const running = perStore.get(runId);
-  if (running) return running;
-  const posting = postCardOnce(runId, deps).finally(() => perStore.delete(runId));
-  perStore.set(runId, posting);
-  return posting;
-}
-
-async function postCardOnce(runId: string, deps: EngineDeps): Promise<void> {
-  const run = await deps.store.runs.getRun(runId);
-  if (!run || run.cardTs) return;
-  const posted = await deps.notifier.post({
-    channel: run.channel,
-    text: runTitle(run),
-    blocks: runCardBlocks(run, deps.now()),
+/**
+ * Posts the run card once; its ts is the run's thread. The start command's post-ack work, the first
+ * job and the reconciler may all try at once, in different processes: a per-run PostgreSQL lock makes
+ * check, post and record happen once.
+ */
+export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
+  await deps.store.runs.withRunLock(runId, async () => {
+    const run = await deps.store.runs.getRun(runId);
+    if (!run || run.cardTs) return;
+    const posted = await deps.notifier.post({
+      channel: run.channel,
+      text: runTitle(run),
+      blocks: runCardBlocks(run, deps.now()),
+    });
+    await patchRun(deps, runId, { cardTs: posted.ts, threadTs: posted.ts });
   });
-  // Record the ts even if the run moved meanwhile (a concurrent decision bumps the version).
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const current = await deps.store.runs.getRun(runId);
-    if (!current || current.cardTs) return;
-    try {
-      await deps.store.runs.updateRun(
-        current.id,
-        current.version,
-        { cardTs: posted.ts, threadTs: posted.ts },
-        [],
-      );
-      return;
-    } catch (err) {
-      if (!isAppError(err) || err.code !== 'E_STORE_CONFLICT') throw err;
-    }
-  }
 }
 
 /** Rollback gates mention every approver and approver group so someone sees them now. */

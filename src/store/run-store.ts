@@ -42,6 +42,11 @@ export interface RunStore {
    * (retryable: reload and decide again); an unknown id throws E_NOT_FOUND.
    */
   updateRun(id: string, expectedVersion: number, patch: RunPatch, events: NewRunEvent[]): Promise<Run>;
+  /**
+   * Runs `fn` while holding a PostgreSQL advisory lock for the run (across processes), so that
+   * check-then-act steps with an outside call in between (posting the run card) happen once.
+   */
+  withRunLock<T>(runId: string, fn: () => Promise<T>): Promise<T>;
 }
 
 const ACTIVE = 'phase <> ALL($TERMINAL::text[])';
@@ -116,6 +121,13 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
   }
 
   return {
+    withRunLock(runId, fn) {
+      return db.withTransaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:run:' || $1))", [runId]);
+        return fn();
+      });
+    },
+
     async createRun(input, event) {
       if (!/^[a-z0-9][a-z0-9_-]*$/i.test(input.environment)) {
         throw new AppError(

@@ -1,0 +1,69 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { parseConfigText } from '../../src/config/load-config.js';
+import type { EngineDeps } from '../../src/engine/engine-deps.js';
+import { postCard } from '../../src/engine/execute-effects.js';
+import type { JobQueue } from '../../src/queue/job-queue.js';
+import type { Notifier } from '../../src/slack/notifier.js';
+import { createStore } from '../../src/store/create-store.js';
+import { createDb, type Db } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { minimalConfigObject } from '../support/config-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** Two "processes" (separate pools) racing to post the same missing card, as after a crash. */
+describe('postCard across processes', () => {
+  let database: TestDatabase;
+  const dbs: Db[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migrate({ databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.close()));
+    await database.drop();
+  });
+
+  it('posts the card exactly once and records its ts', async () => {
+    const posts: string[] = [];
+    const slowNotifier: Notifier = {
+      async post(m) {
+        posts.push(m.channel);
+        await new Promise((r) => setTimeout(r, 300));
+        return { ts: `1700000000.${String(posts.length).padStart(6, '0')}`, channel: m.channel };
+      },
+      update: async () => undefined,
+      ephemeral: async () => undefined,
+      upload: async () => undefined,
+    };
+    const config = parseConfigText(stringify(minimalConfigObject()), {}, 'test.yaml');
+    const deps = (): EngineDeps => {
+      const db = createDb({ databaseUrl: database.url });
+      dbs.push(db);
+      return {
+        store: createStore(db),
+        queue: {} as JobQueue,
+        notifier: slowNotifier,
+        config,
+        log: pino({ level: 'silent' }),
+        now: () => new Date(),
+      };
+    };
+    const a = deps();
+    const b = deps();
+    const created = await a.store.runs.createRun(
+      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [100], dryRun: false },
+      { actor: 'U1', kind: 'command.start', phase: 'preflight', details: {} },
+    );
+    if (!created.ok) throw new Error('run not created');
+    await Promise.all([
+      postCard(created.run.id, a),
+      postCard(created.run.id, b),
+      postCard(created.run.id, a),
+    ]);
+    expect(posts).toHaveLength(1);
+    expect((await b.store.runs.getRun(created.run.id))?.cardTs).toBe('1700000000.000001');
+  });
+});

@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
     log,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
     slackToken,
     slackApiUrl: env.SLACK_API_URL,
   });

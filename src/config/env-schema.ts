@@ -12,6 +12,7 @@ export const ENV_DEFAULTS = {
   PORT: 3000,
   KONG_UPGRADE_CONFIG: './kong-upgrade.yaml',
   LOG_LEVEL: 'info',
+  QUEUE_PREFIX: 'kub',
 } as const;
 
 function hasProtocol(value: string, protocols: readonly string[]): boolean {
@@ -75,6 +76,14 @@ export const envSchema = z.object({
   PORT: portSchema.default(ENV_DEFAULTS.PORT),
   KONG_UPGRADE_CONFIG: z.string().default(ENV_DEFAULTS.KONG_UPGRADE_CONFIG),
   LOG_LEVEL: logLevelSchema.default(ENV_DEFAULTS.LOG_LEVEL),
+  /** BullMQ key prefix: deployments sharing one Redis must each have their own. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,40}$/,
+      'QUEUE_PREFIX must be 1 to 40 letters, digits, dashes or underscores, e.g. kub-prod (no colon)',
+    )
+    .default(ENV_DEFAULTS.QUEUE_PREFIX),
 });
 
 export type Env = z.infer<typeof envSchema>;

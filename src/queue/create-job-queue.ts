@@ -79,6 +79,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue & { readonly 
       await connection.ping();
     },
     async close() {
+      // Closing while the connection is still being set up emits an unhandled error in BullMQ.
+      await queue.waitUntilReady().catch(() => undefined);
       await queue.close();
       connection.disconnect();
     },

@@ -67,6 +67,7 @@ export function createWorker(options: WorkerOptions) {
     worker,
     async close() {
       shutdown.abort();
+      await worker.waitUntilReady().catch(() => undefined);
       await worker.close();
       connection.disconnect();
     },

@@ -25,6 +25,7 @@ describe('loadEnv', () => {
         PORT: 3000,
         KONG_UPGRADE_CONFIG: './kong-upgrade.yaml',
         LOG_LEVEL: 'info',
+        QUEUE_PREFIX: 'kub',
       },
     });
   });
@@ -40,6 +41,7 @@ describe('loadEnv', () => {
         PORT: '0',
         KONG_UPGRADE_CONFIG: '/etc/kong-upgrade.yaml',
         LOG_LEVEL: 'debug',
+        QUEUE_PREFIX: 'kub-prod_2',
         HOME: '/root',
       },
       'start',
@@ -53,7 +55,17 @@ describe('loadEnv', () => {
       PORT: 0,
       KONG_UPGRADE_CONFIG: '/etc/kong-upgrade.yaml',
       LOG_LEVEL: 'debug',
+      QUEUE_PREFIX: 'kub-prod_2',
     });
+  });
+
+  it('rejects a QUEUE_PREFIX with a colon (BullMQ key separator), naming the variable', () => {
+    const result = loadEnv(
+      { SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING, QUEUE_PREFIX: 'a:b' },
+      'start',
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.join('\n')).toMatch(/^QUEUE_PREFIX must be/m);
   });
 
   it('treats empty and blank values as unset', () => {

@@ -50,7 +50,10 @@ export function createJobQueue(options: JobQueueOptions): JobQueue & { readonly 
     queue,
     async enqueue({ job, jobId, payload, delayMs }) {
       try {
-        await queue.add(job, payload, { jobId, ...(delayMs ? { delay: delayMs } : {}) });
+        const added = await queue.add(job, payload, { jobId, ...(delayMs ? { delay: delayMs } : {}) });
+        // An id that BullMQ failed by itself (e.g. stalled too often) would block the step for good:
+        // the run still says it is in flight, so try that job again.
+        if ((await added.getState()) === 'failed') await added.retry('failed');
       } catch (cause) {
         throw new AppError('E_STORE_UNAVAILABLE', 'Redis did not accept the job; try again in a moment.', {
           retryable: true,

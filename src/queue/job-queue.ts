@@ -10,7 +10,10 @@ export interface EnqueueRequest {
 
 /** The role the rest of the bot sees of BullMQ. */
 export interface JobQueue {
-  /** Idempotent: a job id that exists already (waiting, active or done) is not added again. */
+  /**
+   * Idempotent: a job id that exists already (waiting, active or done) is not added again; one that
+   * failed is retried (callers only enqueue what PostgreSQL says is still in flight).
+   */
   enqueue(request: EnqueueRequest): Promise<void>;
   /** Removes a run's jobs that have not started; active ones notice the run's phase and stop. */
   cancelRunJobs(runId: string): Promise<number>;

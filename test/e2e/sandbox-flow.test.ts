@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_DEFINITIONS } from '../../jobs/index.js';
@@ -30,13 +30,19 @@ let sandbox: Sandbox;
 let browser: Browser;
 let page: Page;
 
-/** Runs a step; on failure saves a screenshot to test-results/ before failing. */
+/** Runs a step; on failure saves a screenshot and what the workspace saw to test-results/ before failing. */
 async function step(name: string, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: `test-results/sandbox-flow-${name}.png`, fullPage: true }).catch(() => {});
+    const seen = {
+      ephemerals: sandbox.workspace.ephemerals(),
+      responses: sandbox.workspace.responses().map((r) => ({ id: r.id, at: r.at, body: r.body })),
+      events: await sandbox.composition.store.events.listEvents('sandbox-1').catch(() => []),
+    };
+    await writeFile(`test-results/sandbox-flow-${name}.json`, JSON.stringify(seen, null, 2)).catch(() => {});
     throw error;
   }
 }
@@ -97,11 +103,16 @@ describe('the sandbox in Chromium: a run driven from the page', () => {
 
     await step('four-eyes', async () => {
       await approve(firstGate);
+      const refusal = await eventually(async () => {
+        const events = await sandbox.composition.store.events.listEvents('sandbox-1');
+        return events.find((e) => e.kind === 'gate.refused');
+      }, 20_000);
+      expect([refusal.actor, refusal.details.code]).toEqual([REQUESTER, 'four_eyes']);
       await page
         .getByTestId('message')
         .filter({ hasText: 'Only visible to you' })
         .filter({ hasText: /four-eyes/i })
-        .waitFor();
+        .waitFor({ timeout: 20_000 });
       expect(sandbox.balancer.weights()).toEqual({ x: 100, y: 0 });
       const gates = await sandbox.composition.store.gates.pendingGates('sandbox-1');
       expect(gates.map((g) => [g.kind, g.targetWeight])).toEqual([['shift', 5]]);

@@ -1,4 +1,8 @@
 import { readBackupManifest } from '../src/backup/backup-manifest.js';
+import { checkConsistency } from '../src/backup/check-consistency.js';
+import type { ConsistencyReport } from '../src/backup/consistency-report.js';
+import { describeTableDifference } from '../src/backup/format-consistency-report.js';
+import { KONG_RUNTIME_TABLES } from '../src/backup/kong-bookkeeping-tables.js';
 import { runPgRestore } from '../src/backup/run-pg-restore.js';
 import { sameManifestFiles } from '../src/backup/same-manifest-files.js';
 import {
@@ -20,7 +24,8 @@ export interface RestoreJobOptions {
  * Kong's upgrade step 5 (restore): checks this run's backup against its checksums and its
  * `backups` row, then `pg_restore --jobs=N --no-owner` into Y's database. A database holding
  * somebody else's tables is refused and left unchanged; a retry of this run cleans what it
- * restored before and restores again.
+ * restored before and restores again. It ends by proving the copy: right after pg_restore, and
+ * before the deploy may migrate Y, Y's database must equal X's table by table, row by row.
  */
 export function createRestoreJob(options: RestoreJobOptions = {}): JobDefinition {
   return { name: 'restore', phase: 'restore', run: (ctx) => runRestore(ctx, options) };
@@ -87,17 +92,75 @@ async function runRestore(ctx: JobContext, options: RestoreJobOptions): Promise<
     );
   }
   const rows = Object.values(result.rowCounts).reduce((n, c) => n + c, 0);
-  await progress.report({ done: result.tables, total: result.tables, label: 'done' });
+  const restoredIn = formatDuration((Date.now() - started) / 1000);
+  await progress.report({
+    done: result.tables,
+    total: result.tables + 1,
+    label: "comparing Y's database with X's",
+  });
+  const copy = await proveCopy(ctx, newRun);
+  await progress.report({ done: result.tables + 1, total: result.tables + 1, label: 'done' });
   return {
     type: 'succeeded',
-    summary: `Restore done: ${formatCount(result.tables)} tables, ${formatCount(rows)} rows into ${result.database}, ${formatDuration((Date.now() - started) / 1000)}${result.rerun ? ' (what an interrupted earlier attempt had restored was removed first)' : ''}`,
+    summary: `Restore done: ${formatCount(result.tables)} tables, ${formatCount(rows)} rows into ${result.database}, ${restoredIn}${result.rerun ? ' (what an interrupted earlier attempt had restored was removed first)' : ''}. Y's database equals X's: ${formatCount(copy.tables)} tables, ${formatCount(copy.rows)} rows${copy.excluded.length > 0 ? ` (Kong's runtime tables ${copy.excluded.join(', ')} not compared)` : ''}`,
     details: {
       database: result.database,
       path: result.path,
       tables: result.tables,
       rows,
       rerun: result.rerun,
+      equalTables: copy.tables,
+      equalRows: copy.rows,
     },
+  };
+}
+
+/**
+ * Y against X, every column of every row. Kong's runtime tables (counters, heartbeats, locks) are
+ * left out: a live X keeps writing them whatever the freeze, so they differ from the backup
+ * without anything being wrong. Any other difference means X changed since the backup (a write
+ * during the freeze) or the restore is incomplete: the run stops, naming tables and keys.
+ */
+async function proveCopy(
+  ctx: JobContext,
+  newRun: string,
+): Promise<{ tables: number; rows: number; excluded: string[] }> {
+  const { env, signal, log, deps } = ctx;
+  let report: ConsistencyReport;
+  try {
+    report = await checkConsistency({
+      xUrl: env.clusterX.databaseUrl,
+      yUrl: env.clusterY.databaseUrl,
+      exclude: KONG_RUNTIME_TABLES,
+      signal,
+      log,
+      now: deps.now,
+    });
+  } catch (err) {
+    throw withRemedy(
+      asAppError(err),
+      `Y's database was restored but not yet compared with X's. When that is fixed, ${newRun}.`,
+    );
+  }
+  const differing = report.tables.filter((t) => !t.equal);
+  if (differing.length > 0) {
+    const shown = differing.slice(0, 3).map((t) => describeTableDifference(t));
+    const more = differing.length > 3 ? ` and ${differing.length - 3} more tables` : '';
+    throw new AppError(
+      'E_RESTORE_FAILED',
+      `After the restore Y's database does not equal X's: ${shown.join(', ')}${more}`,
+      {
+        details: {
+          differingTables: differing.map((t) => t.table),
+          remedy: `No traffic was moved and the deploy did not run. X changed since the backup (a write during the freeze?) or the restore is incomplete; find out which, then ${newRun}.`,
+        },
+      },
+    );
+  }
+  return {
+    tables: report.tables.length,
+    rows: report.tables.reduce((n, t) => n + t.xRows, 0),
+    excluded: (report.excluded ?? []).map((t) => t.replace(/^public\./, '')),
   };
 }
 

@@ -19,6 +19,15 @@ export interface CheckConsistencyOptions {
   yUrl: string;
   /** Tables of the public schema to compare; default: every table on either side. */
   tables?: string[];
+  /** Tables left out (names without schema); those present are listed in the report's `excluded`. */
+  exclude?: readonly string[];
+  /**
+   * content (default): every column both sides have is compared. keys: primary keys and row counts
+   * decide; rows whose content differs are counted and sampled as information (`changedCount`).
+   */
+  compare?: 'content' | 'keys';
+  /** A table on one side only: a difference (default) or information (e.g. new in Y's schema). */
+  oneSidedTables?: 'difference' | 'information';
   /** Rows per checksummed key range (default 50,000). */
   chunkRows?: number;
   /** Ranges compared at once; each uses one connection per side (default 2). */
@@ -38,7 +47,8 @@ const SCHEMA = 'public';
 /**
  * Compares X's and Y's databases table by table: row counts and content checksums computed in
  * PostgreSQL over primary-key ranges, each side reading one consistent snapshot, and differing
- * rows named by key. Tables without a primary key get a count and a whole-table checksum.
+ * rows named by key. Tables without a primary key get a count and a whole-table checksum. After
+ * Y's schema was migrated, `compare: 'keys'` holds only identity and counts against each other.
  */
 export async function checkConsistency(options: CheckConsistencyOptions): Promise<ConsistencyReport> {
   const now = options.now ?? (() => new Date());
@@ -59,7 +69,11 @@ export async function checkConsistency(options: CheckConsistencyOptions): Promis
       (y as SnapshotPool).run((c) => describeTables(c, SCHEMA)),
       differentCollations(x, y),
     ]);
-    const names = selectTables(options.tables, xTables, yTables);
+    const excluded = new Set(options.exclude ?? []);
+    const candidates = selectTables(options.tables, xTables, yTables);
+    const names = candidates.filter((n) => !excluded.has(n));
+    const compare = options.compare ?? 'content';
+    const oneSidedInfo = options.oneSidedTables === 'information';
     const ctx: CompareContext = {
       x,
       y,
@@ -67,21 +81,26 @@ export async function checkConsistency(options: CheckConsistencyOptions): Promis
       chunkRows: Math.max(100, Math.floor(options.chunkRows ?? 50_000)),
       rowLevelRows: Math.max(8, Math.floor(options.rowLevelRows ?? 2_000)),
       maxDifferences: options.maxDifferences ?? 20,
+      compare,
       limit: createLimiter(concurrency),
     };
     let done = 0;
     const results = await Promise.all(
       names.map(async (name) => {
-        const result = await compareOne(ctx, name, xTables.get(name), yTables.get(name));
+        const result = await compareOne(ctx, name, xTables.get(name), yTables.get(name), oneSidedInfo);
         done++;
         options.onProgress?.({ done, total: names.length, table: name });
         return result;
       }),
     );
     const tables = results.sort((a, b) => a.table.localeCompare(b.table));
-    const report = {
+    const report: ConsistencyReport = {
       equal: tables.every((t) => t.equal),
       tables,
+      compare,
+      excluded: candidates
+        .filter((n) => excluded.has(n) && (xTables.has(n) || yTables.has(n)))
+        .map((n) => `${SCHEMA}.${n}`),
       startedAt,
       finishedAt: now().toISOString(),
     };
@@ -154,6 +173,7 @@ async function compareOne(
   name: string,
   xInfo: TableInfo | undefined,
   yInfo: TableInfo | undefined,
+  oneSidedInfo: boolean,
 ): Promise<TableConsistency> {
   const table = `${SCHEMA}.${name}`;
   if (xInfo === undefined || yInfo === undefined) {
@@ -168,16 +188,18 @@ async function compareOne(
             )
           ).xRows;
     const where = xInfo ? 'Y' : yInfo ? 'X' : 'either database';
+    const info = oneSidedInfo && present !== undefined;
     return {
       table,
       xRows: xInfo ? rows : 0,
       yRows: yInfo ? rows : 0,
-      equal: false,
+      equal: info,
       method: 'missing',
       differences: [],
-      differenceCount: rows,
+      differenceCount: info ? 0 : rows,
       ignoredColumns: [],
       note: `The table does not exist in ${where}.`,
+      ...(info ? { onlyIn: xInfo ? ('x' as const) : ('y' as const) } : {}),
     };
   }
   const yCols = new Set(yInfo.columns.map((c) => c.name));
@@ -204,10 +226,14 @@ async function compareOne(
     differences: result.differences,
     differenceCount: result.differenceCount,
     ignoredColumns,
+    ...(ctx.compare === 'keys' ? { changedCount: result.changedCount, changedKeys: result.changedKeys } : {}),
     ...(keyed
       ? {}
       : {
-          note: 'The table has no primary key: only its row count and a whole-table checksum were compared, so differing rows cannot be named.',
+          note:
+            ctx.compare === 'keys'
+              ? 'The table has no primary key: only its row counts were held against each other.'
+              : 'The table has no primary key: only its row count and a whole-table checksum were compared, so differing rows cannot be named.',
         }),
   };
 }

@@ -21,6 +21,11 @@ export interface CompareContext {
   /** A differing range with at most this many rows per side is compared row by row. */
   rowLevelRows: number;
   maxDifferences: number;
+  /**
+   * content: a changed row is a difference. keys: only a key missing or extra on one side is; a
+   * changed row is counted (and its key sampled) as information, e.g. rows Y's migrations rewrote.
+   */
+  compare: 'content' | 'keys';
   /** Shared limit on concurrently compared ranges (each holds one connection per side). */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
 }
@@ -30,6 +35,9 @@ export interface TableComparison {
   yRows: number;
   differences: TableDifference[];
   differenceCount: number;
+  /** Keys comparison: rows on both sides whose content differs, and the first of their keys. */
+  changedCount: number;
+  changedKeys: string[];
 }
 
 interface Checksum {
@@ -115,20 +123,48 @@ export async function compareWholeTable(ctx: CompareContext, shape: TableShape):
   const [cx, cy] = await ctx.limit(() =>
     Promise.all([checksum(ctx.x, shape, {}, false), checksum(ctx.y, shape, {}, false)]),
   );
-  return { xRows: cx.n, yRows: cy.n, differences: [], differenceCount: sameChecksum(cx, cy) ? 0 : 1 };
+  const same = sameChecksum(cx, cy);
+  // Without a key, the keys comparison can only hold the row counts against each other.
+  if (ctx.compare === 'keys') {
+    return {
+      xRows: cx.n,
+      yRows: cy.n,
+      differences: [],
+      differenceCount: cx.n === cy.n ? 0 : 1,
+      changedCount: same ? 0 : 1,
+      changedKeys: [],
+    };
+  }
+  return {
+    xRows: cx.n,
+    yRows: cy.n,
+    differences: [],
+    differenceCount: same ? 0 : 1,
+    changedCount: 0,
+    changedKeys: [],
+  };
 }
 
 /**
  * Compares a keyed table in primary-key ranges of about `chunkRows` rows (cut on X), checksummed
  * on both sides in parallel. Only differing ranges are narrowed down, to rows at the end, so the
- * keys that differ can be named without ever holding a whole table in memory.
+ * keys that differ can be named without ever holding a whole table in memory. Both comparisons
+ * hash whole rows the same way; they differ only in how a differing row is judged (see `compare`),
+ * which is what lets the keys comparison still count and name the rows whose content changed.
  */
 export async function compareKeyedTable(ctx: CompareContext, shape: TableShape): Promise<TableComparison> {
   const found: TableDifference[] = [];
+  const changedKeys: string[] = [];
   let differenceCount = 0;
+  let changedCount = 0;
   let xRows = 0;
   let yRows = 0;
   const record = (d: TableDifference): void => {
+    if (ctx.compare === 'keys' && d.kind === 'changed') {
+      changedCount++;
+      if (changedKeys.length < ctx.maxDifferences) changedKeys.push(d.key);
+      return;
+    }
     differenceCount++;
     if (found.length < ctx.maxDifferences) found.push(d);
   };
@@ -209,5 +245,6 @@ export async function compareKeyedTable(ctx: CompareContext, shape: TableShape):
     );
   }
   found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { xRows, yRows, differences: found, differenceCount };
+  changedKeys.sort();
+  return { xRows, yRows, differences: found, differenceCount, changedCount, changedKeys };
 }

@@ -13,6 +13,11 @@ export const tableConsistencySchema = z.object({
   table: z.string(),
   xRows: z.number().int().nonnegative(),
   yRows: z.number().int().nonnegative(),
+  /**
+   * No difference that counts: every row alike (content comparison), or the same keys and row
+   * count (keys comparison, content changes are in `changedCount`); a table on one side only
+   * counts only when one-sided tables are differences.
+   */
   equal: z.boolean(),
   /** primary-key: compared chunk by chunk and row by row; whole-table: count + checksum only; missing: on one side only. */
   method: z.enum(['primary-key', 'whole-table', 'missing']),
@@ -22,12 +27,22 @@ export const tableConsistencySchema = z.object({
   /** Columns present on one side only, left out of the comparison (e.g. added by Y's migrations). */
   ignoredColumns: z.array(z.string()),
   note: z.string().optional(),
+  /** Keys comparison only: rows present on both sides whose content differs (information). */
+  changedCount: z.number().int().nonnegative().optional(),
+  /** Keys comparison only: the first keys of those rows (capped). */
+  changedKeys: z.array(z.string()).optional(),
+  /** A table on one side only that was reported as information rather than a difference. */
+  onlyIn: z.enum(['x', 'y']).optional(),
 });
 export type TableConsistency = z.infer<typeof tableConsistencySchema>;
 
 export const consistencyReportSchema = z.object({
   equal: z.boolean(),
   tables: z.array(tableConsistencySchema),
+  /** content: every common column compared; keys: primary keys and row counts decide. */
+  compare: z.enum(['content', 'keys']).optional(),
+  /** Tables left out on purpose (e.g. Kong's bookkeeping), as `public.<name>`, present on either side. */
+  excluded: z.array(z.string()).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });

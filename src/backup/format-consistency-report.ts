@@ -38,38 +38,36 @@ export function describeTableDifference(t: TableConsistency, maxKeys = 3): strin
 
 /**
  * The consistency check for the thread: a verdict line, then per differing table its row counts
- * and differing keys, then what was not compared (one-sided columns, tables without a key).
+ * and differing keys, then what is information only (rows and tables Y's migrations changed),
+ * then what was not compared (left-out tables, one-sided columns, tables without a key).
  */
 export function formatConsistencyReport(report: ConsistencyReport, maxKeysPerTable = 10): string {
-  const total = report.tables.length;
-  const differing = report.tables.filter((t) => !t.equal);
-  const rows = report.tables.reduce((n, t) => n + t.xRows, 0);
+  const compared = report.tables.filter((t) => t.onlyIn === undefined);
+  const total = compared.length;
+  const differing = compared.filter((t) => !t.equal);
+  const rows = compared.reduce((n, t) => n + t.xRows, 0);
+  const keys = report.compare === 'keys';
   const lines: string[] = [];
   if (total === 0) {
     lines.push('*Consistency X vs Y:* ⚠️ neither database has any table in its public schema.');
   } else if (differing.length === 0) {
     lines.push(
-      `*Consistency X vs Y:* ✅ all ${total} tables are equal (${formatCount(rows)} rows in X, compared by row count and content checksum).`,
+      keys
+        ? `*Consistency X vs Y:* ✅ all ${total} tables hold the same rows (${formatCount(rows)} rows in X; Y's schema was migrated, so rows were compared by primary key and count, not content).`
+        : `*Consistency X vs Y:* ✅ all ${total} tables are equal (${formatCount(rows)} rows in X, compared by row count and content checksum).`,
     );
   } else {
     lines.push(
-      `*Consistency X vs Y:* ❌ ${differing.length} of ${total} tables differ (${total - differing.length} equal; ${formatCount(rows)} rows in X).`,
+      `*Consistency X vs Y:* ❌ ${differing.length} of ${total} tables differ (${total - differing.length} equal; ${formatCount(rows)} rows in X${keys ? "; compared by primary key and count since Y's schema was migrated" : ''}).`,
     );
   }
-  for (const t of differing) {
-    const counts = `X ${formatCount(t.xRows)} rows, Y ${formatCount(t.yRows)} rows`;
-    if (t.method === 'missing') {
-      lines.push(`• \`${t.table}\`: ${t.note ?? 'missing on one side'} (${counts})`);
-      continue;
-    }
-    const kinds = kindsOf(t);
-    lines.push(`• \`${t.table}\` (${counts})${kinds ? `: ${kinds}` : ''}`);
-    for (const d of t.differences.slice(0, maxKeysPerTable)) {
-      lines.push(`    – key \`${clip(d.key, 120)}\` ${KIND_LABEL[d.kind]}`);
-    }
-    const hidden = t.differenceCount - Math.min(t.differences.length, maxKeysPerTable);
-    if (hidden > 0) lines.push(`    – …and ${formatCount(hidden)} more`);
-    if (t.method === 'whole-table') lines.push(`    – ${t.note ?? 'no primary key: rows cannot be named'}`);
+  for (const t of differing) lines.push(...differingLines(t, maxKeysPerTable));
+  lines.push(...informationLines(report));
+  const excluded = report.excluded ?? [];
+  if (excluded.length > 0) {
+    lines.push(
+      `_Not compared, Kong's own bookkeeping (migrations and running nodes rewrite it): ${excluded.join(', ')}._`,
+    );
   }
   const oneSided = report.tables.filter((t) => t.ignoredColumns.length > 0);
   if (oneSided.length > 0) {
@@ -77,11 +75,56 @@ export function formatConsistencyReport(report: ConsistencyReport, maxKeysPerTab
       `_Columns on one side only, not compared: ${oneSided.map((t) => `${t.table} (${t.ignoredColumns.join(', ')})`).join('; ')}._`,
     );
   }
-  const keyless = report.tables.filter((t) => t.equal && t.method === 'whole-table');
+  const keyless = compared.filter((t) => t.equal && t.method === 'whole-table');
   if (keyless.length > 0) {
     lines.push(
-      `_Without a primary key, compared by count and whole-table checksum only: ${keyless.map((t) => t.table).join(', ')}._`,
+      keys
+        ? `_Without a primary key, compared by row count only: ${keyless.map((t) => t.table).join(', ')}._`
+        : `_Without a primary key, compared by count and whole-table checksum only: ${keyless.map((t) => t.table).join(', ')}._`,
     );
   }
   return lines.join('\n');
+}
+
+function differingLines(t: TableConsistency, maxKeysPerTable: number): string[] {
+  const counts = `X ${formatCount(t.xRows)} rows, Y ${formatCount(t.yRows)} rows`;
+  if (t.method === 'missing') return [`• \`${t.table}\`: ${t.note ?? 'missing on one side'} (${counts})`];
+  const kinds = kindsOf(t);
+  const lines = [`• \`${t.table}\` (${counts})${kinds ? `: ${kinds}` : ''}`];
+  for (const d of t.differences.slice(0, maxKeysPerTable)) {
+    lines.push(`    – key \`${clip(d.key, 120)}\` ${KIND_LABEL[d.kind]}`);
+  }
+  const hidden = t.differenceCount - Math.min(t.differences.length, maxKeysPerTable);
+  if (hidden > 0) lines.push(`    – …and ${formatCount(hidden)} more`);
+  if (t.method === 'whole-table') lines.push(`    – ${t.note ?? 'no primary key: rows cannot be named'}`);
+  return lines;
+}
+
+/** What Y's migrations changed, which is expected and does not fail the check. */
+function informationLines(report: ConsistencyReport): string[] {
+  const lines: string[] = [];
+  for (const t of report.tables) {
+    if (t.onlyIn === 'y') {
+      lines.push(`ℹ️ New in Y's schema: \`${t.table}\` (${plural(t.yRows, 'row')} in Y).`);
+    } else if (t.onlyIn === 'x') {
+      lines.push(
+        `ℹ️ Not in Y's schema (dropped by its migrations): \`${t.table}\` (${plural(t.xRows, 'row')} in X).`,
+      );
+    } else if ((t.changedCount ?? 0) > 0 && t.method === 'whole-table') {
+      lines.push(
+        `ℹ️ Changed by Y's migrations: the contents of \`${t.table}\` (no primary key to name rows).`,
+      );
+    } else if ((t.changedCount ?? 0) > 0) {
+      const sample = (t.changedKeys ?? []).slice(0, 3).map((k) => `\`${clip(k, 60)}\``);
+      const more = (t.changedCount ?? 0) > sample.length ? ', …' : '';
+      lines.push(
+        `ℹ️ Changed by Y's migrations: ${plural(t.changedCount ?? 0, 'row')} in \`${t.table}\`${sample.length > 0 ? ` (keys ${sample.join(', ')}${more})` : ''}.`,
+      );
+    }
+  }
+  return lines;
+}
+
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }

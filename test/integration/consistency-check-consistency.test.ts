@@ -182,6 +182,156 @@ describe('checkConsistency', () => {
     expect(report.equal).toBe(false);
   });
 
+  it('keys mode (a migrated Y): a changed non-key column is information, a deleted or added row fails by key', async () => {
+    // What `kong migrations` does to a copy: rewrites some rows, adds a table and a column.
+    await query(y.url, 'UPDATE plugins SET config = config || \'{"migrated": true}\'::jsonb');
+    await query(y.url, "UPDATE consumers SET username = 'renamed' WHERE id = md5('consumer1500')::uuid");
+    await query(
+      y.url,
+      'CREATE TABLE clustering_sync_version (version serial PRIMARY KEY); INSERT INTO clustering_sync_version DEFAULT VALUES',
+    );
+    await query(y.url, "UPDATE cluster_events_nopk SET data = 'rewritten' WHERE data = 'services:3'");
+    const passing = await checkConsistency({
+      xUrl: x.url,
+      yUrl: y.url,
+      chunkRows: 500,
+      compare: 'keys',
+      oneSidedTables: 'information',
+      maxDifferences: 3,
+    });
+    expect(passing.equal).toBe(true);
+    expect(passing.compare).toBe('keys');
+    const changedId = (await query<{ id: string }>(x.url, "SELECT md5('consumer1500')::uuid::text AS id"))[0]
+      ?.id;
+    expect(table(passing, 'public.consumers')).toMatchObject({
+      equal: true,
+      differenceCount: 0,
+      changedCount: 1,
+      changedKeys: [changedId],
+    });
+    const plugins = table(passing, 'public.plugins');
+    expect(plugins).toMatchObject({ equal: true, xRows: 12, yRows: 12, changedCount: 12 });
+    expect(plugins.changedKeys).toHaveLength(3);
+    expect(table(passing, 'public.clustering_sync_version')).toMatchObject({
+      equal: true,
+      method: 'missing',
+      onlyIn: 'y',
+      yRows: 1,
+    });
+    // No key: only the counts are held against each other; the content change is information.
+    expect(table(passing, 'public.cluster_events_nopk')).toMatchObject({ equal: true, changedCount: 1 });
+    expect(table(passing, 'public.routes')).toMatchObject({ equal: true, changedCount: 0 });
+
+    // The same changes in content mode all fail, and the new table too.
+    const strict = await checkConsistency({ xUrl: x.url, yUrl: y.url, chunkRows: 500 });
+    expect(strict.tables.filter((t) => !t.equal).map((t) => t.table)).toEqual([
+      'public.cluster_events_nopk',
+      'public.clustering_sync_version',
+      'public.consumers',
+      'public.plugins',
+    ]);
+    expect(table(strict, 'public.consumers').changedCount).toBeUndefined();
+
+    // A row lost or added fails in keys mode, named by key; the changed rows stay information.
+    await query(y.url, "DELETE FROM keyauth_credentials WHERE id = md5('key42')::uuid");
+    await query(
+      y.url,
+      "INSERT INTO services (id, name, host, port) VALUES ('00000000-0000-0000-0000-00000000beef', 'rogue', 'h', 1)",
+    );
+    await query(y.url, "DELETE FROM cluster_events_nopk WHERE data = 'services:4'");
+    const failing = await checkConsistency({
+      xUrl: x.url,
+      yUrl: y.url,
+      chunkRows: 500,
+      compare: 'keys',
+      oneSidedTables: 'information',
+    });
+    expect(failing.equal).toBe(false);
+    const deletedId = (await query<{ id: string }>(x.url, "SELECT md5('key42')::uuid::text AS id"))[0]?.id;
+    expect(table(failing, 'public.keyauth_credentials')).toMatchObject({
+      equal: false,
+      differenceCount: 1,
+      differences: [{ key: deletedId, kind: 'missing_in_y' }],
+    });
+    expect(table(failing, 'public.services')).toMatchObject({
+      equal: false,
+      differences: [{ key: '00000000-0000-0000-0000-00000000beef', kind: 'extra_in_y' }],
+    });
+    expect(table(failing, 'public.cluster_events_nopk')).toMatchObject({
+      equal: false,
+      xRows: 30,
+      yRows: 29,
+    });
+    expect(failing.tables.filter((t) => !t.equal).map((t) => t.table)).toEqual([
+      'public.cluster_events_nopk',
+      'public.keyauth_credentials',
+      'public.services',
+    ]);
+  });
+
+  it('keys mode counts every changed row of a big table narrowed through several ranges', async () => {
+    await query(
+      y.url,
+      "UPDATE ratelimiting_metrics SET value = -1 WHERE identifier IN ('consumer-7', 'consumer-8')",
+    );
+    await query(
+      y.url,
+      "DELETE FROM ratelimiting_metrics WHERE identifier = 'consumer-9' AND period = 'hour'",
+    );
+    const report = await checkConsistency({
+      xUrl: x.url,
+      yUrl: y.url,
+      tables: ['ratelimiting_metrics'],
+      chunkRows: 8000,
+      rowLevelRows: 300,
+      maxDifferences: 5,
+      compare: 'keys',
+    });
+    const rl = table(report, 'public.ratelimiting_metrics');
+    expect(rl).toMatchObject({ equal: false, changedCount: 16, differenceCount: 4 });
+    expect(rl.changedKeys).toHaveLength(5);
+    expect(rl.differences.every((d) => d.kind === 'missing_in_y')).toBe(true);
+    expect(rl.differences[0]?.key).toMatch(/^identifier=consumer-9, period=hour, /);
+  });
+
+  it('leaves excluded tables out and lists those that exist', async () => {
+    await query(y.url, "UPDATE schema_meta SET executed = executed || '{016_280_to_300}'::text[]");
+    await query(y.url, "INSERT INTO locks (key, owner) VALUES ('migrations', 'y-node')");
+    const report = await checkConsistency({
+      xUrl: x.url,
+      yUrl: y.url,
+      exclude: ['schema_meta', 'locks', 'clustering_sync_delta'],
+    });
+    expect(report.equal).toBe(true);
+    expect(report.excluded).toEqual(['public.locks', 'public.schema_meta']);
+    expect(report.tables.map((t) => t.table)).not.toContain('public.schema_meta');
+    expect(report.tables).toHaveLength(7);
+    // Without the exclusion the same databases differ in exactly those two tables.
+    const all = await checkConsistency({ xUrl: x.url, yUrl: y.url });
+    expect(all.tables.filter((t) => !t.equal).map((t) => t.table)).toEqual([
+      'public.locks',
+      'public.schema_meta',
+    ]);
+    expect(all.excluded).toEqual([]);
+  });
+
+  it('reports a table only in X as information when asked, and as a difference by default', async () => {
+    await query(y.url, 'DROP TABLE keyauth_credentials');
+    const info = await checkConsistency({ xUrl: x.url, yUrl: y.url, oneSidedTables: 'information' });
+    expect(info.equal).toBe(true);
+    expect(table(info, 'public.keyauth_credentials')).toMatchObject({
+      onlyIn: 'x',
+      xRows: 3000,
+      equal: true,
+    });
+    const strict = await checkConsistency({ xUrl: x.url, yUrl: y.url });
+    expect(table(strict, 'public.keyauth_credentials')).toMatchObject({
+      equal: false,
+      differenceCount: 3000,
+    });
+    expect(table(strict, 'public.keyauth_credentials').onlyIn).toBeUndefined();
+  });
+
   it('is stopped by its abort signal with a typed error', async () => {
     const controller = new AbortController();
     controller.abort();

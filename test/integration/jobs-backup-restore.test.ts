@@ -235,7 +235,9 @@ describe('restore job', () => {
     await backupJob.run(backupCtx);
     const { ctx, reports } = setup(run, y.url, 'restore');
     const outcome = await restoreJob.run(ctx);
-    expect(summary(outcome)).toMatch(/^Restore done: \d+ tables, [\d,]+ rows into postgres:\/\/.*, \d+ s$/);
+    expect(summary(outcome)).toMatch(
+      /^Restore done: \d+ tables, [\d,]+ rows into postgres:\/\/.*, \d+ s\. Y's database equals X's: \d+ tables, [\d,]+ rows \(Kong's runtime tables .*ratelimiting_metrics.* not compared\)$/,
+    );
     expect(reports.filter((r) => r.label.startsWith('restored public.')).length).toBeGreaterThan(10);
     expect(await fingerprintTables(y.url)).toEqual(await fingerprintTables(xDb.url));
 
@@ -319,5 +321,56 @@ describe('restore job', () => {
     expect(ended).toBe(false);
     expect((await bystander.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await bystander.end();
+  });
+
+  it('proves the copy: a row X changed after the backup fails the restore naming table and key', async () => {
+    const run = await newRun('prod');
+    const y = await newY();
+    const { ctx: backupCtx } = setup(run, y.url, 'backup');
+    await backupJob.run(backupCtx);
+    const [consumer] = await queryRows<{ id: string; username: string }>(
+      xDb.url,
+      'SELECT id::text, username FROM consumers ORDER BY id LIMIT 1',
+    );
+    // A write to X during the freeze, after the dump: Y (restored from the dump) cannot equal X.
+    await queryRows(xDb.url, "UPDATE consumers SET username = 'changed-after-backup' WHERE id = $1", [
+      consumer?.id,
+    ]);
+    try {
+      const { ctx } = setup(run, y.url, 'restore');
+      const error = await rejection(restoreJob, ctx);
+      expect(error.code).toBe('E_RESTORE_FAILED');
+      expect(error.message).toBe(
+        `After the restore Y's database does not equal X's: public.consumers (key ${consumer?.id} changed)`,
+      );
+      expect(error.details.differingTables).toEqual(['public.consumers']);
+      expect(error.details.remedy).toContain('start a new run');
+      expect(error.retryable).toBe(false);
+    } finally {
+      await queryRows(xDb.url, 'UPDATE consumers SET username = $2 WHERE id = $1', [
+        consumer?.id,
+        consumer?.username,
+      ]);
+    }
+  });
+
+  it('leaves Kong runtime tables that a live X keeps writing out of the proof', async () => {
+    const run = await newRun('prod');
+    const y = await newY();
+    const { ctx: backupCtx } = setup(run, y.url, 'backup');
+    await backupJob.run(backupCtx);
+    // Counters and events move with traffic whatever the freeze.
+    await queryRows(
+      xDb.url,
+      `INSERT INTO ratelimiting_metrics (identifier, period, period_date, service_id, route_id, value)
+       VALUES ('10.0.0.1', 'second', now(), '00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000', 1)`,
+    );
+    try {
+      const { ctx } = setup(run, y.url, 'restore');
+      const outcome = await restoreJob.run(ctx);
+      expect(summary(outcome)).toContain("Y's database equals X's");
+    } finally {
+      await queryRows(xDb.url, "DELETE FROM ratelimiting_metrics WHERE identifier = '10.0.0.1'");
+    }
   });
 });

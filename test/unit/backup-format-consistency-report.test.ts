@@ -78,6 +78,67 @@ describe('formatConsistencyReport', () => {
     expect(text).toContain('compared by count and whole-table checksum only: public.counters._');
   });
 
+  it('after migrations: identity verdict, changed rows and one-sided tables as information, bookkeeping left out', () => {
+    const text = formatConsistencyReport({
+      ...report([
+        table({
+          table: 'public.plugins',
+          xRows: 7,
+          yRows: 7,
+          changedCount: 3,
+          changedKeys: ['p1', 'p`2', 'p3'],
+        }),
+        table({ table: 'public.routes', xRows: 4, yRows: 4, changedCount: 1, changedKeys: ['r1'] }),
+        table({ table: 'public.counters', method: 'whole-table', changedCount: 1, changedKeys: [] }),
+        table({ table: 'public.services', changedCount: 0, changedKeys: [] }),
+        table({
+          table: 'public.clustering_sync_version',
+          method: 'missing',
+          xRows: 0,
+          yRows: 1,
+          onlyIn: 'y',
+        }),
+        table({ table: 'public.ttls', method: 'missing', xRows: 2, yRows: 0, onlyIn: 'x' }),
+      ]),
+      compare: 'keys',
+      excluded: ['public.locks', 'public.schema_meta'],
+    });
+    expect(text.split('\n')).toEqual([
+      "*Consistency X vs Y:* ✅ all 4 tables hold the same rows (31 rows in X; Y's schema was migrated, so rows were compared by primary key and count, not content).",
+      "ℹ️ Changed by Y's migrations: 3 rows in `public.plugins` (keys `p1`, `p'2`, `p3`).",
+      "ℹ️ Changed by Y's migrations: 1 row in `public.routes` (keys `r1`).",
+      "ℹ️ Changed by Y's migrations: the contents of `public.counters` (no primary key to name rows).",
+      "ℹ️ New in Y's schema: `public.clustering_sync_version` (1 row in Y).",
+      "ℹ️ Not in Y's schema (dropped by its migrations): `public.ttls` (2 rows in X).",
+      "_Not compared, Kong's own bookkeeping (migrations and running nodes rewrite it): public.locks, public.schema_meta._",
+      '_Without a primary key, compared by row count only: public.counters._',
+    ]);
+  });
+
+  it('after migrations: a lost row still fails, with the sample of changed keys marked as more', () => {
+    const text = formatConsistencyReport({
+      ...report([
+        table({
+          table: 'public.keyauth_credentials',
+          yRows: 9,
+          equal: false,
+          differences: [{ key: 'k9', kind: 'missing_in_y' }],
+          differenceCount: 1,
+          changedCount: 5,
+          changedKeys: ['a', 'b', 'c', 'd'],
+        }),
+        table({}),
+      ]),
+      compare: 'keys',
+    });
+    expect(text.split('\n')).toEqual([
+      "*Consistency X vs Y:* ❌ 1 of 2 tables differ (1 equal; 20 rows in X; compared by primary key and count since Y's schema was migrated).",
+      '• `public.keyauth_credentials` (X 10 rows, Y 9 rows): 1 missing in Y',
+      '    – key `k9` missing in Y',
+      "ℹ️ Changed by Y's migrations: 5 rows in `public.keyauth_credentials` (keys `a`, `b`, `c`, …).",
+    ]);
+  });
+
   it('warns when neither side has a table', () => {
     expect(formatConsistencyReport(report([]))).toContain('neither database has any table');
   });

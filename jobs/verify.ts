@@ -1,6 +1,7 @@
 import { checkConsistency } from '../src/backup/check-consistency.js';
 import type { ConsistencyReport } from '../src/backup/consistency-report.js';
 import { describeTableDifference, formatConsistencyReport } from '../src/backup/format-consistency-report.js';
+import { KONG_BOOKKEEPING_TABLES } from '../src/backup/kong-bookkeeping-tables.js';
 import { kongAdminFor } from '../src/engine/adapters-for.js';
 import {
   compareEntityCounts,
@@ -23,6 +24,12 @@ export interface VerifyJobOptions {
  * Kong's upgrade step 5 (staging tests): Y's database against X's table by table, entity counts
  * through both Admin APIs, and the smoke tests against both proxies. Every result is posted to the
  * thread; any difference or failed smoke test stops the run before traffic moves.
+ *
+ * The deploy ran between the restore (which proved Y equal to X) and this job. When it ran
+ * `kong migrations up/finish`, Y's schema_meta differs from X's and the migrations legitimately
+ * rewrote rows (plugin configs, route paths) and added or dropped tables: then only identity and
+ * counts must hold (no row lost or added), and content changes and one-sided tables are shown as
+ * information. Without migrations, every row must still be alike.
  */
 export function createVerifyJob(options: VerifyJobOptions = {}): JobDefinition {
   return { name: 'verify', phase: 'verify', run: (ctx) => runVerify(ctx, options) };
@@ -36,11 +43,13 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   // Consistency tables (known at the first table) + entity counts + smoke tests.
   let steps = 3;
   await progress.report({ done: 0, total: steps, label: "comparing X's and Y's databases" });
+  const databases = { xUrl: env.clusterX.databaseUrl, yUrl: env.clusterY.databaseUrl, signal, log };
+  const migrated = await schemaMigrated(databases);
   const consistency = await checkConsistency({
-    xUrl: env.clusterX.databaseUrl,
-    yUrl: env.clusterY.databaseUrl,
-    signal,
-    log,
+    ...databases,
+    exclude: KONG_BOOKKEEPING_TABLES,
+    compare: migrated ? 'keys' : 'content',
+    oneSidedTables: migrated ? 'information' : 'difference',
     now: deps.now,
     onProgress: (p) => {
       steps = p.total + 2;
@@ -83,18 +92,48 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       },
     });
   }
-  const rows = consistency.tables.reduce((n, t) => n + t.xRows, 0);
+  const compared = consistency.tables.filter((t) => t.onlyIn === undefined);
+  const rows = compared.reduce((n, t) => n + t.xRows, 0);
+  const changed = compared.reduce((n, t) => n + (t.changedCount ?? 0), 0);
   const entities = counts.reduce((n, c) => n + c.y, 0);
+  const tablesLine = migrated
+    ? `${compared.length} tables hold the same rows (${formatCount(rows)} rows; Y's schema was migrated, ${formatCount(changed)} rows changed by its migrations)`
+    : `${compared.length} tables equal (${formatCount(rows)} rows)`;
   return {
     type: 'succeeded',
-    summary: `Verify passed: ${consistency.tables.length} tables equal (${formatCount(rows)} rows), ${formatCount(entities)} entities listed alike by both Admin APIs, ${smoke.length === 0 ? 'no smoke tests configured' : `${smoke.length} of ${smoke.length} smoke tests pass on Y`}`,
+    summary: `Verify passed: ${tablesLine}, ${formatCount(entities)} entities listed alike by both Admin APIs, ${smoke.length === 0 ? 'no smoke tests configured' : `${smoke.length} of ${smoke.length} smoke tests pass on Y`}`,
     details: {
-      tables: consistency.tables.length,
+      tables: compared.length,
       rows,
+      migrated,
+      changedByMigrations: changed,
+      newInY: consistency.tables.filter((t) => t.onlyIn === 'y').map((t) => t.table),
       entities: Object.fromEntries(counts.map((c) => [c.type, c.y])),
       smokeTests: smoke.length,
     },
   };
+}
+
+/**
+ * Whether the deploy migrated Y's schema: `kong migrations up/finish` rewrites schema_meta, which
+ * the restore copied from X. Databases without schema_meta (not Kong's) count as not migrated.
+ */
+async function schemaMigrated(databases: {
+  xUrl: string;
+  yUrl: string;
+  signal: AbortSignal;
+  log: JobContext['log'];
+}): Promise<boolean> {
+  const meta = await checkConsistency({
+    ...databases,
+    tables: ['schema_meta'],
+    oneSidedTables: 'information',
+  });
+  const table = meta.tables[0];
+  if (table === undefined) return false;
+  // Only in Y: Y's schema was bootstrapped by the deploy. Only in X or in neither: nothing migrated.
+  if (table.method === 'missing') return table.onlyIn === 'y';
+  return !table.equal;
 }
 
 /** Plain-words problems for the failure line; the full tables are in the thread. */

@@ -104,23 +104,31 @@ function differingLines(t: TableConsistency, maxKeysPerTable: number): string[] 
 function informationLines(report: ConsistencyReport): string[] {
   const lines: string[] = [];
   for (const t of report.tables) {
-    if (t.onlyIn === 'y') {
-      lines.push(`ℹ️ New in Y's schema: \`${t.table}\` (${plural(t.yRows, 'row')} in Y).`);
-    } else if (t.onlyIn === 'x') {
-      lines.push(
-        `ℹ️ Not in Y's schema (dropped by its migrations): \`${t.table}\` (${plural(t.xRows, 'row')} in X).`,
-      );
-    } else if ((t.changedCount ?? 0) > 0 && t.method === 'whole-table') {
+    const changed = t.changedCount ?? 0;
+    if (t.onlyIn !== undefined || changed === 0) continue;
+    if (t.method === 'whole-table') {
       lines.push(
         `ℹ️ Changed by Y's migrations: the contents of \`${t.table}\` (no primary key to name rows).`,
       );
-    } else if ((t.changedCount ?? 0) > 0) {
-      const sample = (t.changedKeys ?? []).slice(0, 3).map((k) => `\`${clip(k, 60)}\``);
-      const more = (t.changedCount ?? 0) > sample.length ? ', …' : '';
-      lines.push(
-        `ℹ️ Changed by Y's migrations: ${plural(t.changedCount ?? 0, 'row')} in \`${t.table}\`${sample.length > 0 ? ` (keys ${sample.join(', ')}${more})` : ''}.`,
-      );
+      continue;
     }
+    const sample = (t.changedKeys ?? []).slice(0, 3).map((k) => `\`${clip(k, 60)}\``);
+    const more = changed > sample.length ? ', …' : '';
+    lines.push(
+      `ℹ️ Changed by Y's migrations: ${plural(changed, 'row')} in \`${t.table}\`${sample.length > 0 ? ` (keys ${sample.join(', ')}${more})` : ''}.`,
+    );
+  }
+  const added = report.tables.filter((t) => t.onlyIn === 'y');
+  if (added.length > 0) {
+    lines.push(
+      `ℹ️ New in Y's schema: ${added.map((t) => `\`${t.table}\` (${plural(t.yRows, 'row')})`).join(', ')}.`,
+    );
+  }
+  const dropped = report.tables.filter((t) => t.onlyIn === 'x');
+  if (dropped.length > 0) {
+    lines.push(
+      `ℹ️ Not in Y's schema (dropped by its migrations): ${dropped.map((t) => `\`${t.table}\` (${plural(t.xRows, 'row')} in X)`).join(', ')}.`,
+    );
   }
   return lines;
 }

@@ -1,4 +1,6 @@
 import { readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import { fingerprintTables, queryRows } from '../support/compare-databases.js';
@@ -7,6 +9,13 @@ import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 const CHANNEL = 'C0PREPY001';
+
+/** The sandbox's `kong migrations up|finish` as deploy commands: real schema changes on Y's database. */
+function migrationCommands(version: string): string[][] {
+  const cli = fileURLToPath(new URL('../../src/sandbox/kong-migrations-cli.ts', import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['up', 'finish'].map((step) => [process.execPath, '--import', tsx, cli, step, '--version', version]);
+}
 
 /**
  * Issue 4: from X to a ready Y with the real bot, real job definitions, two simulated Kong nodes
@@ -17,12 +26,17 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
   let drift: KongPair;
   let smoke: KongPair;
   let lost: KongPair;
+  let migrated: KongPair;
+  let migratedLost: KongPair;
   let bot: TestBot;
   let tamperedRoute: string;
   let lostCredential: string;
+  let migratedLostCredential: string;
 
   beforeAll(async () => {
-    [happy, drift, smoke, lost] = await Promise.all([
+    [happy, drift, smoke, lost, migrated, migratedLost] = await Promise.all([
+      startKongPair(),
+      startKongPair(),
       startKongPair(),
       startKongPair(),
       startKongPair(),
@@ -39,6 +53,11 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
       "SELECT id::text FROM keyauth_credentials WHERE key <> 'smoke-test-key-0001' ORDER BY id LIMIT 1",
     );
     lostCredential = credential?.id ?? '';
+    const [other] = await queryRows<{ id: string }>(
+      migratedLost.xDb.url,
+      "SELECT id::text FROM keyauth_credentials WHERE key <> 'smoke-test-key-0001' ORDER BY id LIMIT 1",
+    );
+    migratedLostCredential = other?.id ?? '';
     const protectedPath = smoke.seed.fixtures.keyAuthProtected[0]?.path ?? '/';
     bot = await startTestBot({
       config: {
@@ -77,6 +96,27 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
               timeoutSeconds: 60,
             },
           }),
+          // The deploy runs the real (simulated) `kong migrations up/finish` 2.8 → 3.9.1 on Y's database.
+          migrated: migrated.environment({
+            deploy: { commands: migrationCommands('3.9.1'), timeoutSeconds: 60 },
+          }),
+          // The same migrations, and one credential lost on the way: still a failure.
+          mlost: migratedLost.environment({
+            deploy: {
+              commands: [
+                ...migrationCommands('3.9.1'),
+                [
+                  'psql',
+                  migratedLost.yDb.url,
+                  '-v',
+                  'ON_ERROR_STOP=1',
+                  '-c',
+                  `DELETE FROM keyauth_credentials WHERE id = '${migratedLostCredential}'`,
+                ],
+              ],
+              timeoutSeconds: 60,
+            },
+          }),
           smoke: smoke.environment({
             smokeTests: [
               {
@@ -97,7 +137,7 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
       definitions: JOB_DEFINITIONS,
     });
     await Promise.all(
-      ['prod', 'drift', 'smoke', 'lost'].map((env) =>
+      ['prod', 'drift', 'smoke', 'lost', 'migrated', 'mlost'].map((env) =>
         bot.requester.slashCommand({ text: `start ${env}`, userId: 'U0REQ' }),
       ),
     );
@@ -105,7 +145,7 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
 
   afterAll(async () => {
     await bot?.close();
-    await Promise.all([happy?.close(), drift?.close(), smoke?.close(), lost?.close()]);
+    await Promise.all([happy, drift, smoke, lost, migrated, migratedLost].map((pair) => pair?.close()));
   });
 
   async function waitForPhase(runId: string, phases: string[]) {
@@ -151,6 +191,8 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
     expect(backupLine).toMatch(/Backup done: \d+ tables, [\d.]+ (B|KB|MB), [\d,]+ rows, \d+ s → /);
     expect(backupLine).toContain(`${happy.backupDir}/prod-1`);
     expect(results[2]).toMatch(/Restore done: \d+ tables, [\d,]+ rows into postgres:\/\//);
+    // Acceptance 1 checked where it must hold: right after pg_restore, before the deploy.
+    expect(results[2]).toMatch(/Y's database equals X's: \d+ tables, [\d,]+ rows/);
     expect(results[4]).toMatch(/Verify passed: \d+ tables equal .*2 of 2 smoke tests pass on Y/);
 
     const all = texts.join('\n');
@@ -180,7 +222,7 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
 
     const gates = await bot.composition.store.gates.listGates('prod-1');
     expect(gates.map((g) => [g.kind, g.status, g.targetWeight])).toEqual([['shift', 'pending', 5]]);
-  });
+  }, 60_000);
 
   it('a row changed in Y after the restore fails verify, naming the table and the key', async () => {
     const run = await waitForPhase('drift-1', ['awaiting_gate', 'failed']);
@@ -231,4 +273,69 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
     expect(entities).toContain('❌ 1 of 10 entity types differ: keyauth_credentials.');
     expect(entities).toMatch(new RegExp(`keyauth_credentials \\| +${count} \\| +${count - 1} \\| ❌`));
   });
+
+  it('a deploy that runs Kong’s migrations passes verify: identity and counts hold, what they changed is information', async () => {
+    const run = await waitForPhase('migrated-1', ['awaiting_gate', 'failed']);
+    expect(run.failureReason).toBeNull();
+    expect(run.phase).toBe('awaiting_gate');
+    // The migrations really ran on Y: 3.9's table exists there, 2.8's ttls is gone, plugin configs moved.
+    const [yMeta] = await queryRows<{ last: string }>(
+      migrated.yDb.url,
+      "SELECT last_executed AS last FROM schema_meta WHERE subsystem = 'core'",
+    );
+    expect(yMeta?.last).toBe('024_380_to_390');
+    const [{ n: rateLimiting } = { n: 0 }] = await queryRows<{ n: number }>(
+      migrated.xDb.url,
+      "SELECT count(*)::int AS n FROM plugins WHERE name = 'rate-limiting'",
+    );
+    expect(rateLimiting).toBeGreaterThan(0);
+    // 2.8 guessed regexes; 3.x marks them with `~` (kong.md 5.4): routes with such paths are rewritten.
+    const [{ n: regexRoutes } = { n: 0 }] = await queryRows<{ n: number }>(
+      migrated.xDb.url,
+      `SELECT count(*)::int AS n FROM routes
+       WHERE EXISTS (SELECT 1 FROM unnest(paths) p WHERE NOT (p ~ '^[a-zA-Z0-9.\\-_~/%]*$' OR p LIKE '~%'))`,
+    );
+    expect(regexRoutes).toBeGreaterThan(0);
+
+    const messages = await threadUntil('migrated-1', ':white_check_mark: Verify passed');
+    const texts = messages.map((m) => m.text);
+    expect(texts.find((t) => t.includes('Restore done'))).toMatch(/Y's database equals X's: \d+ tables/);
+    const report = texts.find((t) => t.includes('*Consistency X vs Y:*')) ?? '';
+    expect(report).toMatch(
+      /✅ all \d+ tables hold the same rows \([\d,]+ rows in X; Y's schema was migrated/,
+    );
+    expect(report).not.toContain('❌');
+    expect(report).toContain(
+      `ℹ️ Changed by Y's migrations: ${rateLimiting} row${rateLimiting === 1 ? '' : 's'} in \`public.plugins\``,
+    );
+    expect(report).toContain(
+      `ℹ️ Changed by Y's migrations: ${regexRoutes} row${regexRoutes === 1 ? '' : 's'} in \`public.routes\``,
+    );
+    // 3.x tables are new in Y; 3.9's sync counter is bookkeeping, left out like schema_meta.
+    expect(report).toMatch(/ℹ️ New in Y's schema: .*`public\.key_sets` \(0 rows\).*`public\.sm_vaults`/);
+    expect(report).toContain("ℹ️ Not in Y's schema (dropped by its migrations): `public.ttls`");
+    expect(report).toMatch(
+      /_Not compared, Kong's own bookkeeping .*public\.clustering_sync_version.*public\.schema_meta/,
+    );
+    expect(texts.join('\n')).toMatch(/Entities \(Admin API\):\* ✅/);
+    const passed = texts.find((t) => t.startsWith(':white_check_mark: Verify passed')) ?? '';
+    expect(passed).toContain(
+      `rows; Y's schema was migrated, ${rateLimiting + regexRoutes} rows changed by its migrations)`,
+    );
+    expect(passed).toMatch(/Verify passed: \d+ tables hold the same rows \([\d,]+ rows; /);
+  }, 60_000);
+
+  it('after migrations a row lost in Y still fails verify, naming the table and the key', async () => {
+    const run = await waitForPhase('mlost-1', ['awaiting_gate', 'failed']);
+    expect(run.phase).toBe('failed');
+    expect(run.failedPhase).toBe('verify');
+    const texts = (await threadUntil('mlost-1', ':x:')).map((m) => m.text);
+    const failure = texts.find((t) => t.startsWith(':x:')) ?? '';
+    expect(failure).toContain(`public.keyauth_credentials (key ${migratedLostCredential} missing in Y)`);
+    const report = texts.find((t) => t.includes('*Consistency X vs Y:*')) ?? '';
+    expect(report).toMatch(/❌ 1 of \d+ tables differ/);
+    // Only the lost row fails; the migrated plugin rows are information.
+    expect(report.match(/^• /gm)).toHaveLength(1);
+    expect(report).toContain("ℹ️ Changed by Y's migrations:");
+  }, 60_000);
 });

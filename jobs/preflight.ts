@@ -15,7 +15,7 @@ export const preflightJob: JobDefinition = {
   name: 'preflight',
   phase: 'preflight',
   async run({ run, env, deps, signal, progress }) {
-    const { x, y, router } = adaptersFor(env, deps.log);
+    const { x, y, router } = adaptersFor(env, deps.log, deps.adapters);
     await progress.report({ done: 0, total: 4, label: 'reading X and Y' });
     const [xInfo, xStatus, yInfo, yStatus] = await Promise.all([
       x.info(signal),

@@ -20,7 +20,7 @@ export const shiftJob: JobDefinition = {
       });
     }
     const target = gate.targetWeight;
-    const { x, router } = adaptersFor(env, log);
+    const { x, router } = adaptersFor(env, log, deps.adapters);
     if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, x, signal);
     const current = await router.read(signal);
     if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);

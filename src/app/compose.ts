@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { BotConfig } from '../config/config-schema.js';
+import type { AdapterOptions } from '../engine/adapters-for.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import { startReconciler } from '../engine/reconcile.js';
@@ -31,6 +32,10 @@ export interface ComposeOptions {
   workerTimings?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** How often the reconciler rebuilds jobs from PostgreSQL (default 30 s; tests shorten it). */
   reconcileIntervalMs?: number;
+  /** Attempts per job for retryable failures (default 5, backoff from 2 s); fault tests lower it to stay fast. */
+  jobAttempts?: number;
+  /** Kong client timings for the jobs (default: the clients' own); fault tests shorten them. */
+  adapters?: AdapterOptions;
 }
 
 /** Builds the parts shared by the bot and the workers, wired once. */
@@ -43,6 +48,7 @@ export async function compose(options: ComposeOptions) {
     redisUrl: options.redisUrl,
     log,
     ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+    ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}),
   });
   const metrics: BotMetrics = createBotMetrics(async () => {
     const rows = await db.query('SELECT phase, count(*)::int AS n FROM runs GROUP BY phase');
@@ -62,6 +68,7 @@ export async function compose(options: ComposeOptions) {
     config: options.config,
     log,
     now: options.now ?? (() => new Date()),
+    ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const engine = createRunEngine(deps);
   const web = createSlackWebClient(options.slackToken, options.slackApiUrl);

@@ -98,7 +98,8 @@ export async function waitForCluster(options: WaitForClusterOptions): Promise<Wa
   }
   const seen: ClusterState = last ?? { kind: 'unreachable', error: 'no poll finished in time' };
   const seconds = Math.round(options.timeoutMs / 1000);
-  const lastText = describeClusterState(seen, expected, label);
+  // The state may quote an error that ends its own sentence; keep exactly one full stop.
+  const lastText = describeClusterState(seen, expected, label).replace(/\.+$/, '');
   throw new AppError(
     'E_DEPLOY_TIMEOUT',
     `${label} was not healthy at version ${expected} within ${seconds} s. Last seen: ${lastText}.`,

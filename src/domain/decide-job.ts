@@ -117,7 +117,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:x: The traffic step failed: ${sentence(event.message)} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the router is fixed, or roll back.`,
+          text: `:x: The traffic step failed: ${sentence(event.message)} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
         },
         { type: 'update_card' },
       ],

@@ -8,14 +8,26 @@ import { createPrometheusMetricsSource } from '../metrics/prometheus-metrics-sou
 import { createTrafficRouter } from '../traffic/create-traffic-router.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
+/** Client timings that are not in the config file; tests shorten them, production keeps the defaults. */
+export interface AdapterOptions {
+  /** Per Kong Admin API request (createKongAdmin's default: 10 s). */
+  kongTimeoutMs?: number;
+  /** Extra attempts per Kong Admin API GET (createKongAdmin's default: 3). */
+  kongRetries?: number;
+}
+
 /** Adapters are built from the config file only (never from chat input), per environment. */
 export function kongAdminFor(
   cluster: Pick<ClusterConfig, 'adminUrl' | 'adminToken'>,
   log: Logger,
+  options: AdapterOptions & { label?: 'X' | 'Y' } = {},
 ): KongAdmin {
   return createKongAdmin({
     adminUrl: cluster.adminUrl,
     ...(cluster.adminToken ? { adminToken: cluster.adminToken } : {}),
+    ...(options.label ? { label: options.label } : {}),
+    ...(options.kongTimeoutMs !== undefined ? { timeoutMs: options.kongTimeoutMs } : {}),
+    ...(options.kongRetries !== undefined ? { retries: options.kongRetries } : {}),
     log: log.child({ adapter: 'kong' }),
   });
 }
@@ -28,10 +40,11 @@ export function routerFor(env: EnvironmentConfig, log: Logger): TrafficRouter {
 export function adaptersFor(
   env: EnvironmentConfig,
   log: Logger,
+  options: AdapterOptions = {},
 ): { x: KongAdmin; y: KongAdmin; router: TrafficRouter } {
   return {
-    x: kongAdminFor(env.clusterX, log),
-    y: kongAdminFor(env.clusterY, log),
+    x: kongAdminFor(env.clusterX, log, { ...options, label: 'X' }),
+    y: kongAdminFor(env.clusterY, log, { ...options, label: 'Y' }),
     router: routerFor(env, log),
   };
 }

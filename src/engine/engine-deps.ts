@@ -3,6 +3,7 @@ import type { BotConfig } from '../config/config-schema.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { Notifier } from '../slack/notifier.js';
 import type { Store } from '../store/create-store.js';
+import type { AdapterOptions } from './adapters-for.js';
 
 /** Everything the engine and the jobs reach the outside world through; wired once in main.ts. */
 export interface EngineDeps {
@@ -12,4 +13,6 @@ export interface EngineDeps {
   config: BotConfig;
   log: Logger;
   now: () => Date;
+  /** Kong client timings for the jobs' adapters; unset in production (the clients' defaults). */
+  adapters?: AdapterOptions;
 }

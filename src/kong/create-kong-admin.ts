@@ -21,6 +21,8 @@ export interface CreateKongAdminOptions {
   adminUrl: string;
   /** Sent as `Kong-Admin-Token` (Enterprise RBAC). */
   adminToken?: string;
+  /** The cluster's name in messages, e.g. "X" gives "X's Kong Admin API at …". */
+  label?: string;
   /** Per request, covering headers and body. Default 10 s. */
   timeoutMs?: number;
   /** Extra attempts for GETs after connection errors, timeouts, 5xx and 429. Default 3. */
@@ -45,7 +47,7 @@ function parseOrThrow<S extends z.ZodType>(
   if (parsed.success) return parsed.data;
   throw new AppError(
     'E_KONG_BAD_RESPONSE',
-    `The Kong Admin API at ${http.cluster} answered ${endpoint} with an unexpected shape (${describeZodError(parsed.error)}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
+    `${http.subject} answered ${endpoint} with an unexpected shape (${describeZodError(parsed.error)}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
     { details: { cluster: http.cluster, endpoint } },
   );
 }
@@ -83,6 +85,7 @@ export function createKongAdmin(options: CreateKongAdminOptions): KongAdmin {
     retries: options.retries ?? 3,
     backoffMs: options.backoffMs ?? 250,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.label ? { label: options.label } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });

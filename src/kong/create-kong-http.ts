@@ -6,6 +6,8 @@ import { maskUrl } from './mask-url.js';
 export interface KongHttpOptions {
   adminUrl: string;
   adminToken?: string;
+  /** Which cluster this is ("X", "Y"), so messages say whose Admin API failed. */
+  label?: string;
   timeoutMs: number;
   retries: number;
   backoffMs: number;
@@ -22,6 +24,8 @@ export interface KongGetOptions {
 export interface KongHttp {
   /** Masked base URL, for messages. */
   readonly cluster: string;
+  /** Sentence start for messages: "X's Kong Admin API at <masked url>" (or "The Kong Admin API at …"). */
+  readonly subject: string;
   /** GET `pathAndQuery` (relative to the admin URL, starting with `/`) and parse the JSON body. */
   getJson(pathAndQuery: string, options?: KongGetOptions): Promise<unknown>;
 }
@@ -85,6 +89,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
     );
   }
   const cluster = maskUrl(options.adminUrl);
+  const subject = `${options.label ? `${options.label}'s` : 'The'} Kong Admin API at ${cluster}`;
   const basePath = base.pathname.replace(/\/+$/, '');
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kong-upgrade-bot' };
   if (options.adminToken) headers['kong-admin-token'] = options.adminToken;
@@ -121,13 +126,13 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
       if (timeout.aborted || TIMEOUT_CODES.has(errorCode(cause) ?? '')) {
         throw new AppError(
           'E_KONG_TIMEOUT',
-          `Kong Admin API at ${cluster} did not answer ${endpoint} within ${options.timeoutMs} ms. Check that the node is healthy and not overloaded.`,
+          `${subject} did not answer ${endpoint} within ${options.timeoutMs} ms. Check that the node is healthy and not overloaded.`,
           { retryable: true, cause, details },
         );
       }
       throw new AppError(
         'E_KONG_UNREACHABLE',
-        `Could not reach the Kong Admin API at ${cluster} for ${endpoint} (${errorCode(cause) ?? 'network error'}). Check the adminUrl in the config file and that the node is running and reachable from the bot.`,
+        `${subject} could not be reached for ${endpoint} (${errorCode(cause) ?? 'network error'}). Check the adminUrl in the config file and that the node is running and reachable from the bot.`,
         { retryable: true, cause, details: { ...details, errno: errorCode(cause) } },
       );
     }
@@ -135,7 +140,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
     if (status === 401 || status === 403) {
       throw new AppError(
         'E_KONG_UNAUTHORIZED',
-        `The Kong Admin API at ${cluster} refused ${endpoint} with HTTP ${status}. Check the adminToken configured for this cluster (sent as the Kong-Admin-Token header) and its RBAC permissions.`,
+        `${subject} refused ${endpoint} with HTTP ${status}. Check the adminToken configured for this cluster (sent as the Kong-Admin-Token header) and its RBAC permissions.`,
         { details: { ...details, status } },
       );
     }
@@ -144,7 +149,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
       const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
       throw new AppError(
         'E_KONG_UNREACHABLE',
-        `The Kong Admin API at ${cluster} answered ${endpoint} with HTTP ${status}.${kongMessage(text)} The node or its database may be overloaded or down; check the node's logs.`,
+        `${subject} answered ${endpoint} with HTTP ${status}.${kongMessage(text)} The node or its database may be overloaded or down; check the node's logs.`,
         {
           retryable: true,
           details: {
@@ -158,7 +163,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
     if (status < 200 || status >= 300) {
       throw new AppError(
         'E_KONG_BAD_RESPONSE',
-        `The Kong Admin API at ${cluster} answered ${endpoint} with unexpected HTTP ${status}.${kongMessage(text)} Check that the adminUrl points at a Kong Admin API of a supported version.`,
+        `${subject} answered ${endpoint} with unexpected HTTP ${status}.${kongMessage(text)} Check that the adminUrl points at a Kong Admin API of a supported version.`,
         { details: { ...details, status } },
       );
     }
@@ -167,7 +172,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
     } catch (cause) {
       throw new AppError(
         'E_KONG_BAD_RESPONSE',
-        `The Kong Admin API at ${cluster} answered ${endpoint} with a body that is not JSON. Check that the adminUrl points at the Kong Admin API and not at a proxy or web page.`,
+        `${subject} answered ${endpoint} with a body that is not JSON. Check that the adminUrl points at the Kong Admin API and not at a proxy or web page.`,
         { cause, details: { ...details, status } },
       );
     }
@@ -201,5 +206,5 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
     }
   }
 
-  return { cluster, getJson };
+  return { cluster, subject, getJson };
 }

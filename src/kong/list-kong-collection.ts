@@ -42,7 +42,7 @@ export async function listKongCollection<S extends z.ZodType>(
     if (page >= maxPages) {
       throw new AppError(
         'E_KONG_BAD_RESPONSE',
-        `The Kong Admin API at ${http.cluster} kept returning more pages for ${endpoint} after ${maxPages} pages. Check the node; pagination seems broken.`,
+        `${http.subject} kept returning more pages for ${endpoint} after ${maxPages} pages. Check the node; pagination seems broken.`,
         { details: { cluster: http.cluster, endpoint, pages: page } },
       );
     }
@@ -55,7 +55,7 @@ export async function listKongCollection<S extends z.ZodType>(
     if (!parsed.success) {
       throw new AppError(
         'E_KONG_BAD_RESPONSE',
-        `The Kong Admin API at ${http.cluster} answered ${endpoint} with a page of an unexpected shape (${describeZodError(parsed.error)}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
+        `${http.subject} answered ${endpoint} with a page of an unexpected shape (${describeZodError(parsed.error)}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
         { details: { cluster: http.cluster, endpoint, page } },
       );
     }
@@ -65,7 +65,7 @@ export async function listKongCollection<S extends z.ZodType>(
       if (!item.success) {
         throw new AppError(
           'E_KONG_BAD_RESPONSE',
-          `The Kong Admin API at ${http.cluster} answered ${endpoint} with an entity of an unexpected shape (page ${page + 1}, ${describeZodError(item.error, ['data', i])}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
+          `${http.subject} answered ${endpoint} with an entity of an unexpected shape (page ${page + 1}, ${describeZodError(item.error, ['data', i])}). Check that the adminUrl points at a Kong Admin API of a supported version.`,
           { details: { cluster: http.cluster, endpoint, page, index: i } },
         );
       }
@@ -80,7 +80,7 @@ export async function listKongCollection<S extends z.ZodType>(
       if (seen.has(key)) {
         throw new AppError(
           'E_KONG_BAD_RESPONSE',
-          `The Kong Admin API at ${http.cluster} returned the same page offset twice while listing ${endpoint}, which would loop forever. Check the node (or a proxy in front of it) for caching of Admin API responses.`,
+          `${http.subject} returned the same page offset twice while listing ${endpoint}, which would loop forever. Check the node (or a proxy in front of it) for caching of Admin API responses.`,
           { details: { cluster: http.cluster, endpoint, page } },
         );
       }

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/app/create-logger.js';
 import { startBot } from '../../src/app/start-bot.js';
 import type { BotConfig } from '../../src/config/config-schema.js';
 import { parseConfigText } from '../../src/config/load-config.js';
+import type { AdapterOptions } from '../../src/engine/adapters-for.js';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { createSlackRequester, type SlackRequester } from './slack-requests.js';
@@ -23,6 +24,10 @@ export interface TestBotOptions {
   slack?: FakeSlack;
   queuePrefix?: string;
   updateIntervalMs?: number;
+  /** Attempts per job (default 5 with backoff from 2 s); fault tests lower it. */
+  jobAttempts?: number;
+  /** Kong client timeout and retries in the jobs (default: the clients' own). */
+  adapters?: AdapterOptions;
 }
 
 export interface TestBot {
@@ -64,6 +69,8 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     queuePrefix,
     ...(options.definitions ? { definitions: options.definitions } : {}),
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
+    ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
+    ...(options.adapters ? { adapters: options.adapters } : {}),
   });
   const workers = options.workers ? composition.startWorkers(2) : null;
   const bot = await startBot({

@@ -39,8 +39,8 @@ const REQUESTER = 'U0BENCHREQ';
 const APPROVER = 'U0BENCHAPP';
 const Y_PERCENT = 5;
 const SLACK_BUDGET_MS = 5000;
-/** Both nodes' simulated upstream time, so latency rows compare something steadier than the event loop. */
-const UPSTREAM_MS = 20;
+/** Both nodes' simulated upstream time: Kong's (50, 75] ms bucket, steadier than event-loop lag alone. */
+const UPSTREAM_MS = 60;
 
 const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
   name,
@@ -157,12 +157,22 @@ async function measureEndToEnd(o: Required<Omit<DetectBenchOptions, 'progress'>>
         Math.max(1, after.x.requests - before.x.requests + after.y.requests - before.y.requests),
     };
     return result;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${await whereTheRunIs(bot)}`, { cause: error });
   } finally {
     await load.stop();
     await bot?.close();
     await balancer.close();
     await pair.close();
   }
+}
+
+/** For a failure message: the run's phase and the last lines the bot posted in its thread. */
+async function whereTheRunIs(bot: TestBot | undefined): Promise<string> {
+  const run = await bot?.composition.store.runs.getRun('bench-1').catch(() => null);
+  if (!bot || !run) return 'the run was not created';
+  const thread = bot.slack.thread(CHANNEL, run.threadTs ?? '').map((m) => m.text.split('\n')[0]);
+  return `run bench-1 is ${run.phase} at Y ${run.appliedWeight ?? 0} %; thread ends: ${thread.slice(-3).join(' / ')}`;
 }
 
 export async function run(options: DetectBenchOptions = {}): Promise<BenchResult> {

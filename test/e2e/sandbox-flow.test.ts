@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { eventually } from '../support/eventually.js';
 import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
@@ -13,18 +11,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
 const REQUESTER = 'U0SBAPP'; // Alex: an approver, so the four-eyes rule is what refuses the click
 const APPROVER = 'U0SBAP2'; // Sam
-
-/**
- * Stand-in for verify, until the verify job accepts what `kong migrations up` legitimately changes:
- * after the sandbox's honest 3.4 → 3.9 migrations, Y's schema_meta, its new clustering_sync_version
- * table and the migrated rate-limiting plugin rows differ from X, so the real verify refuses Y.
- * Verify has its own end-to-end tests (prepare-y.test.ts); everything else here is the real job.
- */
-const verifyStandIn: JobDefinition = {
-  name: 'verify',
-  phase: 'verify',
-  run: async () => ({ type: 'succeeded', summary: 'verify: stand-in (see sandbox-flow.test.ts)' }),
-};
 
 let sandbox: Sandbox;
 let browser: Browser;
@@ -66,7 +52,6 @@ beforeAll(async () => {
     minRequests: 2,
     loadRate: 60,
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
-    definitions: [...JOB_DEFINITIONS.filter((d) => d.name !== 'verify'), verifyStandIn],
     removeOnStop: true,
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });

@@ -63,6 +63,11 @@ export interface SoakReport {
   runs: SoakRun[];
   /** The bot's log lines at warn level or above (pino JSON), for the report and for diagnosis. */
   botWarnings: string[];
+  /**
+   * Of those, the ones where the bot could not use its own database (they name it). PostgreSQL stays
+   * up throughout, so each is the bot's pool running dry under the concurrent runs.
+   */
+  ownDatabaseWarnings: number;
 }
 
 const PREPARATION = ['preflight', 'backup', 'restore', 'deploy', 'verify'] as const;
@@ -167,7 +172,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       });
     }
     const botWarnings = b.logs.filter((l) => /"level":(4|5|6)0/.test(l));
-    return { wallMs, timedOut, runs, botWarnings };
+    const ownDatabase = new URL(b.database.url).pathname.slice(1);
+    const ownDatabaseWarnings = botWarnings.filter((l) => l.includes(ownDatabase)).length;
+    return { wallMs, timedOut, runs, botWarnings, ownDatabaseWarnings };
   } finally {
     await observerDb?.close().catch(() => undefined);
     await workers?.close().catch(() => undefined);
@@ -270,6 +277,7 @@ export interface SoakFigures {
   clickAckMs: LatencySummary | null;
   requestsThroughBalancers: number;
   botWarnings: number;
+  ownDatabaseWarnings: number;
 }
 
 /** Wall time, p50/p95 of each phase over all runs, and the ack latencies of starts and clicks. */
@@ -289,5 +297,6 @@ export function soakFigures(report: SoakReport): SoakFigures {
     clickAckMs: summary(report.runs.flatMap((r) => r.clicks.map((c) => c.ms))),
     requestsThroughBalancers: report.runs.reduce((n, r) => n + (r.load.balanced?.completed ?? 0), 0),
     botWarnings: report.botWarnings.length,
+    ownDatabaseWarnings: report.ownDatabaseWarnings,
   };
 }

@@ -86,7 +86,13 @@ function correctRun(): SoakRun {
   };
 }
 
-const report = (runs: SoakRun[]): SoakReport => ({ wallMs: 30_000, timedOut: false, runs, botWarnings: [] });
+const report = (runs: SoakRun[]): SoakReport => ({
+  wallMs: 30_000,
+  timedOut: false,
+  runs,
+  botWarnings: [],
+  ownDatabaseWarnings: 0,
+});
 
 describe('soakProblems', () => {
   it('finds nothing wrong with a correct run', () => {

@@ -43,6 +43,12 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
     run: async () => (await import('./detect.js')).run({ progress: (line) => console.log(`  ${line}`) }),
   },
   {
+    name: 'soak',
+    about:
+      '10 concurrent runs in 10 environments (real preparation, every gate approved), after one run alone (~2 minutes)',
+    run: async () => (await import('./soak.js')).run({ progress: (line) => console.log(`  ${line}`) }),
+  },
+  {
     name: 'backup+restore',
     aliases: ['backup-restore', 'backup', 'restore'],
     about:

@@ -9,7 +9,13 @@ import { patchRun } from '../src/engine/patch-run.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
-import { type MetricsSourceState, metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
+import { metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
+import {
+  chooseXBaseline,
+  windowFromJson,
+  windowStatsJsonSchema,
+  windowToJson,
+} from '../src/metrics/x-baseline.js';
 
 /** Traffic is split (or about to be): comparisons are meaningful and keep running. */
 function comparing(run: Run): boolean {
@@ -30,13 +36,26 @@ export const compareJob: JobDefinition = {
     const source = metricsSourceFor(env, log);
     if (payload.adhoc) return adhocComparison(ctx);
     if (!comparing(run)) return { type: 'done' };
-    const previous = metricsSourceStateSchema.safeParse(payload.state);
-    const { windows, state } = await source.observe(previous.success ? previous.data : null, signal);
-    await scheduleNext(ctx, state);
-    if (!windows) return { type: 'done' };
-    const comparison = compareWindows(windows.x, windows.y, env.metrics.thresholds);
+    const previous = chainStateSchema.safeParse(payload.state);
+    const prior = previous.success ? previous.data : { source: null, xBaseline: null };
+    const { windows, state } = await source.observe(prior.source, signal);
+    if (!windows) {
+      await scheduleNext(ctx, { source: state, xBaseline: prior.xBaseline });
+      return { type: 'done' };
+    }
+    const choice = chooseXBaseline(
+      windows.x,
+      prior.xBaseline ? windowFromJson(prior.xBaseline) : null,
+      run.appliedWeight ?? 0,
+      env.metrics.thresholds.minRequests,
+    );
+    await scheduleNext(ctx, {
+      source: state,
+      xBaseline: choice.baseline ? windowToJson(choice.baseline) : null,
+    });
+    const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
-    await showLive(ctx, comparison, windows);
+    await showLive(ctx, comparison, windows, choice.note);
     const observedEnough = Date.now() - run.phaseStartedAt.getTime() >= env.plan.observeSeconds * 1000;
     const drift =
       run.phase === 'observing' && observedEnough
@@ -53,7 +72,14 @@ export const compareJob: JobDefinition = {
   },
 };
 
-async function scheduleNext({ run, env, deps }: JobContext, state: MetricsSourceState): Promise<void> {
+/** What each compare job hands its successor: the source's baseline and X's last window with traffic. */
+const chainStateSchema = z.object({
+  source: metricsSourceStateSchema.nullable(),
+  xBaseline: windowStatsJsonSchema.nullable(),
+});
+type ChainState = z.infer<typeof chainStateSchema>;
+
+async function scheduleNext({ run, env, deps }: JobContext, state: ChainState): Promise<void> {
   const now = Date.now();
   const intervalMs = env.metrics.intervalSeconds * 1000;
   const slot = compareSlot(new Date(now), env.metrics.intervalSeconds, 1);
@@ -117,12 +143,18 @@ async function loadPreflightNotes({ run, deps }: JobContext): Promise<string[]> 
 }
 
 /** One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). */
-async function showLive(ctx: JobContext, c: Comparison, w: MetricsWindows): Promise<void> {
+async function showLive(
+  ctx: JobContext,
+  c: Comparison,
+  w: MetricsWindows,
+  baselineNote: string | null,
+): Promise<void> {
   const { run, deps } = ctx;
   const notes = await loadPreflightNotes(ctx);
   const text = [
     `*Live comparison* · Y ${run.appliedWeight ?? 0} %`,
     formatComparison(c, { start: w.start, end: w.end }),
+    ...(baselineNote ? [`ℹ️ ${baselineNote}`] : []),
     ...notes,
   ].join('\n');
   const current = (await deps.store.runs.getRun(run.id)) ?? run;

@@ -19,6 +19,7 @@ export interface SoakEnvironmentOptions {
    * Requests per second sent straight to X. At 100 % Y the balancer sends X nothing, and the
    * comparison then has no X window, so the completion gate would never be offered; a trickle of
    * X's own traffic (as health checks or pinned clients give a real cluster) keeps it measurable.
+   * 0 sends none (for when the comparison judges Y at 100 % against X's last window with traffic).
    */
   xDirectPerSecond: number;
   intervalSeconds: number;
@@ -74,6 +75,9 @@ export async function startSoakEnvironment(o: SoakEnvironmentOptions): Promise<S
   let balanced: LoadGenerator | null = null;
   let xDirect: LoadGenerator | null = null;
   const config = pair.environment({
+    // One pg_dump/pg_restore worker each: ten environments at once stay well inside the shared
+    // PostgreSQL's connection limit.
+    backup: { dir: pair.backupDir, jobs: 1 },
     deploy: { commands: [['echo', 'kong migrations up: ok (soak)']], timeoutSeconds: 60 },
     traffic: { router: 'webhook', webhook: { url: balancer.controlUrl, secret: ROUTER_SECRET } },
     plan: { steps: o.steps, observeSeconds: o.observeSeconds },
@@ -96,6 +100,7 @@ export async function startSoakEnvironment(o: SoakEnvironmentOptions): Promise<S
         ratePerSecond: o.ratePerSecond,
         paths: [{ path }],
       });
+      if (o.xDirectPerSecond <= 0) return;
       xDirect ??= startLoadGenerator({
         url: pair.x.proxyUrl,
         ratePerSecond: o.xDirectPerSecond,

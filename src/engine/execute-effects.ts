@@ -3,7 +3,6 @@ import type { Run } from '../domain/run.js';
 import { closedGateBlocks, gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
-import { patchRun } from './patch-run.js';
 import { uploadGateChart } from './upload-gate-chart.js';
 
 type Step = () => Promise<void>;
@@ -142,16 +141,9 @@ export async function executeEffects(
  * check, post and record happen once.
  */
 export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
-  await deps.store.runs.withRunLock(runId, async () => {
-    const run = await deps.store.runs.getRun(runId);
-    if (!run || run.cardTs) return;
-    const posted = await deps.notifier.post({
-      channel: run.channel,
-      text: runTitle(run),
-      blocks: runCardBlocks(run, deps.now()),
-    });
-    await patchRun(deps, runId, { cardTs: posted.ts, threadTs: posted.ts });
-  });
+  await deps.store.runs.recordCardOnce(runId, (run) =>
+    deps.notifier.post({ channel: run.channel, text: runTitle(run), blocks: runCardBlocks(run, deps.now()) }),
+  );
 }
 
 /** Rollback gates mention every approver and approver group so someone sees them now. */

@@ -43,10 +43,12 @@ export interface RunStore {
    */
   updateRun(id: string, expectedVersion: number, patch: RunPatch, events: NewRunEvent[]): Promise<Run>;
   /**
-   * Runs `fn` while holding a PostgreSQL advisory lock for the run (across processes), so that
-   * check-then-act steps with an outside call in between (posting the run card) happen once.
+   * Posts the run card at most once, across processes: under a per-run advisory lock, and on that
+   * transaction's own connection (so concurrent callers never need a second pool connection), reads
+   * the run, calls `post` only when it has no card yet, and records the returned ts as card and
+   * thread. Returns the updated run, or null when there was nothing to do.
    */
-  withRunLock<T>(runId: string, fn: () => Promise<T>): Promise<T>;
+  recordCardOnce(runId: string, post: (run: Run) => Promise<{ ts: string }>): Promise<Run | null>;
 }
 
 const ACTIVE = 'phase <> ALL($TERMINAL::text[])';
@@ -121,10 +123,18 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
   }
 
   return {
-    withRunLock(runId, fn) {
+    recordCardOnce(runId, post) {
       return db.withTransaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:run:' || $1))", [runId]);
-        return fn();
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:card:' || $1))", [runId]);
+        const run = await selectOne(tx, 'id = $1', [runId]);
+        if (!run || run.cardTs) return null;
+        const { ts } = await post(run);
+        const [row] = await tx.query(
+          `UPDATE runs SET card_ts = $2, thread_ts = $2, version = version + 1, updated_at = $3
+            WHERE id = $1 RETURNING *`,
+          [runId, ts, clock()],
+        );
+        return row === undefined ? null : mapRun(row);
       });
     },
 

@@ -40,7 +40,8 @@ describe('postCard across processes', () => {
     };
     const config = parseConfigText(stringify(minimalConfigObject()), {}, 'test.yaml');
     const deps = (): EngineDeps => {
-      const db = createDb({ databaseUrl: database.url });
+      // A small pool: concurrent card posts must not need a second connection each (no pool deadlock).
+      const db = createDb({ databaseUrl: database.url, max: 2, connectionTimeoutMs: 2000 });
       dbs.push(db);
       return {
         store: createStore(db),

@@ -63,6 +63,9 @@ describe('postCard across processes', () => {
       postCard(created.run.id, a),
       postCard(created.run.id, b),
       postCard(created.run.id, a),
+      postCard(created.run.id, b),
+      postCard(created.run.id, a),
+      postCard(created.run.id, b),
     ]);
     expect(posts).toHaveLength(1);
     expect((await b.store.runs.getRun(created.run.id))?.cardTs).toBe('1700000000.000001');

@@ -33,7 +33,7 @@ export async function run(options: SoakBenchOptions = {}): Promise<BenchResult> 
     observeSeconds: 3,
     minRequests: 5,
     ratePerSecond: 30,
-    xDirectPerSecond: 5,
+    xDirectPerSecond: 0, // at 100 % Y is judged against X's last window with traffic
     workerConcurrency: 8,
     timeoutMs: 600_000,
   };

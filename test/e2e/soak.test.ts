@@ -23,7 +23,8 @@ describe('soak: 10 concurrent runs in different environments', () => {
       observeSeconds: 1,
       minRequests: 5,
       ratePerSecond: 8,
-      xDirectPerSecond: 5,
+      // None: at 100 % Y is judged against X's last window with traffic.
+      xDirectPerSecond: 0,
       workerConcurrency: 8,
       timeoutMs: 100_000,
     });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import type { TableShape } from './chunk-sql.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import {
@@ -11,7 +12,6 @@ import {
 import type { ConsistencyReport, TableConsistency } from './consistency-report.js';
 import { createLimiter } from './create-limiter.js';
 import { describeTables, type TableInfo } from './describe-tables.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { openSnapshotPool, type SnapshotPool } from './snapshot-pool.js';
 
 export interface CheckConsistencyOptions {
@@ -141,11 +141,7 @@ async function openSide(url: string, size: number, label: string): Promise<Snaps
   try {
     return await openSnapshotPool(url, size);
   } catch (error) {
-    throw classifyPgClientError(
-      error,
-      maskDatabaseUrl(url),
-      `open ${label}'s database for the consistency check`,
-    );
+    throw classifyPgClientError(error, maskUrl(url), `open ${label}'s database for the consistency check`);
   }
 }
 

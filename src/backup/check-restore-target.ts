@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { readRestoreMarker } from './restore-marker.js';
 
 export type RestoreTarget =
@@ -50,7 +50,7 @@ export async function inspectRestoreTarget(
 
 /** Standalone form of inspectRestoreTarget (opens and closes its own connection). */
 export async function checkRestoreTarget(databaseUrl: string, runId: string): Promise<RestoreTarget> {
-  const masked = maskDatabaseUrl(databaseUrl);
+  const masked = maskUrl(databaseUrl);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {

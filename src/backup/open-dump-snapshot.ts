@@ -1,6 +1,6 @@
 import pg from 'pg';
+import { maskUrl } from '../mask-url.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { MARKER_SCHEMA } from './restore-marker.js';
 
 export interface DumpSnapshot {
@@ -27,7 +27,7 @@ const LIST_TABLES_SQL = `
  * snapshot, and row counts are taken inside the same transaction, so both see the same data.
  */
 export async function openDumpSnapshot(databaseUrl: string): Promise<DumpSnapshot> {
-  const masked = maskDatabaseUrl(databaseUrl);
+  const masked = maskUrl(databaseUrl);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {
     // Surfaced by the next query instead.

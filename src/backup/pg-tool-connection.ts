@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
+import { maskUrl } from '../mask-url.js';
 
 export interface PgToolConnection {
   /** `--dbname=<connection URI without password>`: safe to show in `ps`. */
@@ -30,7 +30,7 @@ export function pgToolConnection(databaseUrl: string): PgToolConnection {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new AppError(
       'E_INVALID_INPUT',
-      `The database URL ${maskDatabaseUrl(databaseUrl)} is not a postgres:// URL. Use postgres://user@host:port/db.`,
+      `The database URL ${maskUrl(databaseUrl)} is not a postgres:// URL. Use postgres://user@host:port/db.`,
     );
   }
   const env: Record<string, string> = {};

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { spawnPgTool } from './spawn-pg-tool.js';
 
 export type PgTool = 'pg_dump' | 'pg_restore';
@@ -72,7 +72,7 @@ export async function serverMajor(databaseUrl: string): Promise<number> {
     const num = Number(result.rows[0]?.server_version_num);
     return Math.floor(num / 10_000);
   } catch (error) {
-    throw classifyPgClientError(error, maskDatabaseUrl(databaseUrl), 'read the server version');
+    throw classifyPgClientError(error, maskUrl(databaseUrl), 'read the server version');
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,10 +1,10 @@
 import { rename, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { hashBackupFiles, writeBackupManifest } from './backup-manifest.js';
 import type { BackupResult } from './backup-result.js';
 import { classifyPgToolError } from './classify-pg-tool-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { type DumpSnapshot, openDumpSnapshot } from './open-dump-snapshot.js';
 import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
@@ -37,7 +37,7 @@ export interface RunPgDumpOptions {
  */
 export async function runPgDump(options: RunPgDumpOptions): Promise<BackupResult> {
   const now = options.now ?? (() => new Date());
-  const masked = maskDatabaseUrl(options.databaseUrl);
+  const masked = maskUrl(options.databaseUrl);
   const log = options.log?.child({ component: 'pg_dump', database: masked, dir: options.dir });
   const startedAt = now().toISOString();
   const connection = pgToolConnection(options.databaseUrl);

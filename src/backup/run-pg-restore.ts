@@ -1,10 +1,10 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { inspectRestoreTarget } from './check-restore-target.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import { classifyPgToolError } from './classify-pg-tool-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { parseArchiveList } from './parse-archive-list.js';
 import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
@@ -48,7 +48,7 @@ const RESTORE_LOCK_KEY = 0x6b6f6e67;
  */
 export async function runPgRestore(options: RunPgRestoreOptions): Promise<RestoreResult> {
   const now = options.now ?? (() => new Date());
-  const masked = maskDatabaseUrl(options.databaseUrl);
+  const masked = maskUrl(options.databaseUrl);
   const log = options.log?.child({ component: 'pg_restore', database: masked, dir: options.dir });
   const startedAt = now().toISOString();
   const connection = pgToolConnection(options.databaseUrl);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { maskUrl } from '../mask-url.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
 import { readRestoreMarker } from './restore-marker.js';
 
 /** The application names runPgDump / runPgRestore give their sessions (PGAPPNAME). */
@@ -22,7 +22,7 @@ export async function stopOrphanedPgTools(options: {
   /** How long to wait for the sessions to disappear. */
   waitMs?: number;
 }): Promise<number> {
-  const masked = maskDatabaseUrl(options.databaseUrl);
+  const masked = maskUrl(options.databaseUrl);
   const client = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {
@@ -59,7 +59,7 @@ export async function stopOrphanedPgTools(options: {
  * finished time): the only case in which a pg_restore of this run can still be around.
  */
 export async function hasUnfinishedRestore(databaseUrl: string, runId: string): Promise<boolean> {
-  const masked = maskDatabaseUrl(databaseUrl);
+  const masked = maskUrl(databaseUrl);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {

@@ -1,33 +1,6 @@
+import { isSecretQueryParam } from '../mask-url.js';
 import type { BotConfig } from './config-schema.js';
 import type { Env } from './env-schema.js';
-
-const MASK = '****';
-const SECRET_QUERY_PARAM = /pass|secret|token|key/i;
-// user:pass@host, or libpq key=value strings with a password.
-const LOOKS_LIKE_CREDENTIALS = /[^\s:/@]+:[^\s/@]+@|password\s*=/i;
-
-/**
- * A URL safe to show: the password (and secret-looking query parameters) replaced by `****`.
- * Works for postgres://, redis:// and http(s):// URLs. Input that is not a URL with a host but looks
- * like it carries credentials is masked entirely.
- */
-export function maskUrl(url: string): string {
-  // `user:pw@host` without a scheme parses as scheme "user:" with no host, so treat that as unparsable too.
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (parsed === undefined || parsed.host === '') return LOOKS_LIKE_CREDENTIALS.test(url) ? MASK : url;
-  let changed = false;
-  if (parsed.password !== '') {
-    parsed.password = MASK;
-    changed = true;
-  }
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_QUERY_PARAM.test(key)) {
-      parsed.searchParams.set(key, MASK);
-      changed = true;
-    }
-  }
-  return changed ? parsed.toString() : url;
-}
 
 /** The password of a URL as written and decoded (both forms can end up in logs). */
 function urlPasswords(url: string | undefined): string[] {
@@ -42,7 +15,7 @@ function urlPasswords(url: string | undefined): string[] {
       // Not valid percent-encoding: the raw form above is what appears anywhere.
     }
   }
-  for (const [key, value] of searchParams) if (SECRET_QUERY_PARAM.test(key)) found.push(value);
+  for (const [key, value] of searchParams) if (isSecretQueryParam(key)) found.push(value);
   return found;
 }
 

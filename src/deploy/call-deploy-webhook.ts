@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
-import { maskUrl } from '../config/secrets.js';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { signWebhookBody } from '../traffic/webhook-signature.js';
 import { scrubSecrets } from './scrub-secrets.js';
 

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config/config-schema.js';
-import { maskUrl } from '../config/secrets.js';
 import type { Run } from '../domain/run.js';
+import { maskUrl } from '../mask-url.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
 /** Every step a run would take, with the commands and router calls: what `--dry-run` prints. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import { AppError } from '../errors.js';
-import { maskUrl } from './mask-url.js';
+import { maskUrl } from '../mask-url.js';
 
 export interface KongHttpOptions {
   adminUrl: string;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import type { SmokeTest } from '../config/environment-schema.js';
 import { AppError } from '../errors.js';
-import { maskUrl } from './mask-url.js';
+import { maskUrl } from '../mask-url.js';
 
 /** What one proxy answered: a status (and whether the body held the expected text), or why there was none. */
 export type SmokeObservation = { status: number; bodyMatched?: boolean } | { error: string };

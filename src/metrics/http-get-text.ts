@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { request } from 'undici';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 
 export interface HttpGetTextOptions {
   headers?: Record<string, string>;
@@ -38,13 +39,13 @@ export async function httpGetText(url: string, options: HttpGetTextOptions = {})
       const response = await getOnce(url, options);
       if (!RETRY_STATUSES.has(response.statusCode) || attempt === retries) return response;
       options.logger?.warn(
-        { url: maskUrl(url), status: response.statusCode, attempt },
+        { url: describeEndpoint(url), status: response.statusCode, attempt },
         'metrics GET retrying',
       );
     } catch (error) {
       if (error instanceof AppError || options.signal?.aborted) throw unreachable(url, error);
       lastError = error;
-      options.logger?.warn({ url: maskUrl(url), err: String(error), attempt }, 'metrics GET failed');
+      options.logger?.warn({ url: describeEndpoint(url), err: String(error), attempt }, 'metrics GET failed');
     }
   }
   throw unreachable(url, lastError);
@@ -71,7 +72,7 @@ async function getOnce(url: string, options: HttpGetTextOptions): Promise<HttpTe
       response.body.destroy();
       throw new AppError(
         'E_METRICS_BAD_RESPONSE',
-        `The metrics endpoint ${maskUrl(url)} sent more than ${maxBytes} bytes; check the URL points at a metrics endpoint.`,
+        `The metrics endpoint ${describeEndpoint(url)} sent more than ${maxBytes} bytes; check the URL points at a metrics endpoint.`,
       );
     }
     chunks.push(chunk as Buffer);
@@ -79,7 +80,7 @@ async function getOnce(url: string, options: HttpGetTextOptions): Promise<HttpTe
   const header = response.headers['content-type'];
   options.logger?.debug(
     {
-      url: maskUrl(url),
+      url: describeEndpoint(url),
       status: response.statusCode,
       ms: Math.round(performance.now() - started),
       bytes: size,
@@ -99,21 +100,14 @@ function unreachable(url: string, cause: unknown): AppError {
     cause instanceof Error && (cause.name === 'TimeoutError' || cause.name.includes('Timeout'));
   return new AppError(
     'E_METRICS_UNREACHABLE',
-    `Could not reach the metrics endpoint ${maskUrl(url)}${timedOut ? ' (timed out)' : ''}. Check that it is up and reachable from the bot; the next interval will try again.`,
-    { retryable: true, cause, details: { url: maskUrl(url) } },
+    `Could not reach the metrics endpoint ${describeEndpoint(url)}${timedOut ? ' (timed out)' : ''}. Check that it is up and reachable from the bot; the next interval will try again.`,
+    { retryable: true, cause, details: { url: describeEndpoint(url) } },
   );
 }
 
-/** The URL without its password (and without a query string, which may carry tokens). */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    if (u.search) u.search = '?…';
-    return u.toString();
-  } catch {
-    return '<invalid URL>';
-  }
+/** The endpoint as shown in messages and logs: no secrets, and no (long PromQL) query string. */
+export function describeEndpoint(url: string): string {
+  return maskUrl(url, { hideQuery: true });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

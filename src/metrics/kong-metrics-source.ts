@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { parsePrometheusText } from '../kong/parse-prometheus-text.js';
 import { type ClusterSnapshot, type NodeSnapshot, nodeSnapshotFrom, shortHash } from './cluster-snapshot.js';
 import { windowBetween } from './cluster-window.js';
-import { httpGetText, maskUrl } from './http-get-text.js';
+import { describeEndpoint, httpGetText } from './http-get-text.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
 
 export interface KongClusterTarget {
@@ -54,20 +54,20 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
       const status = response.statusCode;
       throw new AppError(
         status >= 500 ? 'E_METRICS_UNREACHABLE' : 'E_METRICS_BAD_RESPONSE',
-        `The metrics endpoint ${maskUrl(url)} answered HTTP ${status}. ${
+        `The metrics endpoint ${describeEndpoint(url)} answered HTTP ${status}. ${
           status === 401 || status === 403
             ? 'Check the admin token for it in the config.'
             : status === 404
               ? "Check metricsUrl and that Kong's prometheus plugin is enabled."
               : 'It will be tried again next interval.'
         }`,
-        { retryable: status >= 500, details: { url: maskUrl(url), status } },
+        { retryable: status >= 500, details: { url: describeEndpoint(url), status } },
       );
     }
     const parsed = parsePrometheusText(response.body);
     if (parsed.badLines.length > 0) {
       options.logger?.warn(
-        { url: maskUrl(url), badLines: parsed.badLines.slice(0, 5) },
+        { url: describeEndpoint(url), badLines: parsed.badLines.slice(0, 5) },
         'skipped malformed metric lines',
       );
     }
@@ -92,9 +92,9 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
       if (result.status === 'fulfilled') snapshot.nodes[shortHash(url)] = result.value;
       else {
         firstError ??= result.reason;
-        snapshot.unreachable.push(maskUrl(url));
+        snapshot.unreachable.push(describeEndpoint(url));
         options.logger?.warn(
-          { cluster, url: maskUrl(url), err: String(result.reason) },
+          { cluster, url: describeEndpoint(url), err: String(result.reason) },
           'metrics node skipped',
         );
       }

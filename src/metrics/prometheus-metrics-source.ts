@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { Bucket } from './histogram-quantile.js';
-import { httpGetText, maskUrl } from './http-get-text.js';
+import { describeEndpoint, httpGetText } from './http-get-text.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
 import type { WindowStats } from './window-stats.js';
 
@@ -100,7 +100,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
     const unavailable = response.statusCode >= 500;
     const what = failure.success
       ? `Prometheus refused the query (${failure.data.errorType}: ${failure.data.error.slice(0, 300)})`
-      : `Prometheus at ${maskUrl(base)} answered HTTP ${response.statusCode} with an unexpected body`;
+      : `Prometheus at ${describeEndpoint(base)} answered HTTP ${response.statusCode} with an unexpected body`;
     throw new AppError(
       unavailable ? 'E_METRICS_UNREACHABLE' : 'E_METRICS_BAD_RESPONSE',
       `${what}. ${unavailable ? 'It will be tried again next interval.' : 'Check metrics.prometheus.url and the selectors in the config.'}`,
@@ -169,7 +169,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
       };
     },
     describe() {
-      return `prometheus: query ${maskUrl(base)} for X ${options.xSelector} and Y ${options.ySelector}`;
+      return `prometheus: query ${describeEndpoint(base)} for X ${options.xSelector} and Y ${options.ySelector}`;
     },
   };
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { KONG_MIGRATIONS } from './kong-node/kong-migrations.js';
 import { kongVersionAtLeast, parseKongVersion } from './kong-node/kong-version.js';
 
@@ -44,10 +45,6 @@ let cachedBlocks: Promise<SchemaBlock[]> | undefined;
 function loadBlocks(): Promise<SchemaBlock[]> {
   cachedBlocks ??= readFile(new URL('./kong-schema.sql', import.meta.url), 'utf8').then(parseBlocks);
   return cachedBlocks;
-}
-
-function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:****@');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
-import { maskUrl } from '../config/secrets.js';
+import { maskUrl } from '../mask-url.js';
 
 /** Environment variables the written file refers to, so that no secret is written to disk. */
 export const SANDBOX_SECRET_VARS = {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { maskUrl } from '../config/secrets.js';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { databaseUrlFor } from './sandbox-names.js';
 
 export interface SandboxServicesOptions {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { maskDatabaseUrl } from './mask-database-url.js';
+import { maskUrl } from '../mask-url.js';
 import { toStoreError } from './to-store-error.js';
 
 /** A result row as PostgreSQL returned it; row-mappers turns these into domain types. */
@@ -92,7 +92,7 @@ export function createDb(options: CreateDbOptions): Db {
 
     async close() {
       await pool.end();
-      log?.debug({ database: maskDatabaseUrl(databaseUrl) }, 'PostgreSQL pool closed');
+      log?.debug({ database: maskUrl(databaseUrl) }, 'PostgreSQL pool closed');
     },
   };
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
+import { maskUrl } from '../mask-url.js';
 import { toStoreError } from './to-store-error.js';
 
 /**
@@ -30,7 +30,7 @@ export async function ensureDatabase(databaseUrl: string, log?: Logger): Promise
         return false;
       throw error;
     }
-    log?.info({ database: maskDatabaseUrl(databaseUrl) }, 'created the bot database');
+    log?.info({ database: maskUrl(databaseUrl) }, 'created the bot database');
     return true;
   } catch (error) {
     throw toStoreError(error, databaseUrl, 'query');
@@ -56,7 +56,7 @@ function databaseName(databaseUrl: string): string {
   if (name === '') {
     throw new AppError(
       'E_CONFIG_INVALID',
-      `DATABASE_URL ${maskDatabaseUrl(databaseUrl)} names no database; add one, e.g. /kong_upgrade.`,
+      `DATABASE_URL ${maskUrl(databaseUrl)} names no database; add one, e.g. /kong_upgrade.`,
     );
   }
   return name;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { AppError } from '../errors.js';
-import { maskDatabaseUrl } from './mask-database-url.js';
+import { maskUrl } from '../mask-url.js';
 
 /** Which step failed: getting a connection, or running a statement on one. */
 export type StoreErrorStage = 'connect' | 'query';
@@ -14,7 +14,7 @@ const UNAVAILABLE_STATES = new Set(['53300', '57P01', '57P02', '57P03']); // too
  */
 export function toStoreError(error: unknown, databaseUrl: string, stage: StoreErrorStage): AppError {
   if (error instanceof AppError) return error;
-  const where = maskDatabaseUrl(databaseUrl);
+  const where = maskUrl(databaseUrl);
   const sqlState = error instanceof pg.DatabaseError ? error.code : undefined;
   if (sqlState === undefined) {
     // Not a server answer: refused, reset, DNS, timeout or a dropped connection.

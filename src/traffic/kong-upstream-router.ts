@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { assertWeights } from './assert-weights.js';
-import { bodyExcerpt, maskUrl, routerRequest } from './router-request.js';
+import { bodyExcerpt, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import type { TrafficRouter } from './traffic-router.js';
 

@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import { z } from 'zod';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 import { assertWeights } from './assert-weights.js';
 import {
   buildHttpRouteWeightPatch,
@@ -10,7 +11,7 @@ import {
   httpRouteSchema,
   readHttpRouteWeights,
 } from './http-route-weights.js';
-import { bodyExcerpt, maskUrl, type RouterResponse, routerRequest } from './router-request.js';
+import { bodyExcerpt, type RouterResponse, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import type { TrafficRouter } from './traffic-router.js';
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import { AppError } from '../errors.js';
+import { maskUrl } from '../mask-url.js';
 
 export interface RouterRequestOptions {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
@@ -24,18 +25,6 @@ export interface RouterRequestOptions {
 export interface RouterResponse {
   status: number;
   text: string;
-}
-
-/** Hides credentials in a URL before it goes into a message or a log line. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    if (u.username) u.username = '***';
-    return u.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 /** Short, single-line excerpt of a response body for error messages. */

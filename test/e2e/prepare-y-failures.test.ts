@@ -145,7 +145,7 @@ describe('preparing Y: failures reach the thread', () => {
     const { run, line, all } = await failure('auth');
     expect(run.failureReason).toMatch(/^E_PG_AUTH: /);
     expect(line).toContain('refused the login');
-    expect(line).toContain('kub_ghost_role:***@');
+    expect(line).toContain('kub_ghost_role:****@');
     expect(all).not.toContain(PASSWORD);
     expect(run.failureReason).not.toContain(PASSWORD);
     expect(bot.logs.join('')).not.toContain(PASSWORD);

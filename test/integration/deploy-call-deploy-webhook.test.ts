@@ -49,7 +49,7 @@ describe('callDeployWebhook', () => {
       run: 'prod-7',
       environment: 'prod',
       targetVersion: '3.9.1',
-      clusterY: { adminUrl: 'http://admin:****@kong-y-admin:8001/', proxyUrl: 'http://kong-y:8000' },
+      clusterY: { adminUrl: 'http://****:****@kong-y-admin:8001', proxyUrl: 'http://kong-y:8000' },
     });
     expect(req?.body).not.toContain('token-pw');
     expect(req?.body).not.toContain(SECRET);

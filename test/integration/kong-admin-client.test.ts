@@ -130,7 +130,7 @@ describe('headers and secrets', () => {
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/admin ?token/i);
     expect(err.message).toContain('GET /services');
-    expect(err.message).toContain('ops:***@127.0.0.1');
+    expect(err.message).toContain('****:****@127.0.0.1');
     expect(err.message).not.toContain('pa55word');
     expect(err.message).not.toContain('tok-secret');
     expect(f.requests).toHaveLength(1);

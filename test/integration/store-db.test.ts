@@ -73,7 +73,7 @@ describe('createDb', () => {
         const error = await attempt().catch((e: unknown) => e);
         expect(error).toMatchObject({ code: 'E_STORE_UNAVAILABLE', retryable: true });
         expect((error as Error).message).toMatch(
-          /^PostgreSQL is not reachable at postgres:\/\/bot:\*\*\*@127\.0\.0\.1:1\/kong/,
+          /^PostgreSQL is not reachable at postgres:\/\/bot:\*\*\*\*@127\.0\.0\.1:1\/kong/,
         );
         expect((error as Error).message).not.toContain('pw-secret-1');
       }

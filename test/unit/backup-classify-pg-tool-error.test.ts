@@ -6,7 +6,7 @@ const base: PgToolFailure = {
   tool: 'pg_dump',
   exitCode: 1,
   stderr: '',
-  maskedUrl: 'postgres://kong:***@db-x:5432/kong',
+  maskedUrl: 'postgres://kong:****@db-x:5432/kong',
   dir: '/var/lib/kong-upgrade/backups/prod-7',
   serverMajor: 16,
 };
@@ -93,7 +93,7 @@ describe('classifyPgToolError', () => {
 
   it('names the masked URL and the directory, never more', () => {
     const auth = classify('FATAL:  password authentication failed for user "kong"');
-    expect(auth.message).toContain('postgres://kong:***@db-x:5432/kong');
+    expect(auth.message).toContain('postgres://kong:****@db-x:5432/kong');
     const disk = classify('could not write to file "x": No space left on device');
     expect(disk.message).toContain('/var/lib/kong-upgrade/backups/prod-7');
     expect(disk.retryable).toBe(false);
@@ -111,10 +111,10 @@ describe('classifyPgClientError', () => {
   ])('SQLSTATE/errno %s → %s', (code, expected) => {
     const error = classifyPgClientError(
       Object.assign(new Error('boom'), { code }),
-      'postgres://u:***@h/db',
+      'postgres://u:****@h/db',
       'test',
     );
     expect(error.code).toBe(expected);
-    expect(error.message).toContain('postgres://u:***@h/db');
+    expect(error.message).toContain('postgres://u:****@h/db');
   });
 });

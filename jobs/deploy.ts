@@ -4,10 +4,10 @@ import { callDeployWebhook } from '../src/deploy/call-deploy-webhook.js';
 import { deployChildEnv } from '../src/deploy/deploy-child-env.js';
 import { formatStepOutput } from '../src/deploy/format-step-output.js';
 import { runDeployCommands } from '../src/deploy/run-deploy-commands.js';
-import { scrubSecrets } from '../src/deploy/scrub-secrets.js';
 import { type ClusterState, describeClusterState, waitForCluster } from '../src/deploy/wait-for-cluster.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
 import { createKongAdmin } from '../src/kong/create-kong-admin.js';
+import { scrubSecrets } from '../src/scrub-secrets.js';
 
 export interface DeployJobOptions {
   /** Pause between polls of Y. Default 2 s. */

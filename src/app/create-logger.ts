@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { MASK } from '../mask-url.js';
 
-const MASK = '****';
 // Credentials inside any URL-looking string (user:password@host).
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi;
 

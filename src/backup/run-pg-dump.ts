@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { scrubSecrets } from '../scrub-secrets.js';
 import { hashBackupFiles, writeBackupManifest } from './backup-manifest.js';
 import type { BackupResult } from './backup-result.js';
 import { classifyPgToolError } from './classify-pg-tool-error.js';
@@ -10,7 +11,6 @@ import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
 import { assertToolSupportsServer, pgToolPath, pgToolVersion, serverMajor } from './pg-tool-version.js';
 import { diskError, prepareBackupDir } from './prepare-backup-dir.js';
-import { redactSecrets } from './redact-secrets.js';
 import { MARKER_SCHEMA } from './restore-marker.js';
 import { spawnPgTool } from './spawn-pg-tool.js';
 
@@ -89,7 +89,7 @@ export async function runPgDump(options: RunPgDumpOptions): Promise<BackupResult
       throw classifyPgToolError({
         tool: 'pg_dump',
         exitCode: run.exitCode,
-        stderr: redactSecrets(run.stderrTail.join('\n'), connection.env),
+        stderr: scrubSecrets(run.stderrTail.join('\n'), [connection.env.PGPASSWORD ?? '']),
         maskedUrl: masked,
         dir: options.dir,
         serverMajor: major,

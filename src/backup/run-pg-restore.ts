@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { scrubSecrets } from '../scrub-secrets.js';
 import { inspectRestoreTarget } from './check-restore-target.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import { classifyPgToolError } from './classify-pg-tool-error.js';
@@ -9,7 +10,6 @@ import { parseArchiveList } from './parse-archive-list.js';
 import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
 import { pgToolPath, pgToolVersion } from './pg-tool-version.js';
-import { redactSecrets } from './redact-secrets.js';
 import { finishRestoreMarker, writeRestoreMarker } from './restore-marker.js';
 import { spawnPgTool } from './spawn-pg-tool.js';
 import { assertBackupIntact } from './verify-backup-manifest.js';
@@ -135,12 +135,14 @@ export async function runPgRestore(options: RunPgRestoreOptions): Promise<Restor
       const error = classifyPgToolError({
         tool: 'pg_restore',
         exitCode: run.exitCode,
-        stderr: redactSecrets(run.stderrTail.join('\n'), connection.env),
+        stderr: scrubSecrets(run.stderrTail.join('\n'), [connection.env.PGPASSWORD ?? '']),
         maskedUrl: masked,
         dir: options.dir,
         ...(run.spawnError?.code ? { spawnErrorCode: run.spawnError.code } : {}),
       });
-      error.details.stderrTail = redactSecrets(run.stderrTail.slice(-15).join('\n'), connection.env);
+      error.details.stderrTail = scrubSecrets(run.stderrTail.slice(-15).join('\n'), [
+        connection.env.PGPASSWORD ?? '',
+      ]);
       throw error;
     }
     await finishRestoreMarker(client, options.runId);

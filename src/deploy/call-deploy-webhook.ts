@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { scrubSecrets } from '../scrub-secrets.js';
 import { signWebhookBody } from '../traffic/webhook-signature.js';
-import { scrubSecrets } from './scrub-secrets.js';
 
 /** What the deploy system is told; only non-secret facts (it has its own access to Y's database). */
 export interface DeployWebhookBody {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { scrubSecrets } from './scrub-secrets.js';
+import { scrubSecrets } from '../scrub-secrets.js';
 import { spawnCommand } from './spawn-command.js';
 
 export interface DeployStepResult {

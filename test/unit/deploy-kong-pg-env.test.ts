@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deployChildEnv } from '../../src/deploy/deploy-child-env.js';
 import { kongPgEnv } from '../../src/deploy/kong-pg-env.js';
-import { scrubSecrets } from '../../src/deploy/scrub-secrets.js';
 import { isAppError } from '../../src/errors.js';
 
 describe('kongPgEnv', () => {
@@ -92,17 +91,5 @@ describe('deployChildEnv', () => {
     for (const key of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'DATABASE_URL', 'REDIS_URL', 'UNSET']) {
       expect(env).not.toHaveProperty(key);
     }
-  });
-});
-
-describe('scrubSecrets', () => {
-  it('replaces raw and URL-encoded forms, longest first', () => {
-    const text = 'pw=p@ss:word url=postgres://kong:p%40ss%3Aword@db token=abc-token-xyz abc';
-    const out = scrubSecrets(text, ['p@ss:word', 'abc', 'abc-token-xyz']);
-    expect(out).toBe('pw=**** url=postgres://kong:****@db token=**** ****');
-  });
-
-  it('ignores empty secrets and leaves clean text alone', () => {
-    expect(scrubSecrets('nothing here', ['', 'absent'])).toBe('nothing here');
   });
 });

@@ -1,3 +1,5 @@
+import { MASK } from './mask-url.js';
+
 /**
  * Replaces every secret value (as written, and URL-encoded as a tool may print it inside a connection
  * string) with `****`. Longest first, so a secret that contains another is replaced whole.
@@ -10,6 +12,6 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     forms.add(encodeURIComponent(secret));
   }
   let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('****');
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(MASK);
   return out;
 }

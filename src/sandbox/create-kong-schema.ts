@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { compareVersions, tryParseKongVersion } from '../kong/compare-versions.js';
 import { maskUrl } from '../mask-url.js';
 import { KONG_MIGRATIONS } from './kong-node/kong-migrations.js';
-import { kongVersionAtLeast, parseKongVersion } from './kong-node/kong-version.js';
+import { kongVersionAtLeast } from './kong-node/kong-version.js';
 
 export interface CreateKongSchemaOptions {
   /** Kong version whose schema to build, e.g. "2.8.4" or "3.9.1" (2.8 is the oldest supported). */
@@ -57,8 +58,8 @@ export async function createKongSchema(
   options: CreateKongSchemaOptions,
 ): Promise<CreateKongSchemaResult> {
   const { version, log } = options;
-  const parsed = parseKongVersion(version);
-  if (!parsed || !kongVersionAtLeast(version, '2.8.0')) {
+  const parsed = tryParseKongVersion(version);
+  if (!parsed || compareVersions(parsed, '2.8.0') < 0) {
     throw new AppError('E_INVALID_INPUT', `Kong version "${version}" is not supported; use 2.8.0 or newer.`);
   }
   const blocks = await loadBlocks();

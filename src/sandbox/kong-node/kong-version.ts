@@ -1,22 +1,13 @@
-/** Major/minor/patch of a Kong version string ("3.9.1", "2.8.4", "3.4.1.1-enterprise-edition"). */
-export interface KongVersion {
-  major: number;
-  minor: number;
-  patch: number;
-}
+import { compareVersions, tryParseKongVersion } from '../../kong/compare-versions.js';
 
-export function parseKongVersion(version: string): KongVersion | undefined {
-  const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version.trim());
-  if (!match) return undefined;
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0) };
-}
-
-/** True when `version` is at least `minimum` (both "x.y[.z]"); unparsable versions count as newest. */
+/**
+ * True when the simulated node's `version` is at least `minimum` (Kong's own ordering, from
+ * src/kong). An unparsable version counts as the newest, so a node started with an odd version string
+ * still behaves like current Kong instead of failing.
+ */
 export function kongVersionAtLeast(version: string, minimum: string): boolean {
-  const v = parseKongVersion(version);
-  const m = parseKongVersion(minimum);
+  const v = tryParseKongVersion(version);
+  const m = tryParseKongVersion(minimum);
   if (!v || !m) return true;
-  if (v.major !== m.major) return v.major > m.major;
-  if (v.minor !== m.minor) return v.minor > m.minor;
-  return v.patch >= m.patch;
+  return compareVersions(v, m) >= 0;
 }

@@ -1,4 +1,5 @@
 import type { Gate, GateKind } from '../domain/gate.js';
+import type { GateJudgement } from '../domain/judge-gate-click.js';
 import type { Run } from '../domain/run.js';
 import type { NewRunEvent } from '../domain/run-event.js';
 import { AppError } from '../errors.js';
@@ -17,10 +18,6 @@ export interface NewGateInput {
 }
 
 /** The caller's pure decision on a click, given the locked gate and the run as they are now. */
-export type GateJudgement =
-  | { outcome: 'approved' | 'rejected'; event: NewRunEvent }
-  | { outcome: 'refused'; reason: string; event: NewRunEvent };
-
 export type GateJudge = (gate: Gate, run: Run) => GateJudgement;
 
 export interface DecideGateResult {

@@ -16,6 +16,7 @@ import {
   windowStatsJsonSchema,
   windowToJson,
 } from '../src/metrics/x-baseline.js';
+import { sleep } from '../src/sleep.js';
 
 /** Traffic is split (or about to be): comparisons are meaningful and keep running. */
 function comparing(run: Run): boolean {
@@ -172,7 +173,7 @@ async function adhocComparison({ run, env, deps, signal, log }: JobContext) {
   let observed = await source.observe(null, signal);
   if (!observed.windows) {
     const waitMs = Math.min(env.metrics.intervalSeconds, 10) * 1000;
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await sleep(waitMs, signal);
     observed = await source.observe(observed.state, signal);
   }
   const w = observed.windows;

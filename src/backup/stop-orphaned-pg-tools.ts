@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { maskUrl } from '../mask-url.js';
+import { sleep } from '../sleep.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import { readRestoreMarker } from './restore-marker.js';
 
@@ -46,7 +47,7 @@ export async function stopOrphanedPgTools(options: {
     while (Date.now() < deadline) {
       const left = await client.query(sql, [options.applicationName]);
       if (left.rows.length === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     return found.rows.length;
   } finally {

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { scrubSecrets } from '../scrub-secrets.js';
 import { signWebhookBody } from '../traffic/webhook-signature.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** What the deploy system is told; only non-secret facts (it has its own access to Y's database). */
 export interface DeployWebhookBody {
@@ -49,8 +50,7 @@ export async function callDeployWebhook(options: CallDeployWebhookOptions): Prom
       proxyUrl: maskUrl(options.body.clusterY.proxyUrl),
     },
   });
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const { signal, deadline: timeout } = withTimeout(options.timeoutMs, options.signal);
   const started = Date.now();
   let status: number;
   let text: string;

@@ -1,8 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AppError, asAppError } from '../errors.js';
 import { sameVersion, tryParseKongVersion } from '../kong/compare-versions.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
+import { sleep } from '../sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** What one poll saw. */
 export type ClusterState =
@@ -74,8 +75,7 @@ export async function waitForCluster(options: WaitForClusterOptions): Promise<Wa
   const expected = options.expectedVersion;
   const intervalMs = options.intervalMs ?? 2000;
   const started = Date.now();
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  const { signal, deadline } = withTimeout(options.timeoutMs, options.signal);
   let last: ClusterState | undefined;
   let polls = 0;
   for (;;) {
@@ -94,7 +94,7 @@ export async function waitForCluster(options: WaitForClusterOptions): Promise<Wa
     await options.onState?.(last);
     if (last.kind === 'ready') return { version: last.version, polls, durationMs: Date.now() - started };
     if (deadline.aborted) break;
-    await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    await sleep(intervalMs, signal).catch(() => undefined);
   }
   const seen: ClusterState = last ?? { kind: 'unreachable', error: 'no poll finished in time' };
   const seconds = Math.round(options.timeoutMs / 1000);

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
+import { backoffDelay, MAX_BACKOFF_MS } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { sleep } from '../sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface KongHttpOptions {
   adminUrl: string;
@@ -31,7 +34,6 @@ export interface KongHttp {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-const MAX_BACKOFF_MS = 10_000;
 
 function errorCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
@@ -39,21 +41,6 @@ function errorCode(err: unknown): string | undefined {
     if (typeof code === 'string') return code;
   }
   return undefined;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Kong error bodies carry `message`; keep it short and on one line. */
@@ -104,8 +91,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
   async function once(pathAndQuery: string, opts: KongGetOptions): Promise<unknown> {
     const endpoint = endpointOf(pathAndQuery);
     const details = { cluster, endpoint };
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const { signal, deadline: timeout } = withTimeout(options.timeoutMs, opts.signal);
     let status: number;
     let text: string;
     let retryAfter: string | string[] | undefined;
@@ -184,13 +170,12 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
         return await once(pathAndQuery, opts);
       } catch (err) {
         if (!(err instanceof AppError) || !err.retryable || attempt >= options.retries) throw err;
-        const ceiling = Math.min(MAX_BACKOFF_MS, options.backoffMs * 2 ** attempt);
         const hinted = err.details.retryAfterSeconds;
-        // Full jitter spreads retries of many workers; a server's Retry-After wins when it is sane.
+        // A server's Retry-After wins when it is sane.
         const delay =
           typeof hinted === 'number' && hinted >= 0 && hinted * 1000 <= MAX_BACKOFF_MS
             ? hinted * 1000
-            : ceiling / 2 + Math.random() * (ceiling / 2);
+            : backoffDelay(attempt, options.backoffMs);
         options.log?.warn(
           {
             cluster,
@@ -201,7 +186,7 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
           },
           'Kong Admin API call failed; retrying',
         );
-        await abortableSleep(delay, opts.signal);
+        await sleep(delay, opts.signal);
       }
     }
   }

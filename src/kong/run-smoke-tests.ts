@@ -3,6 +3,7 @@ import { type Dispatcher, request } from 'undici';
 import type { SmokeTest } from '../config/environment-schema.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** What one proxy answered: a status (and whether the body held the expected text), or why there was none. */
 export type SmokeObservation = { status: number; bodyMatched?: boolean } | { error: string };
@@ -58,8 +59,7 @@ async function probe(
   test: SmokeTest,
   options: RunSmokeTestsOptions,
 ): Promise<SmokeObservation> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const { signal, deadline: timeout } = withTimeout(options.timeoutMs, options.signal);
   try {
     const res = await request(`${baseUrl}${test.request.path}`, {
       method: test.request.method,

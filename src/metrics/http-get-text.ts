@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { request } from 'undici';
+import { backoffDelay } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { sleep } from '../sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface HttpGetTextOptions {
   headers?: Record<string, string>;
@@ -9,7 +12,7 @@ export interface HttpGetTextOptions {
   timeoutMs?: number;
   /** Extra attempts after the first, for network errors and 502/503/504 (default 2). GETs are idempotent. */
   retries?: number;
-  /** First backoff delay; doubles each attempt (default 250 ms). */
+  /** First backoff delay; doubles each attempt, with jitter (default 250 ms). */
   backoffMs?: number;
   /** Bodies above this are refused (default 64 MiB). */
   maxBytes?: number;
@@ -34,7 +37,7 @@ export async function httpGetText(url: string, options: HttpGetTextOptions = {})
   const backoffMs = options.backoffMs ?? 250;
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1), options.signal);
+    if (attempt > 0) await sleep(backoffDelay(attempt - 1, backoffMs), options.signal);
     try {
       const response = await getOnce(url, options);
       if (!RETRY_STATUSES.has(response.statusCode) || attempt === retries) return response;
@@ -53,13 +56,11 @@ export async function httpGetText(url: string, options: HttpGetTextOptions = {})
 
 async function getOnce(url: string, options: HttpGetTextOptions): Promise<HttpTextResponse> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const signals = [AbortSignal.timeout(timeoutMs)];
-  if (options.signal) signals.push(options.signal);
   const started = performance.now();
   const response = await request(url, {
     method: 'GET',
     headers: { accept: 'text/plain, application/json;q=0.9, */*;q=0.1', ...options.headers },
-    signal: AbortSignal.any(signals),
+    signal: withTimeout(timeoutMs, options.signal).signal,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
@@ -108,19 +109,4 @@ function unreachable(url: string, cause: unknown): AppError {
 /** The endpoint as shown in messages and logs: no secrets, and no (long PromQL) query string. */
 export function describeEndpoint(url: string): string {
   return maskUrl(url, { hideQuery: true });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 import { readFile, unlink } from 'node:fs/promises';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { assertWeights } from './assert-weights.js';
 import { parseNginxUpstream, renderNginxUpstream } from './nginx-upstream-block.js';
 import { listNginxWorkers, reloadTookEffect } from './nginx-workers.js';
@@ -29,10 +30,6 @@ function failure(what: string, argv: readonly string[], r: RunArgvResult, timeou
   if (r.exitCode === null) return `${what} (${argv.join(' ')}) was cancelled`;
   const tail = outputTail(r.stderr || r.stdout);
   return `${what} (${argv.join(' ')}) exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`;
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

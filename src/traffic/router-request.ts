@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
+import { backoffDelay } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { sleep } from '../sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface RouterRequestOptions {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
@@ -14,7 +17,7 @@ export interface RouterRequestOptions {
   idempotent: boolean;
   /** Total attempts for idempotent calls; non-idempotent calls are tried once. */
   attempts?: number;
-  /** First backoff delay; doubles per attempt (with jitter). */
+  /** First backoff delay; doubles per attempt (with jitter, capped at 10 s). */
   backoffMs?: number;
   dispatcher?: Dispatcher;
   log?: Logger;
@@ -37,16 +40,9 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Waits before the next attempt; a cancellation ends the wait and the loop then stops with E_ROUTER_UNREACHABLE. */
+async function backoff(retry: number, baseMs: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(backoffDelay(retry, baseMs), signal).catch(() => undefined);
 }
 
 /**
@@ -63,8 +59,7 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (options.signal?.aborted) break;
     made = attempt;
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const { signal } = withTimeout(options.timeoutMs, options.signal);
     try {
       const res = await request(options.url, {
         method: options.method,
@@ -77,16 +72,14 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
       if (attempt < attempts && isRetryableStatus(res.statusCode)) {
         options.log?.warn({ where, status: res.statusCode, attempt }, 'router call failed, retrying');
         lastError = undefined;
-        await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2), options.signal);
+        await backoff(attempt - 1, backoffMs, options.signal);
         continue;
       }
       return { status: res.statusCode, text };
     } catch (err) {
       lastError = err;
       options.log?.warn({ where, attempt, err: (err as Error).message }, 'router call failed');
-      if (attempt < attempts) {
-        await sleep(backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2), options.signal);
-      }
+      if (attempt < attempts) await backoff(attempt - 1, backoffMs, options.signal);
     }
   }
   const cancelled = options.signal?.aborted === true;

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
+import { z } from 'zod';
 import { backoffDelay, MAX_BACKOFF_MS } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import { sleep } from '../sleep.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -43,17 +45,12 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const kongErrorSchema = z.object({ message: z.string() });
+
 /** Kong error bodies carry `message`; keep it short and on one line. */
 function kongMessage(text: string): string {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') {
-      return ` Kong said: "${body.message.replace(/\s+/g, ' ').slice(0, 200)}".`;
-    }
-  } catch {
-    // not JSON: say nothing more
-  }
-  return '';
+  const message = parseJsonAs(kongErrorSchema, text)?.message;
+  return message === undefined ? '' : ` Kong said: "${message.replace(/\s+/g, ' ').slice(0, 200)}".`;
 }
 
 /** The endpoint for messages: path only, never the offset token or other query values. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import type { Bucket } from './histogram-quantile.js';
 import { describeEndpoint, httpGetText } from './http-get-text.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
@@ -84,22 +85,15 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
       signal,
       logger: options.logger,
     });
-    let json: unknown;
-    try {
-      json = JSON.parse(response.body);
-    } catch {
-      json = undefined;
+    const ok = parseJsonAs(vectorSchema, response.body);
+    if (response.statusCode === 200 && ok !== undefined) {
+      if (ok.warnings?.length) options.logger?.warn({ warnings: ok.warnings, promql }, 'prometheus warnings');
+      return ok.data.result;
     }
-    const ok = vectorSchema.safeParse(json);
-    if (response.statusCode === 200 && ok.success) {
-      if (ok.data.warnings?.length)
-        options.logger?.warn({ warnings: ok.data.warnings, promql }, 'prometheus warnings');
-      return ok.data.data.result;
-    }
-    const failure = errorSchema.safeParse(json);
+    const failure = parseJsonAs(errorSchema, response.body);
     const unavailable = response.statusCode >= 500;
-    const what = failure.success
-      ? `Prometheus refused the query (${failure.data.errorType}: ${failure.data.error.slice(0, 300)})`
+    const what = failure
+      ? `Prometheus refused the query (${failure.errorType}: ${failure.error.slice(0, 300)})`
       : `Prometheus at ${describeEndpoint(base)} answered HTTP ${response.statusCode} with an unexpected body`;
     throw new AppError(
       unavailable ? 'E_METRICS_UNREACHABLE' : 'E_METRICS_BAD_RESPONSE',
@@ -108,7 +102,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
         retryable: unavailable,
         details: {
           status: response.statusCode,
-          errorType: failure.success ? failure.data.errorType : null,
+          errorType: failure?.errorType ?? null,
           promql,
         },
       },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import { assertWeights } from './assert-weights.js';
 import { bodyExcerpt, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
@@ -66,22 +67,16 @@ export function createKongUpstreamRouter(
           { retryable: res.status >= 500, details: { status: res.status } },
         );
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(res.text);
-      } catch {
-        json = undefined;
-      }
-      const parsed = targetListSchema.safeParse(json);
-      if (!parsed.success) {
+      const parsed = parseJsonAs(targetListSchema, res.text);
+      if (parsed === undefined) {
         throw new AppError(
           'E_ROUTER_READBACK',
           `The front Kong's target list for upstream "${options.upstream}" is not in Kong's format ` +
             `(${bodyExcerpt(res.text, 120)}). Check that adminUrl points at a Kong Admin API.`,
         );
       }
-      for (const t of parsed.data.data) weights.set(t.target, t.weight);
-      next = parsed.data.next;
+      for (const t of parsed.data) weights.set(t.target, t.weight);
+      next = parsed.next;
     }
     return weights;
   }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import { assertWeights } from './assert-weights.js';
 import {
   buildHttpRouteWeightPatch,
@@ -105,13 +106,8 @@ export function createKubernetesGatewayRouter(
   }
 
   function statusMessage(res: RouterResponse): string {
-    try {
-      const parsed = z.object({ message: z.string() }).safeParse(JSON.parse(res.text));
-      if (parsed.success) return parsed.data.message;
-    } catch {
-      // not a Status object; fall through to the raw excerpt
-    }
-    return bodyExcerpt(res.text);
+    // A Kubernetes Status object says what went wrong; anything else is shown as an excerpt.
+    return parseJsonAs(z.object({ message: z.string() }), res.text)?.message ?? bodyExcerpt(res.text);
   }
 
   function advice(status: number): string {
@@ -132,21 +128,15 @@ export function createKubernetesGatewayRouter(
         { retryable: res.status >= 500, details: { status: res.status } },
       );
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(res.text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = httpRouteSchema.safeParse(json);
-    if (!parsed.success) {
+    const parsed = parseJsonAs(httpRouteSchema, res.text);
+    if (parsed === undefined) {
       throw new AppError(
         'E_ROUTER_READBACK',
         `The Kubernetes API returned something that is not an HTTPRoute for ${routeName} (${bodyExcerpt(res.text, 120)}). ` +
           'Check that apiUrl points at the Kubernetes API server.',
       );
     }
-    return parsed.data;
+    return parsed;
   }
 
   async function patchOnce(weights: Weights, signal?: AbortSignal): Promise<RouterResponse> {

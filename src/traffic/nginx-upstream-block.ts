@@ -1,4 +1,5 @@
 import type { Weights } from '../domain/weights.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import { routerWeightsSchema } from './router-weights-schema.js';
 
 export interface NginxUpstreamSpec {
@@ -47,15 +48,9 @@ export type ParseNginxUpstreamResult =
 export function parseNginxUpstream(spec: NginxUpstreamSpec, text: string): ParseNginxUpstreamResult {
   const line = text.split('\n').find((l) => l.startsWith(WEIGHTS_PREFIX));
   if (line === undefined) return { ok: false, reason: 'no-weights-comment' };
-  let json: unknown;
-  try {
-    json = JSON.parse(line.slice(WEIGHTS_PREFIX.length));
-  } catch {
-    return { ok: false, reason: 'bad-weights-comment' };
-  }
-  const parsed = routerWeightsSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'bad-weights-comment' };
-  const weights = { x: parsed.data.x, y: parsed.data.y };
+  const parsed = parseJsonAs(routerWeightsSchema, line.slice(WEIGHTS_PREFIX.length));
+  if (parsed === undefined) return { ok: false, reason: 'bad-weights-comment' };
+  const weights = { x: parsed.x, y: parsed.y };
   if (renderNginxUpstream(spec, weights) !== text) return { ok: false, reason: 'block-differs' };
   return { ok: true, weights };
 }

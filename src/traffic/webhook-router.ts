@@ -1,6 +1,7 @@
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { parseJsonAs } from '../parse-json-as.js';
 import { assertWeights } from './assert-weights.js';
 import { bodyExcerpt, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
@@ -49,14 +50,8 @@ export function createWebhookRouter(
           { retryable: res.status >= 500, details: { status: res.status } },
         );
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(res.text);
-      } catch {
-        json = undefined;
-      }
-      const parsed = routerWeightsSchema.safeParse(json);
-      if (!parsed.success) {
+      const parsed = parseJsonAs(routerWeightsSchema, res.text);
+      if (parsed === undefined) {
         throw new AppError(
           'E_ROUTER_READBACK',
           `The webhook router's GET ${maskUrl(options.url)} did not return weights like {"x":90,"y":10} ` +
@@ -64,7 +59,7 @@ export function createWebhookRouter(
           { details: { status: res.status } },
         );
       }
-      return { x: parsed.data.x, y: parsed.data.y };
+      return { x: parsed.x, y: parsed.y };
     },
     async apply(weights: Weights, signal) {
       assertWeights(weights);

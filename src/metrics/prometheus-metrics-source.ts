@@ -153,10 +153,16 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
       const gap = previous?.kind === 'prometheus' ? (end.getTime() - Date.parse(previous.at)) / 1000 : 0;
       const usable = gap >= 1 && gap <= options.intervalSeconds * MAX_GAP_INTERVALS;
       const rangeSeconds = Math.max(1, Math.round(usable ? gap : options.intervalSeconds));
-      const [x, y] = await Promise.all([
+      // Both settle before observe answers: a failed cluster must not leave the other's queries and
+      // retries running on after the caller has moved on.
+      const [xs, ys] = await Promise.allSettled([
         cluster(options.xSelector, rangeSeconds, end, signal),
         cluster(options.ySelector, rangeSeconds, end, signal),
       ]);
+      if (xs.status === 'rejected') throw xs.reason;
+      if (ys.status === 'rejected') throw ys.reason;
+      const x = xs.value;
+      const y = ys.value;
       return {
         windows: { x, y, start: new Date(end.getTime() - rangeSeconds * 1000), end },
         state: { kind: 'prometheus', at: end.toISOString() },

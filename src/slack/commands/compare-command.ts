@@ -2,6 +2,7 @@ import { jobIdFor } from '../../domain/job-names.js';
 import { isTerminal } from '../../domain/run.js';
 import type { RunRef } from '../parse-command.js';
 import { type CommandDeps, type CommandInput, type CommandReply, ephemeral } from './command-context.js';
+import { findTargetRun } from './find-target-run.js';
 
 /** `/kong-upgrade compare [<run>]`: a one-off comparison job; the result is posted to the run's thread. */
 export async function compareCommand(
@@ -9,9 +10,7 @@ export async function compareCommand(
   input: CommandInput,
   deps: CommandDeps,
 ): Promise<CommandReply> {
-  const run = cmd.run
-    ? await deps.store.runs.getRun(cmd.run.id)
-    : await deps.store.runs.newestActiveRunInChannel(deps.config.slack?.channel ?? input.channelId);
+  const run = await findTargetRun(cmd.run, input, deps);
   if (!run || isTerminal(run.phase)) {
     return ephemeral(
       `${run ? `${run.id} has already ended` : cmd.run ? `There is no run ${cmd.run.id}` : 'No active run in this channel'}; nothing to compare.\nUsage: \`/kong-upgrade compare [<run>]\``,

@@ -8,15 +8,14 @@ import {
   ephemeral,
   messageLink,
 } from './command-context.js';
+import { findTargetRun } from './find-target-run.js';
 
 export async function statusCommand(
   cmd: { run: RunRef | null },
   input: CommandInput,
   deps: CommandDeps,
 ): Promise<CommandReply> {
-  const run = cmd.run
-    ? await deps.store.runs.getRun(cmd.run.id)
-    : await deps.store.runs.newestActiveRunInChannel(deps.config.slack?.channel ?? input.channelId);
+  const run = await findTargetRun(cmd.run, input, deps);
   if (!run) {
     return ephemeral(
       cmd.run

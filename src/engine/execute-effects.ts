@@ -1,7 +1,8 @@
 import type { Effect } from '../domain/effects.js';
 import type { Run } from '../domain/run.js';
-import { closedGateBlocks, gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
+import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
+import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { uploadGateChart } from './upload-gate-chart.js';
 
@@ -34,18 +35,8 @@ export async function executeEffects(
         break;
       case 'close_gates': {
         const closed = await deps.store.gates.closePendingGates(run.id, effect.reason);
-        for (const gate of closed) {
-          if (!gate.messageTs) continue;
-          const ts = gate.messageTs;
-          slack.push(() =>
-            deps.notifier.update({
-              channel: run.channel,
-              ts,
-              text: gateText(gate, run),
-              blocks: closedGateBlocks(gate, run, effect.reason),
-            }),
-          );
-        }
+        for (const gate of closed)
+          slack.push(() => closeGateMessage(deps.notifier, gate, run, effect.reason));
         break;
       }
       case 'request_gate': {
@@ -67,16 +58,7 @@ export async function executeEffects(
           },
         );
         for (const old of superseded) {
-          if (!old.messageTs) continue;
-          const ts = old.messageTs;
-          slack.push(() =>
-            deps.notifier.update({
-              channel: run.channel,
-              ts,
-              text: gateText(old, run),
-              blocks: closedGateBlocks(old, run, 'a newer request replaced it'),
-            }),
-          );
+          slack.push(() => closeGateMessage(deps.notifier, old, run, 'a newer request replaced it'));
         }
         slack.push(async () => {
           const current = (await deps.store.runs.getRun(run.id)) ?? run;

@@ -3,7 +3,7 @@ import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
 import type { Phase, Run } from '../domain/run.js';
 import type { EnqueueRequest } from '../queue/job-queue.js';
-import { closedGateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
+import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
 import type { RunEngine } from './run-engine.js';
@@ -74,19 +74,14 @@ export async function reconcile(
   const expired = await deps.store.gates.expireDueGates(deps.now());
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });
-    const run = applied.run;
-    if (run && gate.messageTs) {
-      await deps.notifier
-        .update({
-          channel: run.channel,
-          ts: gate.messageTs,
-          text: gateText(gate, run),
-          blocks: closedGateBlocks(gate, run),
-        })
-        .catch(() => undefined);
-    }
+    if (applied.run) await closeGateMessage(deps.notifier, gate, applied.run).catch(warnGateMessage(deps));
   }
   return { enqueued, expired: expired.length };
+}
+
+/** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */
+function warnGateMessage(deps: EngineDeps) {
+  return (err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed');
 }
 
 /** The approved gate whose job the run's phase is waiting for (shifting, rolling_back, completing). */
@@ -124,16 +119,7 @@ async function resumeLostApproval(run: Run, deps: EngineDeps, engine: RunEngine)
     outcome: 'approved',
   });
   const moved = applied.run ?? run;
-  if (lost.messageTs) {
-    await deps.notifier
-      .update({
-        channel: moved.channel,
-        ts: lost.messageTs,
-        text: gateText(lost, moved),
-        blocks: closedGateBlocks(lost, moved),
-      })
-      .catch(() => undefined);
-  }
+  await closeGateMessage(deps.notifier, lost, moved).catch(warnGateMessage(deps));
   return applied.run;
 }
 

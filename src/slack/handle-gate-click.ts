@@ -4,7 +4,7 @@ import { judgeGateClick } from '../domain/judge-gate-click.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { isAppError } from '../errors.js';
 import type { Store } from '../store/create-store.js';
-import { closedGateBlocks, gateText } from './blocks/gate-blocks.js';
+import { closeGateMessage } from './close-gate-message.js';
 import type { Notifier } from './notifier.js';
 import { stripNul } from './strip-nul.js';
 
@@ -68,16 +68,9 @@ export function createGateClickHandler(deps: GateClickDeps) {
         after: async () => {
           const { gate } = decided;
           const run = applied.ok ? applied.run : decided.run;
-          if (gate.messageTs) {
-            await deps.notifier
-              .update({
-                channel: run.channel,
-                ts: gate.messageTs,
-                text: gateText(gate, run),
-                blocks: closedGateBlocks(gate, run),
-              })
-              .catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
-          }
+          await closeGateMessage(deps.notifier, gate, run).catch((err: Error) =>
+            deps.log.warn({ err: err.message }, 'gate message update failed'),
+          );
           if (applied.ok) await applied.deferred();
         },
       };

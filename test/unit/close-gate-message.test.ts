@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { closeGateMessage } from '../../src/slack/close-gate-message.js';
+import type { Notifier } from '../../src/slack/notifier.js';
+import { buildGate, buildRun } from '../support/build-run.js';
+
+type Update = Parameters<Notifier['update']>[0];
+
+function recorder(fail = false) {
+  const updates: Update[] = [];
+  return {
+    updates,
+    notifier: {
+      async update(message: Update) {
+        if (fail) throw new Error('slack is down');
+        updates.push(message);
+      },
+    },
+  };
+}
+
+describe('closeGateMessage', () => {
+  it("updates the gate's own message in the run's channel, without buttons, with the note", async () => {
+    const { updates, notifier } = recorder();
+    const gate = buildGate({ status: 'expired', messageTs: '1700000000.000200' });
+    await closeGateMessage(notifier, gate, buildRun({ channel: 'C0OPS' }), 'a newer request replaced it');
+    expect(updates).toHaveLength(1);
+    const [update] = updates;
+    expect(update).toMatchObject({ channel: 'C0OPS', ts: '1700000000.000200' });
+    expect(update?.text).toContain('prod-7');
+    const json = JSON.stringify(update?.blocks);
+    expect(json).not.toContain('"actions"');
+    expect(json).toContain('a newer request replaced it');
+  });
+
+  it('does nothing for a gate whose message was never posted', async () => {
+    const { updates, notifier } = recorder();
+    await closeGateMessage(notifier, buildGate({ messageTs: null }), buildRun());
+    expect(updates).toEqual([]);
+  });
+
+  it("leaves Slack's failure to the caller", async () => {
+    const { notifier } = recorder(true);
+    await expect(closeGateMessage(notifier, buildGate({ messageTs: '1.2' }), buildRun())).rejects.toThrow(
+      'slack is down',
+    );
+  });
+});

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupManifest } from '../src/backup/backup-manifest.js';
 import { formatBytes } from '../src/backup/format-bytes.js';
+import { pathExists } from '../src/backup/path-exists.js';
 import { PARTIAL_SUFFIX } from '../src/backup/prepare-backup-dir.js';
 import { runPgDump } from '../src/backup/run-pg-dump.js';
 import { sameManifestFiles } from '../src/backup/same-manifest-files.js';
@@ -37,7 +37,7 @@ async function runBackup(ctx: JobContext, options: BackupJobOptions): Promise<Jo
   const found = await inspectBackupDir(dir, previous);
   if (found.status === 'reusable') return reuse(ctx, dir, found.manifest);
 
-  if (previous?.status === 'running' || (await exists(`${dir}${PARTIAL_SUFFIX}`))) {
+  if (previous?.status === 'running' || (await pathExists(`${dir}${PARTIAL_SUFFIX}`))) {
     // An earlier attempt was interrupted: its pg_dump may still be running (own process group).
     await stopOrphanedPgTools({
       databaseUrl: env.clusterX.databaseUrl,
@@ -119,7 +119,7 @@ type DirState =
  * refuses to overwrite it.
  */
 async function inspectBackupDir(dir: string, previous: Backup | null): Promise<DirState> {
-  if (!(await exists(dir))) return { status: 'absent' };
+  if (!(await pathExists(dir))) return { status: 'absent' };
   const check = await verifyBackupManifest(dir).catch(() => null);
   if (check === null || !check.ok) return { status: 'broken' };
   const manifest = check.manifest;
@@ -158,13 +158,4 @@ async function reuse(ctx: JobContext, dir: string, manifest: BackupManifest): Pr
 
 function sum(counts: Record<string, number>): number {
   return Object.values(counts).reduce((n, c) => n + c, 0);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

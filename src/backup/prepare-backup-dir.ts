@@ -1,25 +1,17 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
+import { pathExists } from './path-exists.js';
 
 /** Suffix of a backup that is still being written (or was interrupted): never a finished backup. */
 export const PARTIAL_SUFFIX = '.partial';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Creates `<dir>.partial` (empty) for pg_dump to write into, after removing a stale one from an
  * interrupted earlier attempt. File-system problems become E_DISK with what to do.
  */
 export async function prepareBackupDir(dir: string, replaceExisting: boolean): Promise<string> {
-  if (!replaceExisting && (await exists(dir))) {
+  if (!replaceExisting && (await pathExists(dir))) {
     throw new AppError(
       'E_BACKUP_FAILED',
       `${dir} already holds a backup. Restore from it (its manifest can be verified), or remove it to take a new one.`,

@@ -4,13 +4,17 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { readBody } from '../read-body.js';
 import { handleAdminRequest } from './kong-node/admin-routes.js';
-import { type KongReply, parseAdminBody, readBody, sendJson } from './kong-node/http-io.js';
+import { type KongReply, parseAdminBody, sendJson } from './kong-node/http-io.js';
 import { MetricsRegistry } from './kong-node/metrics-registry.js';
 import { bundledPlugins, rootInfo, statusInfo } from './kong-node/node-info.js';
 import { type Faults, handleProxyRequest } from './kong-node/proxy-handler.js';
 import { loadRoutingTable, type RoutingTable } from './kong-node/routing-table.js';
 import { createServerGroup } from './kong-node/server-group.js';
+
+/** Admin API bodies are small JSON or form posts; anything bigger is refused. */
+const MAX_ADMIN_BODY_BYTES = 1_000_000;
 
 export interface SimulatedKongNodeOptions {
   databaseUrl: string;
@@ -144,7 +148,7 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
       return;
     }
     if (url.pathname === '/metrics' && req.method === 'GET') return sendMetrics(res);
-    const text = await readBody(req);
+    const text = (await readBody(req, MAX_ADMIN_BODY_BYTES)).toString('utf8');
     const method = req.method ?? 'GET';
     let reply: KongReply;
     if (!healthy && url.pathname !== '/' && url.pathname !== '/status') {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Weights } from '../domain/weights.js';
+import { parseJsonAs } from '../parse-json-as.js';
+import { readBody } from '../read-body.js';
 import { routerWeightsSchema } from '../traffic/router-weights-schema.js';
 import { verifyWebhookSignature } from '../traffic/webhook-signature.js';
 
@@ -147,25 +149,13 @@ export async function startWeightedBalancer(opts: WeightedBalancerOptions): Prom
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/weights') return send(404, { error: 'not found' });
     if (req.method === 'GET') return send(200, rr.weights());
     if (req.method !== 'POST') return send(405, { error: 'use GET or POST' });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_CONTROL_BODY) return send(413, { error: 'body too large' });
-      chunks.push(chunk as Buffer);
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readBody(req, MAX_CONTROL_BODY).catch(() => undefined);
+    if (raw === undefined) return send(413, { error: 'body too large' });
     if (!verifyWebhookSignature(raw, req.headers['x-signature'] as string | undefined, opts.secret))
       return send(401, { error: 'bad or missing X-Signature' });
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const parsed = routerWeightsSchema.safeParse(json);
-    if (!parsed.success) return send(400, { error: 'expected {"x":<0-100>,"y":<0-100>} adding up to 100' });
-    rr.set({ x: parsed.data.x, y: parsed.data.y });
+    const parsed = parseJsonAs(routerWeightsSchema, raw.toString('utf8'));
+    if (!parsed) return send(400, { error: 'expected {"x":<0-100>,"y":<0-100>} adding up to 100' });
+    rr.set({ x: parsed.x, y: parsed.y });
     opts.log?.info({ weights: rr.weights() }, 'balancer: weights applied');
     return send(200, rr.weights());
   };

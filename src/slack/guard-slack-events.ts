@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { readBody } from '../read-body.js';
 import { COMMAND_NAME } from './usage.js';
 
 const EVENTS_PATH = '/slack/events';
@@ -48,24 +49,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * Wraps Bolt's request listener: reads the body of `POST /slack/events` once (Bolt reuses it as
  * `rawBody`), answers what Bolt would mishandle itself (401 unless validly signed, then 400 for a
@@ -78,7 +61,7 @@ export function guardSlackEvents(
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://bot').pathname;
     if (req.method !== 'POST' || path !== EVENTS_PATH) return listener(req, res);
-    readBody(req).then(
+    readBody(req, MAX_BODY_BYTES).then(
       (body) => {
         (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
         const text = body.toString('utf8');

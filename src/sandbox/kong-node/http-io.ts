@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
 /** A Kong-style error or result body with its HTTP status. */
 export interface KongReply {
@@ -25,19 +25,6 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
-}
-
-/** Reads a request body up to `limit` bytes (rejects beyond it). */
-export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new Error('request body too large');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../read-body.js';
 import { applyFault } from './apply-fault.js';
 import { createChatMethods, type MethodHandler } from './chat-methods.js';
 import { createFileMethods, receiveUpload } from './file-upload.js';
 import { applyResponseEffects } from './response-url.js';
 import { createSandboxRoutes } from './sandbox-routes.js';
 import { createBotSender } from './send-to-bot.js';
-import { fail, isRecord, type Params, parseParams, readBody, sendJson } from './web-api-params.js';
+import { fail, isRecord, MAX_BODY_BYTES, type Params, parseParams, sendJson } from './web-api-params.js';
 import { createWorkspaceStore } from './workspace-store.js';
 import type { SlackWorkspace, SlackWorkspaceOptions, WorkspaceMessage } from './workspace-types.js';
 
@@ -93,7 +94,7 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
   const requestListener: RequestListener = (req, res) => {
     void (async () => {
       try {
-        const raw = await readBody(req);
+        const raw = await readBody(req, MAX_BODY_BYTES);
         const path = new URL(req.url ?? '/', 'http://x').pathname;
         if (req.method !== 'POST' && req.method !== 'GET') return void res.writeHead(405).end();
         if (sandbox !== undefined && (await sandbox(req, res, path, raw))) return;

@@ -6,7 +6,8 @@ export type Params = Record<string, unknown>;
 export type Reply = { ok: boolean; [key: string]: unknown };
 
 const JSON_FIELDS = ['blocks', 'attachments', 'files', 'metadata'];
-const MAX_BODY_BYTES = 20 * 1024 * 1024;
+/** Uploads (charts) come through the same server, so bodies may be large. */
+export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 export function fail(error: string, messages?: string[]): Reply {
   return messages === undefined
@@ -50,18 +51,6 @@ export function mimeType(filename: string): string {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-}
-
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new Error('request body too large');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Query string plus form, JSON or multipart body; JSON-valued form fields (blocks, files…) decoded. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { killProcessGroup } from '../kill-process-group.js';
 
 export interface SpawnPgToolOptions {
   command: string;
@@ -47,14 +48,7 @@ export function spawnPgTool(options: SpawnPgToolOptions): Promise<SpawnPgToolRes
       detached: true,
     });
     let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // Already gone.
-      }
-    };
+    const killGroup = (sig: NodeJS.Signals): void => killProcessGroup(child, sig);
     const onAbort = (): void => {
       aborted = true;
       killGroup('SIGTERM');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { killProcessGroup } from '../kill-process-group.js';
 
 export interface SpawnCommandOptions {
   /** The child's complete environment. */
@@ -61,14 +62,7 @@ export function spawnCommand(
     let exitSignal: NodeJS.Signals | null = null;
     let killTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // The group is already gone.
-      }
-    };
+    const killGroup = (sig: NodeJS.Signals): void => killProcessGroup(child, sig);
     const stop = (): void => {
       killGroup('SIGTERM');
       killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killAfterMs);

@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import { formatCount } from '../metrics/format-numbers.js';
 import type { ConsistencyReport, TableConsistency, TableDifference } from './consistency-report.js';
 
@@ -9,8 +10,7 @@ const KIND_LABEL: Record<TableDifference['kind'], string> = {
 
 function clip(text: string, max: number): string {
   // Backticks would end the inline code early; keys are data, not markup.
-  const flat = text.replace(/`/g, "'").replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return clipText(text.replace(/`/g, "'").replace(/\s+/g, ' '), max);
 }
 
 /** `2 changed, 1 missing in Y` from the listed differences (the count covers the unlisted ones too). */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
+import { excerpt } from '../clip-text.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { scrubSecrets } from '../scrub-secrets.js';
@@ -31,9 +32,8 @@ export interface DeployWebhookResult {
   excerpt: string;
 }
 
-function excerpt(text: string, secret: string, max = 300): string {
-  const flat = scrubSecrets(text, [secret]).replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+function answerExcerpt(text: string, secret: string): string {
+  return excerpt(scrubSecrets(text, [secret]), 300);
 }
 
 /**
@@ -101,11 +101,12 @@ export async function callDeployWebhook(options: CallDeployWebhookOptions): Prom
   }
   const durationMs = Date.now() - started;
   options.log?.info({ where, status, durationMs }, 'deploy webhook answered');
-  if (status >= 200 && status < 300) return { status, durationMs, excerpt: excerpt(text, options.secret) };
+  if (status >= 200 && status < 300)
+    return { status, durationMs, excerpt: answerExcerpt(text, options.secret) };
   const rejected = status === 401 || status === 403;
   throw new AppError(
     'E_DEPLOY_FAILED',
-    `The deploy webhook (${where}) answered HTTP ${status}${text.trim() ? `: ${excerpt(text, options.secret)}` : ''}.`,
+    `The deploy webhook (${where}) answered HTTP ${status}${text.trim() ? `: ${answerExcerpt(text, options.secret)}` : ''}.`,
     {
       // A 5xx or 429 may pass; a 4xx will not change by asking again.
       retryable: status >= 500 || status === 429,

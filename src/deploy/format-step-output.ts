@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { DeployStepResult } from './run-deploy-commands.js';
 
 const MAX_LINE = 300;
@@ -20,8 +21,6 @@ export function formatStepOutput(
   const head = `${ok ? '✅' : '❌'} Deploy ${index + 1}/${total}: \`${step.command.replace(/`/g, "'")}\` (${ending}, ${seconds(step.durationMs)})`;
   if (step.tail.length === 0) return `${head}\n_no output_`;
   // A line of three backticks in the output would close the block early.
-  const body = step.tail
-    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l).replace(/```/g, "'''"))
-    .join('\n');
+  const body = step.tail.map((l) => clipText(l, MAX_LINE).replace(/```/g, "'''")).join('\n');
   return `${head}\n\`\`\`\n${body}\n\`\`\``;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { backoffDelay, MAX_BACKOFF_MS } from '../backoff-delay.js';
+import { excerpt } from '../clip-text.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { parseJsonAs } from '../parse-json-as.js';
@@ -50,7 +51,7 @@ const kongErrorSchema = z.object({ message: z.string() });
 /** Kong error bodies carry `message`; keep it short and on one line. */
 function kongMessage(text: string): string {
   const message = parseJsonAs(kongErrorSchema, text)?.message;
-  return message === undefined ? '' : ` Kong said: "${message.replace(/\s+/g, ' ').slice(0, 200)}".`;
+  return message === undefined ? '' : ` Kong said: "${excerpt(message)}".`;
 }
 
 /** The endpoint for messages: path only, never the offset token or other query values. */

@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { PreflightCheck } from './preflight-checks.js';
 
 export interface FormatPreflightOptions {
@@ -12,10 +13,6 @@ const ICON: Record<PreflightCheck['status'], string> = { pass: '✅', warn: '⚠
 /** Slack mrkdwn needs only these three escaped; everything else in items is shown as is. */
 function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /**
@@ -39,7 +36,7 @@ export function formatPreflightReport(
     lines.push(`${ICON[c.status]} *${escapeMrkdwn(c.title)}*: ${escapeMrkdwn(c.detail)}`);
     const items = c.items ?? [];
     for (const item of items.slice(0, maxItems))
-      lines.push(`    • ${escapeMrkdwn(clip(item, maxItemLength))}`);
+      lines.push(`    • ${escapeMrkdwn(clipText(item, maxItemLength))}`);
     if (items.length > maxItems) lines.push(`    • …and ${items.length - maxItems} more`);
     if (c.remedy && c.status !== 'pass') lines.push(`    _What to do:_ ${escapeMrkdwn(c.remedy)}`);
   }

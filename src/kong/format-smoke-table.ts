@@ -1,3 +1,4 @@
+import { excerpt } from '../clip-text.js';
 import type { SmokeObservation, SmokeResult } from './run-smoke-tests.js';
 
 const MAX_NAME = 40;
@@ -5,8 +6,7 @@ const MAX_CELL = 24;
 
 function clip(text: string, max: number): string {
   // Backticks would end the code block early.
-  const flat = text.replace(/`/g, "'").replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return excerpt(text.replace(/`/g, "'"), max);
 }
 
 function cell(o: SmokeObservation): string {

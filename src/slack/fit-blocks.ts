@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { SlackBlock } from './notifier.js';
 
 /** Slack's Block Kit limits (reference/slack.md 4.3). */
@@ -52,5 +53,5 @@ export function splitText(text: string, max: number): string[] {
 }
 
 export function clampText(text: string, max = MAX_MESSAGE_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clipText(text, max);
 }

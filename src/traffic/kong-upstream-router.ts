@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { excerpt } from '../clip-text.js';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { parseJsonAs } from '../parse-json-as.js';
 import { assertWeights } from './assert-weights.js';
-import { bodyExcerpt, routerRequest } from './router-request.js';
+import { routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import type { TrafficRouter } from './traffic-router.js';
 
@@ -58,7 +59,7 @@ export function createKongUpstreamRouter(
       if (res.status !== 200) {
         throw new AppError(
           'E_ROUTER_READBACK',
-          `The front Kong answered GET ${maskUrl(url)} with HTTP ${res.status} (${bodyExcerpt(res.text)}). ` +
+          `The front Kong answered GET ${maskUrl(url)} with HTTP ${res.status} (${excerpt(res.text)}). ` +
             (res.status === 404
               ? `Check that upstream "${options.upstream}" exists on ${maskUrl(base)}.`
               : res.status === 401 || res.status === 403
@@ -72,7 +73,7 @@ export function createKongUpstreamRouter(
         throw new AppError(
           'E_ROUTER_READBACK',
           `The front Kong's target list for upstream "${options.upstream}" is not in Kong's format ` +
-            `(${bodyExcerpt(res.text, 120)}). Check that adminUrl points at a Kong Admin API.`,
+            `(${excerpt(res.text, 120)}). Check that adminUrl points at a Kong Admin API.`,
         );
       }
       for (const t of parsed.data) weights.set(t.target, t.weight);
@@ -100,7 +101,7 @@ export function createKongUpstreamRouter(
       throw new AppError(
         'E_ROUTER_APPLY',
         `The front Kong refused weight ${weight} for target ${target} of upstream "${options.upstream}" ` +
-          `(x=${weights.x} %, y=${weights.y} %) with HTTP ${res.status} (${bodyExcerpt(res.text)}). ` +
+          `(x=${weights.x} %, y=${weights.y} %) with HTTP ${res.status} (${excerpt(res.text)}). ` +
           (res.status === 404
             ? 'Create both targets on the upstream (POST /upstreams/{u}/targets) and retry.'
             : 'Check the front Kong and its admin token, then retry the step.'),

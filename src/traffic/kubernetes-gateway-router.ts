@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'undici';
 import { z } from 'zod';
+import { excerpt } from '../clip-text.js';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
@@ -12,7 +13,7 @@ import {
   httpRouteSchema,
   readHttpRouteWeights,
 } from './http-route-weights.js';
-import { bodyExcerpt, type RouterResponse, routerRequest } from './router-request.js';
+import { type RouterResponse, routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import type { TrafficRouter } from './traffic-router.js';
 
@@ -107,7 +108,7 @@ export function createKubernetesGatewayRouter(
 
   function statusMessage(res: RouterResponse): string {
     // A Kubernetes Status object says what went wrong; anything else is shown as an excerpt.
-    return parseJsonAs(z.object({ message: z.string() }), res.text)?.message ?? bodyExcerpt(res.text);
+    return parseJsonAs(z.object({ message: z.string() }), res.text)?.message ?? excerpt(res.text);
   }
 
   function advice(status: number): string {
@@ -132,7 +133,7 @@ export function createKubernetesGatewayRouter(
     if (parsed === undefined) {
       throw new AppError(
         'E_ROUTER_READBACK',
-        `The Kubernetes API returned something that is not an HTTPRoute for ${routeName} (${bodyExcerpt(res.text, 120)}). ` +
+        `The Kubernetes API returned something that is not an HTTPRoute for ${routeName} (${excerpt(res.text, 120)}). ` +
           'Check that apiUrl points at the Kubernetes API server.',
       );
     }

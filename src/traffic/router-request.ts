@@ -30,12 +30,6 @@ export interface RouterResponse {
   text: string;
 }
 
-/** Short, single-line excerpt of a response body for error messages. */
-export function bodyExcerpt(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }

@@ -1,9 +1,10 @@
+import { excerpt } from '../clip-text.js';
 import type { Weights } from '../domain/weights.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { parseJsonAs } from '../parse-json-as.js';
 import { assertWeights } from './assert-weights.js';
-import { bodyExcerpt, routerRequest } from './router-request.js';
+import { routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import { routerWeightsSchema } from './router-weights-schema.js';
 import type { TrafficRouter } from './traffic-router.js';
@@ -46,7 +47,7 @@ export function createWebhookRouter(
         throw new AppError(
           'E_ROUTER_READBACK',
           `The webhook router answered GET ${maskUrl(options.url)} with HTTP ${res.status} ` +
-            `(${bodyExcerpt(res.text)}). Check the load balancer's logs; the weights could not be confirmed.`,
+            `(${excerpt(res.text)}). Check the load balancer's logs; the weights could not be confirmed.`,
           { retryable: res.status >= 500, details: { status: res.status } },
         );
       }
@@ -55,7 +56,7 @@ export function createWebhookRouter(
         throw new AppError(
           'E_ROUTER_READBACK',
           `The webhook router's GET ${maskUrl(options.url)} did not return weights like {"x":90,"y":10} ` +
-            `(got: ${bodyExcerpt(res.text, 120)}). Fix the load balancer's endpoint so it reports the current split.`,
+            `(got: ${excerpt(res.text, 120)}). Fix the load balancer's endpoint so it reports the current split.`,
           { details: { status: res.status } },
         );
       }
@@ -75,7 +76,7 @@ export function createWebhookRouter(
         throw new AppError(
           'E_ROUTER_APPLY',
           `The webhook router refused the weights x=${weights.x} % / y=${weights.y} % with HTTP ${res.status} ` +
-            `(${bodyExcerpt(res.text)}). ` +
+            `(${excerpt(res.text)}). ` +
             (res.status === 401 || res.status === 403
               ? 'Check that the bot and the load balancer share the same webhook secret.'
               : 'Traffic did not move; check the load balancer, then retry the step.'),

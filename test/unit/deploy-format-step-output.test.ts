@@ -28,7 +28,8 @@ describe('formatStepOutput', () => {
     );
     expect(text.match(/```/g)).toHaveLength(2);
     expect(text).toContain("`echo 'x'`");
-    expect(text).toContain(`${'y'.repeat(300)}…`);
+    expect(text).toContain(`${'y'.repeat(299)}…`);
+    expect(text).not.toContain('y'.repeat(300));
     expect(text).not.toContain('y'.repeat(301));
   });
 });

@@ -13,13 +13,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { JOB_DEFINITIONS } from '../jobs/index.js';
 import type { Gate } from '../src/domain/gate.js';
-import type { JobDefinition } from '../src/engine/job-definition.js';
 import { startLoadGenerator } from '../src/sandbox/load-generator.js';
 import { startWeightedBalancer } from '../src/sandbox/weighted-balancer.js';
 import { eventually } from '../test/support/eventually.js';
 import { ROUTER_SECRET, startKongPair } from '../test/support/kong-pair.js';
+import { seededYDefinitions } from '../test/support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../test/support/start-test-bot.js';
 import { run as runStatistics } from './detect-statistics.js';
 import type { BenchResult } from './support/bench-result.js';
@@ -41,12 +40,6 @@ const Y_PERCENT = 5;
 const SLACK_BUDGET_MS = 5000;
 /** Both nodes' simulated upstream time: Kong's (50, 75] ms bucket, steadier than event-loop lag alone. */
 const UPSTREAM_MS = 60;
-
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: skipped by the benchmark (Y seeded like X)` }),
-});
 
 interface EndToEnd {
   gatePostedMs: number;
@@ -88,10 +81,7 @@ async function measureEndToEnd(o: Required<Omit<DetectBenchOptions, 'progress'>>
         },
       },
       workers: true,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        ...(['backup', 'restore', 'deploy', 'verify'] as const).map(skipped),
-      ],
+      definitions: seededYDefinitions(),
     });
     const b = bot;
     const store = b.composition.store;

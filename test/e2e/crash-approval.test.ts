@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
 import { judgeGateClick } from '../../src/domain/judge-gate-click.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
+import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 const CHANNEL = 'C0CRASHAP1';
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
-
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: not part of this test (Y was seeded like X)` }),
-});
 
 /**
  * Issue 8, item 1, the bot's side: the process handling a click dies after the approval is
@@ -37,13 +30,7 @@ describe('the bot dies between recording an approval and moving the run', () => 
         environments: { prod: pair.environment({ plan: { steps: [5, 100], observeSeconds: 3600 } }) },
       },
       workers: true,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        skipped('backup'),
-        skipped('restore'),
-        skipped('deploy'),
-        skipped('verify'),
-      ],
+      definitions: seededYDefinitions(),
     });
   }, 120_000);
 

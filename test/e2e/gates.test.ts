@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startLoadLoop } from '../support/load-loop.js';
+import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 const CHANNEL = 'C0GATES001';
@@ -14,12 +13,6 @@ const OTHER_APPROVER = 'U0APP2';
 const STRANGER = 'U0RAND';
 
 /** Backup, restore, deploy and verify have their own end-to-end tests; here Y starts as a copy of X. */
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: not part of this test (Y was seeded like X)` }),
-});
-
 describe('traffic shifting behind Slack approvals', () => {
   let pair: KongPair;
   let bot: TestBot;
@@ -40,13 +33,7 @@ describe('traffic shifting behind Slack approvals', () => {
         environments: { prod: env },
       },
       workers: true,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        skipped('backup'),
-        skipped('restore'),
-        skipped('deploy'),
-        skipped('verify'),
-      ],
+      definitions: seededYDefinitions(),
     });
   }, 120_000);
 

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
 import type { Run } from '../../src/domain/run.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { type LoadGenerator, startLoadGenerator } from '../../src/sandbox/load-generator.js';
 import { type SimulatedKongNode, startSimulatedKongNode } from '../../src/sandbox/simulated-kong-node.js';
 import { startWeightedBalancer, type WeightedBalancer } from '../../src/sandbox/weighted-balancer.js';
 import type { MetricSample } from '../../src/store/metric-sample-store.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, ROUTER_SECRET, startKongPair } from '../support/kong-pair.js';
+import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 /**
@@ -37,12 +36,6 @@ const RATE = 600;
 const UPSTREAM_MS = 60;
 /** Y's upstream time in the latency test. */
 const SLOW_Y_MS = 300;
-
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: not part of this test (Y was seeded like X)` }),
-});
 
 interface Row {
   metric: string;
@@ -93,13 +86,7 @@ describe('metric comparison with real traffic through the weighted balancer', ()
         },
       },
       workers: true,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        skipped('backup'),
-        skipped('restore'),
-        skipped('deploy'),
-        skipped('verify'),
-      ],
+      definitions: seededYDefinitions(),
     });
   }, 120_000);
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startLoadLoop } from '../support/load-loop.js';
+import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
 import {
   type ServiceBot,
@@ -17,12 +16,6 @@ const CHANNEL = 'C0PGOUTAGE';
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
 const TRY_AGAIN = /database is not reachable right now.*Try again in a minute/;
-
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: not part of this test (Y was seeded like X)` }),
-});
 
 /**
  * Issue 8, item 3: the bot's own PostgreSQL goes away mid-run. Commands and clicks answer "try
@@ -58,13 +51,7 @@ describe('PostgreSQL outage in the middle of a run', () => {
       redisUrl: TEST_REDIS_URL,
       workers: true,
       reconcileIntervalMs: 1000,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        skipped('backup'),
-        skipped('restore'),
-        skipped('deploy'),
-        skipped('verify'),
-      ],
+      definitions: seededYDefinitions(),
     });
   }, 120_000);
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
-import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startLoadLoop } from '../support/load-loop.js';
+import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {
   type ServiceBot,
@@ -17,12 +16,6 @@ import {
 const CHANNEL = 'C0REDISLOS';
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
-
-const skipped = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
-  name,
-  phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: not part of this test (Y was seeded like X)` }),
-});
 
 /**
  * Issue 8, item 2 (DESIGN 4: BullMQ is never the only place a fact lives): the bot's own Redis
@@ -59,13 +52,7 @@ describe('Redis loses its data in the middle of a run', () => {
       databaseUrl: database.url,
       redisUrl: redis.url,
       reconcileIntervalMs: 1000,
-      definitions: [
-        ...JOB_DEFINITIONS.filter((d) => !['backup', 'restore', 'deploy', 'verify'].includes(d.name)),
-        skipped('backup'),
-        skipped('restore'),
-        skipped('deploy'),
-        skipped('verify'),
-      ],
+      definitions: seededYDefinitions(),
     });
   }, 120_000);
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gate } from '../../src/domain/gate.js';
 import type { Phase } from '../../src/domain/run.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
@@ -179,21 +180,12 @@ describe('kill -9 of the worker at every kill point of a run', () => {
     );
   }
 
-  async function pendingGate(kind: Gate['kind']): Promise<Gate> {
-    return eventually(async () => {
-      const g = (await store().gates.pendingGates('prod-1')).find((x) => x.kind === kind);
-      return g?.messageTs ? g : null;
-    }, 60_000);
+  function pendingGate(kind: Gate['kind']): Promise<Gate> {
+    return postedGate(store().gates, 'prod-1', { kind }, 60_000);
   }
 
   function click(gate: Gate) {
-    return bot.requester.clickButton({
-      userId: APPROVER,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId: APPROVER, channelId: CHANNEL });
   }
 
   async function yQuery<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {

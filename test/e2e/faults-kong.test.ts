@@ -5,6 +5,7 @@ import { JOB_DEFINITIONS } from '../../jobs/index.js';
 import type { Gate } from '../../src/domain/gate.js';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { type SlowHttpProxy, startSlowHttpProxy } from '../support/slow-http-proxy.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -92,23 +93,12 @@ describe('Kong Admin API faults during a run', () => {
     return bot.slack.thread(CHANNEL, run?.threadTs ?? '').map((m) => m.text);
   }
 
-  async function pendingGate(runId: string, target: number): Promise<Gate> {
-    return eventually(async () => {
-      const g = (await store().gates.pendingGates(runId)).find(
-        (x) => x.kind === 'shift' && x.targetWeight === target,
-      );
-      return g?.messageTs ? g : null;
-    }, 30_000);
+  function pendingGate(runId: string, target: number): Promise<Gate> {
+    return postedGate(store().gates, runId, { kind: 'shift', target });
   }
 
   function approve(gate: Gate) {
-    return bot.requester.clickButton({
-      userId: APPROVER,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId: APPROVER, channelId: CHANNEL });
   }
 
   /** The worker's "job failed" log lines of one job of one run: one per attempt. */

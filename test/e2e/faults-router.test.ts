@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gate } from '../../src/domain/gate.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -41,23 +42,12 @@ describe('traffic router faults', () => {
 
   const store = () => bot.composition.store;
 
-  async function pendingGate(target: number): Promise<Gate> {
-    return eventually(async () => {
-      const g = (await store().gates.pendingGates('prod-1')).find(
-        (x) => x.kind === 'shift' && x.targetWeight === target,
-      );
-      return g?.messageTs ? g : null;
-    }, 30_000);
+  function pendingGate(target: number): Promise<Gate> {
+    return postedGate(store().gates, 'prod-1', { kind: 'shift', target });
   }
 
   function click(gate: Gate) {
-    return bot.requester.clickButton({
-      userId: APPROVER,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId: APPROVER, channelId: CHANNEL });
   }
 
   async function thread(): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gate } from '../../src/domain/gate.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startLoadLoop } from '../support/load-loop.js';
 import { seededYDefinitions } from '../support/seeded-y-definitions.js';
@@ -45,22 +46,12 @@ describe('traffic shifting behind Slack approvals', () => {
     await pair?.close();
   });
 
-  async function pendingGate(runId: string, kind: Gate['kind'], target?: number): Promise<Gate> {
-    return eventually(async () => {
-      const gates = await bot.composition.store.gates.pendingGates(runId);
-      const g = gates.find((x) => x.kind === kind && (target === undefined || x.targetWeight === target));
-      return g?.messageTs ? g : null;
-    }, 30_000);
+  function pendingGate(runId: string, kind: Gate['kind'], target?: number): Promise<Gate> {
+    return postedGate(bot.composition.store.gates, runId, { kind, target });
   }
 
   function click(gate: Gate, userId: string, actionId = 'gate.approve') {
-    return bot.requester.clickButton({
-      userId,
-      actionId,
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId, actionId, channelId: CHANNEL });
   }
 
   function routerPosts(): { x: number; y: number }[] {

@@ -6,6 +6,7 @@ import { type SimulatedKongNode, startSimulatedKongNode } from '../../src/sandbo
 import { startWeightedBalancer, type WeightedBalancer } from '../../src/sandbox/weighted-balancer.js';
 import type { MetricSample } from '../../src/store/metric-sample-store.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, ROUTER_SECRET, startKongPair } from '../support/kong-pair.js';
 import { seededYDefinitions } from '../support/seeded-y-definitions.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -98,22 +99,12 @@ describe('metric comparison with real traffic through the weighted balancer', ()
     await pair?.close();
   });
 
-  async function pendingGate(runId: string, kind: Gate['kind'], target?: number): Promise<Gate> {
-    return eventually(async () => {
-      const gates = await bot.composition.store.gates.pendingGates(runId);
-      const g = gates.find((x) => x.kind === kind && (target === undefined || x.targetWeight === target));
-      return g?.messageTs ? g : null;
-    }, 30_000);
+  function pendingGate(runId: string, kind: Gate['kind'], target?: number): Promise<Gate> {
+    return postedGate(bot.composition.store.gates, runId, { kind, target });
   }
 
   function click(gate: Gate, userId = APPROVER) {
-    return bot.requester.clickButton({
-      userId,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId, channelId: CHANNEL });
   }
 
   async function getRun(runId: string): Promise<Run> {

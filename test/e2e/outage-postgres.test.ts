@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gate } from '../../src/domain/gate.js';
 import { eventually } from '../support/eventually.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startLoadLoop } from '../support/load-loop.js';
 import { seededYDefinitions } from '../support/seeded-y-definitions.js';
@@ -65,22 +66,12 @@ describe('PostgreSQL outage in the middle of a run', () => {
 
   const store = () => bot.composition.store;
 
-  async function pendingGate(kind: Gate['kind'], target?: number): Promise<Gate> {
-    return eventually(async () => {
-      const gates = await store().gates.pendingGates('prod-1');
-      const g = gates.find((x) => x.kind === kind && (target === undefined || x.targetWeight === target));
-      return g?.messageTs ? g : null;
-    }, 30_000);
+  function pendingGate(kind: Gate['kind'], target?: number): Promise<Gate> {
+    return postedGate(store().gates, 'prod-1', { kind, target });
   }
 
   function click(gate: Gate, userId = APPROVER) {
-    return bot.requester.clickButton({
-      userId,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+    return clickGate(bot.requester, gate, { userId, channelId: CHANNEL });
   }
 
   async function healthz(): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -18,6 +18,7 @@ import { type SimulatedKongNode, startSimulatedKongNode } from '../../src/sandbo
 import { eventually } from '../support/eventually.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { type FakeWebhookRouter, startFakeWebhookRouter } from '../support/fake-webhook-router.js';
+import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { startLoadLoop } from '../support/load-loop.js';
 import { createSlackRequester, type SlackRequester } from '../support/slack-requests.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
@@ -271,22 +272,10 @@ describe('secrets never reach Slack or the logs during a whole upgrade', () => {
     }, timeoutMs);
   }
 
-  async function pendingGate(kind: Gate['kind']): Promise<Gate> {
-    return eventually(async () => {
-      const gates = await composition.store.gates.pendingGates('prod-1');
-      const gate = gates.find((g) => g.kind === kind);
-      return gate?.messageTs ? gate : null;
-    }, 60_000);
-  }
+  const pendingGate = (kind: Gate['kind']): Promise<Gate> =>
+    postedGate(composition.store.gates, 'prod-1', { kind }, 60_000);
 
-  const click = (gate: Gate, userId: string) =>
-    requester.clickButton({
-      userId,
-      actionId: 'gate.approve',
-      value: gate.id,
-      messageTs: gate.messageTs ?? '',
-      channelId: CHANNEL,
-    });
+  const click = (gate: Gate, userId: string) => clickGate(requester, gate, { userId, channelId: CHANNEL });
 
   it('runs the whole upgrade: prepared Y, an approved shift, then an approved rollback', async () => {
     const reply = await requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });

@@ -64,6 +64,8 @@ export async function createKongSchema(
   }
   const blocks = await loadBlocks();
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection dropped by the server surfaces as the failing query's error, not a crash.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (cause) {

@@ -99,6 +99,10 @@ export async function seedKongDatabase(
   await createKongSchema(databaseUrl, { version: opts.version ?? '2.8.4', log: opts.log });
 
   const client = new pg.Client({ connectionString: databaseUrl });
+
+  // A connection dropped by the server surfaces as the failing query's error, not a crash.
+
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const existing = await client.query<{ n: string }>('SELECT count(*) AS n FROM services');

@@ -14,6 +14,8 @@ export async function ensureDatabase(databaseUrl: string, log?: Logger): Promise
   const adminUrl = new URL(databaseUrl);
   adminUrl.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
+  // A connection dropped by the server surfaces as the failing query's error, not a crash.
+  admin.on('error', () => undefined);
   try {
     await admin.connect();
   } catch (error) {

@@ -28,6 +28,8 @@ export async function migrate(options: MigrateOptions): Promise<{ applied: strin
   const { databaseUrl, log } = options;
   await ensureDatabase(databaseUrl, log);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  // A connection dropped by the server surfaces as the failing query's error, not a crash.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {

@@ -41,7 +41,7 @@ export async function executeEffects(
       }
       case 'request_gate': {
         const expiresAt = new Date(deps.now().getTime() + deps.config.approvals.gateTimeoutMinutes * 60_000);
-        const { gate, superseded } = await deps.store.gates.createGate(
+        const { gate, superseded, existing } = await deps.store.gates.createGate(
           {
             runId: run.id,
             kind: effect.kind,
@@ -57,6 +57,8 @@ export async function executeEffects(
             details: { gateKind: effect.kind, targetWeight: effect.targetWeight, reason: effect.reason },
           },
         );
+        // The same rollback was already asked for and is still open: its message stands.
+        if (existing) break;
         for (const old of superseded) {
           slack.push(() => closeGateMessage(deps.notifier, old, run, 'a newer request replaced it'));
         }

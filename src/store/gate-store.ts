@@ -33,8 +33,14 @@ export interface GateStore {
   /**
    * Creates a pending gate; any other pending gate of the run becomes `superseded` (returned, so
    * their messages can be updated). `event` is written with `gateId` added to its details.
+   * A pending rollback is never superseded: a new rollback request returns it with `existing: true`
+   * and writes nothing (a failing comparison and a `rollback` command can ask at the same moment),
+   * and a new traffic step leaves it open beside the step.
    */
-  createGate(input: NewGateInput, event: NewRunEvent): Promise<{ gate: Gate; superseded: Gate[] }>;
+  createGate(
+    input: NewGateInput,
+    event: NewRunEvent,
+  ): Promise<{ gate: Gate; superseded: Gate[]; existing?: boolean }>;
   getGate(id: string): Promise<Gate | null>;
   pendingGates(runId: string): Promise<Gate[]>;
   setGateMessageTs(id: string, ts: string): Promise<Gate>;
@@ -87,9 +93,17 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
         // Locking the run serialises gate creation per run, so supersede + insert cannot interleave.
         const run = await runById(tx, input.runId, true);
         const now = clock();
+        if (input.kind === 'rollback') {
+          const [pending] = await tx.query(
+            "SELECT * FROM gates WHERE run_id = $1 AND status = 'pending' AND kind = 'rollback' LIMIT 1",
+            [input.runId],
+          );
+          if (pending !== undefined) return { gate: mapGate(pending), superseded: [], existing: true };
+        }
+        // A pending rollback is never replaced by a traffic step: it stays open until decided.
         const supersededRows = await tx.query(
           `UPDATE gates SET status = 'superseded', decided_at = $2
-            WHERE run_id = $1 AND status = 'pending' RETURNING *`,
+            WHERE run_id = $1 AND status = 'pending' AND kind <> 'rollback' RETURNING *`,
           [input.runId, now],
         );
         const [row] = await tx.query(

@@ -81,6 +81,8 @@ describe('Redis loses its data in the middle of a run', () => {
 
   it('a started run whose queued job was flushed is re-enqueued at worker start-up and reaches its first gate', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
+    // The start's post-ack work (which enqueues too, idempotently) must be over before Redis is lost.
+    await eventually(async () => (await store().runs.getRun('prod-1'))?.cardTs);
     expect(await bot.composition.queue.pendingJobIds('prod-1')).toEqual(['prod-1.preflight']);
     await redis.flushAll();
     expect(await bot.composition.queue.pendingJobIds('prod-1')).toEqual([]);

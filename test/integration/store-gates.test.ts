@@ -123,6 +123,26 @@ describe('createGate', () => {
     expect((await gates.listGates(run.id)).map((g) => g.id)).toEqual([first.id, rollback.id]);
   });
 
+  it('never replaces a pending rollback with another rollback (a failing comparison and a command at once)', async () => {
+    const run = await newRun();
+    const { gate: asked } = await gates.createGate(
+      gateInput(run, { kind: 'rollback', targetWeight: 0, comparison: null }),
+      posted(run),
+    );
+    const before = (await events.listEvents(run.id)).length;
+    const again = await gates.createGate(
+      gateInput(run, { kind: 'rollback', targetWeight: 0, comparison: null }),
+      posted(run),
+    );
+    expect(again).toEqual({ gate: asked, superseded: [], existing: true });
+    expect((await gates.pendingGates(run.id)).map((g) => g.id)).toEqual([asked.id]);
+    expect(await events.listEvents(run.id)).toHaveLength(before);
+    // A traffic step asked meanwhile does not silently cancel the rollback question.
+    const { gate: step, superseded } = await gates.createGate(gateInput(run), posted(run));
+    expect(superseded).toEqual([]);
+    expect((await gates.pendingGates(run.id)).map((g) => g.id)).toEqual([asked.id, step.id]);
+  });
+
   it('keeps at most one pending shift/complete gate per run even under concurrent creation', async () => {
     const run = await newRun();
     await Promise.all(

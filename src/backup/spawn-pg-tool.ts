@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { readProcessEnv } from '../config/read-process-env.js';
 import { killProcessGroup } from '../kill-process-group.js';
 
 export interface SpawnPgToolOptions {
@@ -43,7 +44,7 @@ export function spawnPgTool(options: SpawnPgToolOptions): Promise<SpawnPgToolRes
       return;
     }
     const child = spawn(options.command, options.args, {
-      env: { ...process.env, ...options.env },
+      env: { ...readProcessEnv(), ...options.env },
       stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
       detached: true,
     });

@@ -15,7 +15,11 @@ export async function statusCommand(
   input: CommandInput,
   deps: CommandDeps,
 ): Promise<CommandReply> {
-  const run = await findTargetRun(cmd.run, input, deps);
+  // A named run: read it and its newest events at once (two round trips in parallel, not in turn).
+  const [run, events] = await Promise.all([
+    findTargetRun(cmd.run, input, deps),
+    cmd.run ? deps.store.events.listRecentEvents(cmd.run.id, 5) : Promise.resolve(null),
+  ]);
   if (!run) {
     return ephemeral(
       cmd.run
@@ -23,7 +27,7 @@ export async function statusCommand(
         : 'No active run in this channel. `/kong-upgrade list` shows the active and recent runs.',
     );
   }
-  const recent = (await deps.store.events.listRecentEvents(run.id, 5))
+  const recent = (events ?? (await deps.store.events.listRecentEvents(run.id, 5)))
     .map(
       (e) =>
         `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,

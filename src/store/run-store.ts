@@ -1,9 +1,9 @@
 import { isTerminal, type Run, TERMINAL_PHASES } from '../domain/run.js';
-import type { NewRunEvent } from '../domain/run-event.js';
+import type { NewRunEvent, RunEvent } from '../domain/run-event.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
-import { mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
+import { mapEvent, mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
 
 export type { RunPatch } from './row-mappers.js';
@@ -27,6 +27,8 @@ export interface RunStore {
   /** Allocates `<environment>-<n>` and writes the run (phase `preflight`) and its event in one transaction. */
   createRun(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult>;
   getRun(id: string): Promise<Run | null>;
+  /** The run and its newest `limit` events (oldest first) in one round trip: the ack path's read. */
+  getRunWithRecentEvents(id: string, limit: number): Promise<{ run: Run; events: RunEvent[] } | null>;
   /** The one active non-dry-run run of an environment, if any. */
   findActiveRun(environment: string): Promise<Run | null>;
   /** Newest active run (dry runs included) started in this channel. */
@@ -123,6 +125,22 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
   }
 
   return {
+    async getRunWithRecentEvents(id, limit) {
+      const rows = await db.query(
+        `SELECT r.*, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)
+                        FROM (SELECT * FROM run_events WHERE run_id = r.id ORDER BY id DESC LIMIT $2) e) AS recent_events
+           FROM runs r WHERE r.id = $1`,
+        [id, Math.max(1, Math.min(limit, 100))],
+      );
+      const row = rows[0];
+      if (row === undefined) return null;
+      const { recent_events: recent, ...runRow } = row;
+      const events = (recent as Record<string, unknown>[]).map((e) =>
+        mapEvent({ ...e, at: new Date(String(e.at)) }),
+      );
+      return { run: mapRun(runRow), events };
+    },
+
     recordCardOnce(runId, post) {
       return db.withTransaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:card:' || $1))", [runId]);

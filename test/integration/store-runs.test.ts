@@ -373,6 +373,23 @@ describe('EventLog', () => {
     expect(await events.listRecentEvents(run.id, 100)).toHaveLength(9);
   });
 
+  it('reads a run with its newest events in one round trip, equal to the separate reads', async () => {
+    const run = await start();
+    for (let i = 0; i < 7; i += 1) {
+      await events.appendEvent(run.id, {
+        actor: 'U3',
+        kind: `tick.${i}`,
+        phase: 'preflight',
+        details: { i },
+      });
+    }
+    const both = await runs.getRunWithRecentEvents(run.id, 4);
+    expect(both?.run).toEqual(await runs.getRun(run.id));
+    expect(both?.events).toEqual(await events.listRecentEvents(run.id, 4));
+    expect(both?.events.map((e) => e.kind)).toEqual(['tick.3', 'tick.4', 'tick.5', 'tick.6']);
+    expect(await runs.getRunWithRecentEvents('ghost-9', 4)).toBeNull();
+  });
+
   it('refuses an event for an unknown run', async () => {
     await expect(events.appendEvent('ghost-1', startEvent)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     expect(await events.listEvents('ghost-1')).toEqual([]);

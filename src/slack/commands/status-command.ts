@@ -15,11 +15,10 @@ export async function statusCommand(
   input: CommandInput,
   deps: CommandDeps,
 ): Promise<CommandReply> {
-  // A named run: read it and its newest events at once (two round trips in parallel, not in turn).
-  const [run, events] = await Promise.all([
-    findTargetRun(cmd.run, input, deps),
-    cmd.run ? deps.store.events.listRecentEvents(cmd.run.id, 5) : Promise.resolve(null),
-  ]);
+  // A named run: the run and its newest events in one round trip (the ack path's hot read).
+  const found = cmd.run ? await deps.store.runs.getRunWithRecentEvents(cmd.run.id, 5) : null;
+  const run = cmd.run ? (found?.run ?? null) : await findTargetRun(null, input, deps);
+  const events = found?.events ?? null;
   if (!run) {
     return ephemeral(
       cmd.run

@@ -138,8 +138,8 @@ export function preflightNotes(details: unknown): string[] {
 }
 
 async function loadPreflightNotes({ run, deps }: JobContext): Promise<string[]> {
-  const events = await deps.store.events.listEvents(run.id);
-  const preflight = events.findLast((e) => e.kind === 'job.preflight.succeeded');
+  // One indexed row, not the whole audit log: this runs every interval.
+  const preflight = await deps.store.events.findLatestEvent(run.id, 'job.preflight.succeeded');
   return preflightNotes(preflight?.details);
 }
 

@@ -10,6 +10,8 @@ export interface EventLog {
   appendEvent(runId: string, event: NewRunEvent): Promise<RunEvent>;
   /** Oldest first. */
   listEvents(runId: string): Promise<RunEvent[]>;
+  /** The newest event of one kind, or null: a bounded read for jobs that need one fact from the log. */
+  findLatestEvent(runId: string, kind: string): Promise<RunEvent | null>;
   /** The newest `limit` events, oldest first: a cheap read for the ack path (status). */
   listRecentEvents(runId: string, limit: number): Promise<RunEvent[]>;
 }
@@ -33,6 +35,14 @@ export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
     async listEvents(runId) {
       const rows = await db.query('SELECT * FROM run_events WHERE run_id = $1 ORDER BY id', [runId]);
       return rows.map(mapEvent);
+    },
+
+    async findLatestEvent(runId, kind) {
+      const rows = await db.query(
+        'SELECT * FROM run_events WHERE run_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1',
+        [runId, kind],
+      );
+      return rows[0] === undefined ? null : mapEvent(rows[0]);
     },
 
     async listRecentEvents(runId, limit) {

@@ -390,6 +390,25 @@ describe('EventLog', () => {
     expect(await runs.getRunWithRecentEvents('ghost-9', 4)).toBeNull();
   });
 
+  it('finds the newest event of one kind, or null', async () => {
+    const run = await start();
+    await events.appendEvent(run.id, {
+      actor: 'job:x',
+      kind: 'job.x.succeeded',
+      phase: 'preflight',
+      details: { n: 1 },
+    });
+    await events.appendEvent(run.id, { actor: 'U1', kind: 'other', phase: 'preflight', details: {} });
+    await events.appendEvent(run.id, {
+      actor: 'job:x',
+      kind: 'job.x.succeeded',
+      phase: 'backup',
+      details: { n: 2 },
+    });
+    expect((await events.findLatestEvent(run.id, 'job.x.succeeded'))?.details).toEqual({ n: 2 });
+    expect(await events.findLatestEvent(run.id, 'job.y.succeeded')).toBeNull();
+  });
+
   it('refuses an event for an unknown run', async () => {
     await expect(events.appendEvent('ghost-1', startEvent)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     expect(await events.listEvents('ghost-1')).toEqual([]);

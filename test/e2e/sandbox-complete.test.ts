@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { eventually } from '../support/eventually.js';
+import { approveOnPage, openSandboxPage, sandboxStep } from '../support/sandbox-browser.js';
 import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
 const REQUESTER = 'U0SBAPP'; // Alex
 const APPROVER = 'U0SBAP2'; // Sam
 const RUN = 'sandbox-1';
@@ -17,32 +15,9 @@ let sandbox: Sandbox;
 let browser: Browser;
 let page: Page;
 
-/** Runs a step; on failure saves a screenshot and what the workspace saw to test-results/ before failing. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    await mkdir('test-results', { recursive: true });
-    await page
-      .screenshot({ path: `test-results/sandbox-complete-${name}.png`, fullPage: true })
-      .catch(() => {});
-    const seen = {
-      run: await sandbox.composition.store.runs.getRun(RUN).catch(() => null),
-      events: await sandbox.composition.store.events.listEvents(RUN).catch(() => []),
-    };
-    await writeFile(`test-results/sandbox-complete-${name}.json`, JSON.stringify(seen, null, 2)).catch(
-      () => {},
-    );
-    throw error;
-  }
-}
-
-/** Clicks Approve on a gate message, confirming when the button asks to. */
-async function approve(gate: Locator): Promise<void> {
-  await gate.locator('[data-action-id="gate.approve"]').click();
-  const dialog = page.getByTestId('confirm-dialog');
-  if (await dialog.isVisible()) await page.getByTestId('confirm-ok').click();
-}
+const step = (stepName: string, body: () => Promise<void>) =>
+  sandboxStep('sandbox-complete', stepName, { page, sandbox, runId: RUN }, body);
+const approve = (gate: Locator) => approveOnPage(page, gate);
 
 beforeAll(async () => {
   sandbox = await startSandbox({
@@ -58,8 +33,7 @@ beforeAll(async () => {
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
     removeOnStop: true,
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  ({ browser, page } = await openSandboxPage());
 }, 60_000);
 
 afterAll(async () => {

@@ -72,11 +72,12 @@ export async function runJob(
   const onShutdown = () => controller.abort(new Error('worker shutting down'));
   shutdown.addEventListener('abort', onShutdown);
   const poll = setInterval(() => {
+    // Only the phase: this runs every 2 s per job, and the run row can carry a large fingerprint.
     deps.store.runs
-      .getRun(run.id)
-      .then((now) => {
-        if (!now || isTerminal(now.phase) || (def.phase !== null && now.phase !== def.phase)) {
-          controller.abort(new Error(`run moved to ${now?.phase ?? 'nowhere'}`));
+      .getPhase(run.id)
+      .then((phase) => {
+        if (!phase || isTerminal(phase) || (def.phase !== null && phase !== def.phase)) {
+          controller.abort(new Error(`run moved to ${phase ?? 'nowhere'}`));
         }
       })
       .catch(() => undefined);

@@ -1,4 +1,4 @@
-import { isTerminal, type Run, TERMINAL_PHASES } from '../domain/run.js';
+import { isTerminal, PHASES, type Phase, type Run, TERMINAL_PHASES } from '../domain/run.js';
 import type { NewRunEvent, RunEvent } from '../domain/run-event.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Db, Queryable } from './db.js';
@@ -27,6 +27,8 @@ export interface RunStore {
   /** Allocates `<environment>-<n>` and writes the run (phase `preflight`) and its event in one transaction. */
   createRun(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult>;
   getRun(id: string): Promise<Run | null>;
+  /** Just the phase (null: no such run): what running jobs poll, without the large fingerprint. */
+  getPhase(id: string): Promise<Run['phase'] | null>;
   /** The run and its newest `limit` events (oldest first) in one round trip: the ack path's read. */
   getRunWithRecentEvents(id: string, limit: number): Promise<{ run: Run; events: RunEvent[] } | null>;
   /** The one active non-dry-run run of an environment, if any. */
@@ -51,6 +53,10 @@ export interface RunStore {
    * thread. Returns the updated run, or null when there was nothing to do.
    */
   recordCardOnce(runId: string, post: (run: Run) => Promise<{ ts: string }>): Promise<Run | null>;
+}
+
+function isPhase(value: string): value is Phase {
+  return (PHASES as readonly string[]).includes(value);
 }
 
 const ACTIVE = 'phase <> ALL($TERMINAL::text[])';
@@ -125,6 +131,14 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
   }
 
   return {
+    async getPhase(id) {
+      const [row] = await db.query('SELECT phase FROM runs WHERE id = $1', [id]);
+      if (row === undefined) return null;
+      const phase = String(row.phase);
+      if (!isPhase(phase)) throw new AppError('E_UNKNOWN', `Run ${id} has an unknown phase in the database.`);
+      return phase;
+    },
+
     async getRunWithRecentEvents(id, limit) {
       const rows = await db.query(
         `SELECT r.*, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)

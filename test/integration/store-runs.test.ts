@@ -390,6 +390,12 @@ describe('EventLog', () => {
     expect(await runs.getRunWithRecentEvents('ghost-9', 4)).toBeNull();
   });
 
+  it('reads just the phase of a run, or null for none', async () => {
+    const run = await start();
+    expect(await runs.getPhase(run.id)).toBe('preflight');
+    expect(await runs.getPhase('ghost-3')).toBeNull();
+  });
+
   it('finds the newest event of one kind, or null', async () => {
     const run = await start();
     await events.appendEvent(run.id, {

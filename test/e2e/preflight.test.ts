@@ -47,7 +47,11 @@ describe('preflight job against simulated Kong 2.8 -> 3.9', () => {
     }, 30_000);
     expect(run.fromVersion).toBe('2.8.4');
     expect(run.xFingerprint).toMatchObject({ version: 1 });
-    const text = await threadText('prod-1');
+    // The thread line of a phase change is posted just after the change is committed.
+    const text = await eventually(async () => {
+      const t = await threadText('prod-1');
+      return /Preflight passed with \d+ warning/.test(t) && t;
+    });
     const regex = pair.seed.fixtures.regexRoute;
     expect(regex).not.toBeNull();
     expect(text).toContain(regex?.route ?? '');

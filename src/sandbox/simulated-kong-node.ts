@@ -58,6 +58,8 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
   const log = opts.log;
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 8, connectionTimeoutMillis: 3000 });
   pool.on('error', (err) => log?.warn({ err: err.message }, 'kong node pool error'));
+  // Checked-out clients emit too when the database goes away; their queries fail on their own.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let version = opts.version;
   let healthy = true;
   let faults: Faults = { errorRatio: 0, addedLatencyMs: 0 };

@@ -44,6 +44,13 @@ export function createDb(options: CreateDbOptions): Db {
   pool.on('error', (error) => {
     log?.warn({ err: toStoreError(error, databaseUrl, 'query') }, 'idle PostgreSQL connection failed');
   });
+  // A checked-out client whose server goes away emits too (the pool only listens to idle ones); its
+  // query fails with the same error, so the listener only keeps the process alive.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      log?.warn({ err: toStoreError(error, databaseUrl, 'query') }, 'PostgreSQL connection failed');
+    });
+  });
 
   async function connect(): Promise<pg.PoolClient> {
     try {

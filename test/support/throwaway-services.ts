@@ -69,6 +69,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     url,
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url() });
+      client.on('error', () => undefined);
       await client.connect();
       try {
         await client.query(`CREATE DATABASE "${name}"`);

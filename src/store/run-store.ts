@@ -1,6 +1,7 @@
 import { isTerminal, PHASES, type Phase, type Run, TERMINAL_PHASES } from '../domain/run.js';
 import type { NewRunEvent, RunEvent } from '../domain/run-event.js';
 import { AppError, isAppError } from '../errors.js';
+import { coalesceReads } from './coalesce-reads.js';
 import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
 import { mapEvent, mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
@@ -130,6 +131,30 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
     }
   }
 
+  async function loadRunsWithRecentEvents(ids: string[], limit: number) {
+    const rows = await db.query(
+      `SELECT r.*, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)
+                      FROM (SELECT * FROM run_events WHERE run_id = r.id ORDER BY id DESC LIMIT $2) e) AS recent_events
+         FROM runs r WHERE r.id = ANY($1::text[])`,
+      [ids, limit],
+    );
+    const found = new Map<string, { run: Run; events: RunEvent[] }>();
+    for (const row of rows) {
+      const { recent_events: recent, ...runRow } = row;
+      const events = (recent as Record<string, unknown>[]).map((e) =>
+        mapEvent({ ...e, at: new Date(String(e.at)) }),
+      );
+      const run = mapRun(runRow);
+      found.set(run.id, { run, events });
+    }
+    return found;
+  }
+  // Status bursts share reads (see coalesceReads): one per distinct event limit.
+  const recentReads = new Map<
+    number,
+    (id: string) => Promise<{ run: Run; events: RunEvent[] } | undefined>
+  >();
+
   return {
     async getPhase(id) {
       const [row] = await db.query('SELECT phase FROM runs WHERE id = $1', [id]);
@@ -140,19 +165,13 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
     },
 
     async getRunWithRecentEvents(id, limit) {
-      const rows = await db.query(
-        `SELECT r.*, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)
-                        FROM (SELECT * FROM run_events WHERE run_id = r.id ORDER BY id DESC LIMIT $2) e) AS recent_events
-           FROM runs r WHERE r.id = $1`,
-        [id, Math.max(1, Math.min(limit, 100))],
-      );
-      const row = rows[0];
-      if (row === undefined) return null;
-      const { recent_events: recent, ...runRow } = row;
-      const events = (recent as Record<string, unknown>[]).map((e) =>
-        mapEvent({ ...e, at: new Date(String(e.at)) }),
-      );
-      return { run: mapRun(runRow), events };
+      const n = Math.max(1, Math.min(limit, 100));
+      let read = recentReads.get(n);
+      if (!read) {
+        read = coalesceReads((ids: string[]) => loadRunsWithRecentEvents(ids, n));
+        recentReads.set(n, read);
+      }
+      return (await read(id)) ?? null;
     },
 
     recordCardOnce(runId, post) {

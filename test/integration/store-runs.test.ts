@@ -390,6 +390,39 @@ describe('EventLog', () => {
     expect(await runs.getRunWithRecentEvents('ghost-9', 4)).toBeNull();
   });
 
+  it('a burst of status reads shares a few queries, and a read asked after a change sees it', async () => {
+    const a = await start();
+    env = `${env}b`;
+    const b = await start();
+    let queries = 0;
+    const counting: Db = {
+      ...db,
+      query: (text, params) => {
+        queries++;
+        return db.query(text, params);
+      },
+    };
+    const burstRuns = createRunStore(counting, { clock: () => now });
+    const ids = Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? 'ghost-1' : i % 2 ? a.id : b.id));
+    const answers = await Promise.all(ids.map((id) => burstRuns.getRunWithRecentEvents(id, 3)));
+    expect(queries).toBe(1);
+    answers.forEach((answer, i) => {
+      expect(answer?.run.id ?? null).toBe(ids[i] === 'ghost-1' ? null : ids[i]);
+    });
+    expect(answers[0]).toEqual(await runs.getRunWithRecentEvents(b.id, 3));
+
+    // One read in flight; the run changes; a read asked now must not get the earlier answer.
+    const before = burstRuns.getRunWithRecentEvents(a.id, 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    await runs.updateRun(a.id, a.version, { paused: true }, [
+      { actor: 'U2', kind: 'command.pause', phase: 'preflight', details: {} },
+    ]);
+    const after = await burstRuns.getRunWithRecentEvents(a.id, 3);
+    expect(after?.run.paused).toBe(true);
+    expect(after?.events.at(-1)?.kind).toBe('command.pause');
+    expect((await before)?.run.id).toBe(a.id);
+  });
+
   it('reads just the phase of a run, or null for none', async () => {
     const run = await start();
     expect(await runs.getPhase(run.id)).toBe('preflight');

@@ -41,6 +41,8 @@ export function createSlackApp(options: SlackAppOptions): App {
       ? { socketMode: true, appToken: options.appToken, installerOptions: { port: options.port } }
       : { signingSecret: options.signingSecret ?? '' }),
     customRoutes: options.routes,
+    // The bot keeps no per-conversation state; Bolt's default store builds an Error on every request.
+    convoStore: false,
     logger: createBoltLogger(log),
     clientOptions: { slackApiUrl: options.apiUrl, timeout: 10_000, retryConfig: { retries: 3 } },
   });

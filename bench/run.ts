@@ -26,7 +26,7 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
   {
     name: 'ack',
     about:
-      '50 concurrent signed `/kong-upgrade status` against the bot and a bare Bolt app, 20 rounds each (~10 s)',
+      '50 concurrent signed `/kong-upgrade status` from a client process against the bot and a bare Bolt app, 40 measured rounds each (~15 s)',
     run: async () => (await import('./ack.js')).run({ progress: (line) => console.log(`  ${line}`) }),
   },
   {

@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fireRound, run, signedStatusRequests } from '../../bench/ack.js';
+import { run, signedStatusRequests } from '../../bench/ack.js';
+import { type AckClient, fireRound, startAckClient } from '../../bench/support/ack-client.js';
 import { type AckSide, startBareSide } from '../../bench/support/ack-sides.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 
 let slack: FakeSlack;
 let bare: AckSide;
+let client: AckClient;
 
 beforeAll(async () => {
   slack = await startFakeSlack();
   bare = await startBareSide(slack);
+  client = await startAckClient();
 });
 
 afterAll(async () => {
+  await client?.close();
   await bare?.close();
   await slack?.close();
 });
@@ -20,21 +24,32 @@ const isOk = (body: string) => body.includes('"text":"ok"');
 
 describe('ack benchmark', () => {
   it('a round measures every request, signed as Slack signs, against a real Bolt receiver', async () => {
-    const latencies = await fireRound(bare, signedStatusRequests(8, ['prod-1']), isOk);
+    const latencies = await fireRound(bare.eventsUrl, signedStatusRequests(8, ['prod-1']), isOk);
     expect(latencies).toHaveLength(8);
     for (const ms of latencies) expect(ms).toBeGreaterThan(0);
   });
 
   it('refuses to count a rejected request (bad signature: 401) as a fast ack', async () => {
     const requests = signedStatusRequests(3, ['prod-1'], 'not-the-signing-secret');
-    await expect(fireRound(bare, requests, isOk)).rejects.toThrow(/HTTP 401/);
+    await expect(fireRound(bare.eventsUrl, requests, isOk)).rejects.toThrow(/HTTP 401/);
   });
 
   it('refuses to count a 200 whose body is not the expected answer', async () => {
     const requests = signedStatusRequests(2, ['prod-1']);
-    await expect(fireRound(bare, requests, (body) => body.includes('prod-1'))).rejects.toThrow(
+    await expect(fireRound(bare.eventsUrl, requests, (body) => body.includes('prod-1'))).rejects.toThrow(
       /unexpected reply .* HTTP 200/,
     );
+  });
+
+  it('the client process fires a round and reports each latency, or the reason it refused one', async () => {
+    const latencies = await client.fire(bare.eventsUrl, signedStatusRequests(6, ['prod-1']), ['"text":"ok"']);
+    expect(latencies).toHaveLength(6);
+    for (const ms of latencies) expect(ms).toBeGreaterThan(0);
+    const forged = signedStatusRequests(2, ['prod-1'], 'not-the-signing-secret');
+    await expect(client.fire(bare.eventsUrl, forged, ['"text":"ok"'])).rejects.toThrow(/HTTP 401/);
+    await expect(
+      client.fire(bare.eventsUrl, signedStatusRequests(1, ['prod-1']), ['prod-1']),
+    ).rejects.toThrow(/unexpected reply .* HTTP 200/);
   });
 
   it('a short run against the real bot reports p50/p95/p99 for both sides and a consistent verdict', async () => {

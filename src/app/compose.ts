@@ -14,6 +14,7 @@ import { createSlackNotifier, createSlackWebClient } from '../slack/create-slack
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
+import { createRunChangeFeed } from '../store/run-change-feed.js';
 import { type BotMetrics, createBotMetrics } from './bot-metrics.js';
 
 export interface ComposeOptions {
@@ -43,7 +44,9 @@ export async function compose(options: ComposeOptions) {
   const { log } = options;
   await migrate({ databaseUrl: options.databaseUrl, log });
   const db = createDb({ databaseUrl: options.databaseUrl, log });
-  const store = createStore(db);
+  // Opened only by a process that answers status (the first cached read starts it).
+  const runChanges = createRunChangeFeed({ databaseUrl: options.databaseUrl, log });
+  const store = createStore(db, { runChanges });
   const queue = createJobQueue({
     redisUrl: options.redisUrl,
     log,
@@ -115,6 +118,7 @@ export async function compose(options: ComposeOptions) {
     startWorkers,
     async close() {
       await queue.close();
+      await runChanges.close();
       await db.close();
     },
   };

@@ -3,6 +3,8 @@ import type { Db } from './db.js';
 import { createEventLog, type EventLog } from './event-log.js';
 import { createGateStore, type GateStore } from './gate-store.js';
 import { createMetricSampleStore, type MetricSampleStore } from './metric-sample-store.js';
+import type { RunChangeFeed } from './run-change-feed.js';
+import { createRunReadCache } from './run-read-cache.js';
 import { createRunStore, type RunStore } from './run-store.js';
 import type { StoreOptions } from './store-options.js';
 
@@ -15,12 +17,68 @@ export interface Store {
   backups: BackupStore;
 }
 
-export function createStore(db: Db, options: StoreOptions = {}): Store {
+export interface CreateStoreOptions extends StoreOptions {
+  /**
+   * When given, `runs.getRunWithRecentEvents` (the status read) is answered from memory while this
+   * feed is live, and each copy is dropped as soon as its run changes.
+   */
+  runChanges?: RunChangeFeed;
+}
+
+export function createStore(db: Db, options: CreateStoreOptions = {}): Store {
+  const { runChanges, ...storeOptions } = options;
+  if (!runChanges) return repositories(db, storeOptions);
+  let invalidateAll: () => void = () => undefined;
+  const repos = repositories(
+    observeWrites(db, () => invalidateAll()),
+    storeOptions,
+  );
+  const plain = repos.runs;
+  const cache = createRunReadCache({
+    feed: runChanges,
+    load: (runId, limit) => plain.getRunWithRecentEvents(runId, limit).then((found) => found ?? undefined),
+  });
+  invalidateAll = cache.invalidateAll;
+  return {
+    ...repos,
+    runs: {
+      ...plain,
+      getRunWithRecentEvents: async (runId, limit) => (await cache.read(runId, limit)) ?? null,
+    },
+  };
+}
+
+function repositories(db: Db, options: StoreOptions): Store {
   return {
     runs: createRunStore(db, options),
     events: createEventLog(db, options),
     gates: createGateStore(db, options),
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
+  };
+}
+
+/**
+ * The same Db, calling `onWrite` after every transaction and every statement that is not a plain
+ * SELECT, whether it succeeded or not (a lost COMMIT reply may still have committed).
+ */
+function observeWrites(db: Db, onWrite: () => void): Db {
+  const isRead = (text: string) => /^\s*SELECT\b/i.test(text);
+  return {
+    ...db,
+    async query(text, params) {
+      try {
+        return await db.query(text, params);
+      } finally {
+        if (!isRead(text)) onWrite();
+      }
+    },
+    async withTransaction(fn) {
+      try {
+        return await db.withTransaction(fn);
+      } finally {
+        onWrite();
+      }
+    },
   };
 }

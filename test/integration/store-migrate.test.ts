@@ -11,7 +11,12 @@ import { migrate } from '../../src/store/migrate.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
 
 const INITIAL = '1764140000000_initial-schema';
-const ALL = [INITIAL, '1764140100000_gates-creation-order', '1764150000000_live-comparison-message'];
+const ALL = [
+  INITIAL,
+  '1764140100000_gates-creation-order',
+  '1764150000000_live-comparison-message',
+  '1764160000000_run-change-notifications',
+];
 
 async function tables(url: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: url });

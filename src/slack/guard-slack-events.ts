@@ -59,7 +59,10 @@ export function guardSlackEvents(
   options: { signingSecret: string; log: Logger },
 ): RequestListener {
   return (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://bot').pathname;
+    // The path without its query; a string cut, as this runs on every request.
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     if (req.method !== 'POST' || path !== EVENTS_PATH) return listener(req, res);
     readBody(req, MAX_BODY_BYTES).then(
       (body) => {

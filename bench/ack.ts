@@ -105,6 +105,8 @@ export async function run(options: AckBenchOptions = {}): Promise<BenchResult> {
     const botOk = bot.runIds;
     const bareOk = ['"text":"ok"'];
     const samples = { bot: [] as number[], bare: [] as number[] };
+    // CPU the servers' process spent on each side's measured rounds: steadier than p99 on a busy machine.
+    const cpuMs = { bot: 0, bare: 0 };
     const total = warmupRounds + rounds;
     for (let r = 0; r < total; r++) {
       const measured = r >= warmupRounds;
@@ -112,11 +114,16 @@ export async function run(options: AckBenchOptions = {}): Promise<BenchResult> {
       // Alternate which side goes first, so neither always runs right after the other's garbage.
       const order = r % 2 === 0 ? (['bot', 'bare'] as const) : (['bare', 'bot'] as const);
       for (const which of order) {
+        const cpuBefore = process.cpuUsage();
         const latencies =
           which === 'bot'
             ? await client.fire(bot.eventsUrl, signedStatusRequests(concurrency, bot.runIds), botOk)
             : await client.fire(bare.eventsUrl, signedStatusRequests(concurrency, bot.runIds), bareOk);
-        if (measured) samples[which].push(...latencies);
+        const cpu = process.cpuUsage(cpuBefore);
+        if (measured) {
+          samples[which].push(...latencies);
+          cpuMs[which] += (cpu.user + cpu.system) / 1000;
+        }
       }
       if (measured && (r - warmupRounds + 1) % 10 === 0)
         progress(
@@ -151,6 +158,11 @@ export async function run(options: AckBenchOptions = {}): Promise<BenchResult> {
         botMs: botStats,
         bareBoltMs: bareStats,
         handlerOnlyMs: handlerOnly,
+        serverCpuMsPerRequest: {
+          bot: Number((cpuMs.bot / samples.bot.length).toFixed(3)),
+          bareBolt: Number((cpuMs.bare / samples.bare.length).toFixed(3)),
+          ratio: Number((cpuMs.bot / cpuMs.bare).toFixed(3)),
+        },
         botServerSideAckMeanMs:
           serverAck.count > 0 ? Math.round((serverAck.sum / serverAck.count) * 100_000) / 100 : null,
         ...(why.length > 0 ? { why: why.join('; ') } : {}),

@@ -66,6 +66,10 @@ describe('ack benchmark', () => {
     expect(details.botMs?.count).toBe(10);
     expect(details.bareBoltMs?.count).toBe(10);
     expect(details.handlerOnlyMs?.count).toBe(25);
+    const cpu = result.details.serverCpuMsPerRequest as { bot: number; bareBolt: number; ratio: number };
+    expect(cpu.bot).toBeGreaterThan(0);
+    expect(cpu.bareBolt).toBeGreaterThan(0);
+    expect(cpu.ratio).toBeCloseTo(cpu.bot / cpu.bareBolt, 1);
     const botP99 = details.botMs?.p99 ?? Number.NaN;
     const bareP99 = details.bareBoltMs?.p99 ?? Number.NaN;
     expect(botP99).toBeGreaterThanOrEqual(details.botMs?.p50 ?? Number.POSITIVE_INFINITY);

@@ -124,7 +124,11 @@ describe('Kong Admin API faults during a run', () => {
       { final: true, code: 'E_KONG_UNREACHABLE' },
     ]);
 
-    const failures = (await thread('xdown-1')).filter((t) => t.startsWith(':x:'));
+    // The failure line is posted just after the phase is committed: wait for it.
+    const failures = await eventually(async () => {
+      const lines = (await thread('xdown-1')).filter((t) => t.startsWith(':x:'));
+      return lines.length > 0 && lines;
+    });
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(
       /^:x: Preflight checks failed: X's Kong Admin API at http:\/\/127\.0\.0\.1:\d+ could not be reached for GET \/(status)? \(ECONNREFUSED\)\. Check the adminUrl in the config file and that the node is running and reachable from the bot\.$/,
@@ -203,7 +207,11 @@ describe('Kong Admin API faults during a run', () => {
     // Not retryable: the deploy timeout is the bound, so one attempt only.
     expect(failedAttempts('ydown-1', 'deploy')).toEqual([{ final: true, code: 'E_DEPLOY_TIMEOUT' }]);
 
-    const failures = (await thread('ydown-1')).filter((t) => t.startsWith(':x:'));
+    // The failure line is posted just after the phase is committed: wait for it.
+    const failures = await eventually(async () => {
+      const lines = (await thread('ydown-1')).filter((t) => t.startsWith(':x:'));
+      return lines.length > 0 && lines;
+    });
     expect(failures).toHaveLength(1);
     const text = failures[0] ?? '';
     expect(text).toMatch(/^:x: Deploying Y failed: Y was not healthy at version 3\.9\.1 within 2 s\./);

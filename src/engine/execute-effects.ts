@@ -1,10 +1,9 @@
 import type { Effect } from '../domain/effects.js';
 import type { Run } from '../domain/run.js';
-import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
-import { uploadGateChart } from './upload-gate-chart.js';
+import { postGateMessage } from './post-gate-message.js';
 
 type Step = () => Promise<void>;
 
@@ -63,20 +62,10 @@ export async function executeEffects(
           slack.push(() => closeGateMessage(deps.notifier, old, run, 'a newer request replaced it'));
         }
         slack.push(async () => {
-          const current = (await deps.store.runs.getRun(run.id)) ?? run;
-          const posted = await deps.notifier.post({
-            channel: current.channel,
-            threadTs: current.threadTs,
-            text: gateText(gate, current),
-            blocks: gateBlocks(gate, current, {
-              reason: effect.reason,
-              ...(effect.details ? { details: effect.details } : {}),
-              ...(effect.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
-            }),
-          });
-          await deps.store.gates.setGateMessageTs(gate.id, posted.ts);
-          await uploadGateChart(current, deps).catch((err: Error) =>
-            log.warn({ err: err.message }, 'gate chart upload failed'),
+          await postGateMessage(
+            gate,
+            { reason: effect.reason, ...(effect.details ? { details: effect.details } : {}) },
+            deps,
           );
         });
         break;
@@ -128,10 +117,4 @@ export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
   await deps.store.runs.recordCardOnce(runId, (run) =>
     deps.notifier.post({ channel: run.channel, text: runTitle(run), blocks: runCardBlocks(run, deps.now()) }),
   );
-}
-
-/** Rollback gates mention every approver and approver group so someone sees them now. */
-function approverMentions(deps: EngineDeps): string {
-  const { approvers, approverGroups } = deps.config.approvals;
-  return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
 }

@@ -6,6 +6,7 @@ import type { EnqueueRequest } from '../queue/job-queue.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
+import { postGateMessage, storedGateContext } from './post-gate-message.js';
 import type { RunEngine } from './run-engine.js';
 
 /** The phase an approved gate moves its run to, and the job that then runs (keyed by the gate). */
@@ -23,9 +24,15 @@ const GATE_PHASES: Record<GateKind, Phase> = {
 const LOST_APPROVAL_GRACE_MS = 10_000;
 
 /**
+ * A pending gate without a message, older than this, lost its message to a crash between the gate's
+ * commit and the post (nobody could click it). Younger ones are left to the step posting them now.
+ */
+const LOST_GATE_MESSAGE_GRACE_MS = 10_000;
+
+/**
  * PostgreSQL is the source of truth: re-enqueue whatever the stored phases say is in flight
  * (deterministic job ids make this idempotent, so a live job or chain is never doubled), post cards
- * that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
+ * and gate messages that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
  * Runs at start-up and then periodically; after Redis lost its data this rebuilds every job.
  */
 export async function reconcile(
@@ -39,6 +46,7 @@ export async function reconcile(
   };
   for (const listed of await deps.store.runs.listActiveRuns()) {
     if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
+    await postLostGateMessages(listed, deps);
     const run = (await resumeLostApproval(listed, deps, engine)) ?? listed;
     const payload = { v: 1 as const, runId: run.id };
     const gate = await gateInFlight(run, deps);
@@ -82,6 +90,26 @@ export async function reconcile(
 /** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */
 function warnGateMessage(deps: EngineDeps) {
   return (err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed');
+}
+
+/** Pending gates whose message a crash lost: posted now (once, see postGateMessage), with their reason. */
+async function postLostGateMessages(run: Run, deps: EngineDeps): Promise<void> {
+  const cutoff = deps.now().getTime() - LOST_GATE_MESSAGE_GRACE_MS;
+  for (const gate of await deps.store.gates.pendingGates(run.id)) {
+    if (gate.messageTs || gate.requestedAt.getTime() > cutoff) continue;
+    try {
+      if (await postGateMessage(gate, await storedGateContext(gate, deps), deps))
+        deps.log.warn(
+          { runId: run.id, gateId: gate.id },
+          'a gate had no message (lost to a crash); posted it',
+        );
+    } catch (err) {
+      deps.log.warn(
+        { runId: run.id, gateId: gate.id, err: (err as Error).message },
+        'gate message post failed',
+      );
+    }
+  }
 }
 
 /** The approved gate whose job the run's phase is waiting for (shifting, rolling_back, completing). */

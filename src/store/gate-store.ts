@@ -44,6 +44,13 @@ export interface GateStore {
   getGate(id: string): Promise<Gate | null>;
   pendingGates(runId: string): Promise<Gate[]>;
   setGateMessageTs(id: string, ts: string): Promise<Gate>;
+  /**
+   * Posts a pending gate's message at most once, across processes (the step that requested it and the
+   * reconciler after a crash): under a per-gate advisory lock, on that transaction's connection, calls
+   * `post` only when the gate is still pending and has no message, then records the ts. Returns the
+   * updated gate, or null when there was nothing to do.
+   */
+  recordGateMessageOnce(id: string, post: (gate: Gate) => Promise<{ ts: string }>): Promise<Gate | null>;
   /** Oldest first. */
   listGates(runId: string): Promise<Gate[]>;
   /**
@@ -163,6 +170,20 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       if (rows[0] === undefined)
         throw new AppError('E_NOT_FOUND', `There is no gate ${id}.`, { details: { gateId: id } });
       return mapGate(rows[0]);
+    },
+
+    recordGateMessageOnce(id, post) {
+      if (!UUID.test(id)) return Promise.resolve(null);
+      return db.withTransaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:gate-message:' || $1))", [
+          id,
+        ]);
+        const gate = await gateById(tx, id);
+        if (!gate || gate.status !== 'pending' || gate.messageTs) return null;
+        const { ts } = await post(gate);
+        const [row] = await tx.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts]);
+        return row === undefined ? null : mapGate(row);
+      });
     },
 
     async listGates(runId) {

@@ -364,3 +364,47 @@ describe('setGateMessageTs', () => {
     );
   });
 });
+
+describe('recordGateMessageOnce', () => {
+  it('posts once however many callers race, and records the ts', async () => {
+    const run = await newRun();
+    const { gate } = await gates.createGate(gateInput(run), posted(run));
+    let posts = 0;
+    const post = async () => {
+      posts++;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // Slack takes a moment
+      return { ts: `1700000000.00030${posts}` };
+    };
+    const results = await Promise.all([1, 2, 3].map(() => gates.recordGateMessageOnce(gate.id, post)));
+    expect(posts).toBe(1);
+    expect(results.filter((r) => r !== null).map((r) => r?.messageTs)).toEqual(['1700000000.000301']);
+    expect((await gates.getGate(gate.id))?.messageTs).toBe('1700000000.000301');
+  });
+
+  it('posts nothing for a gate that is no longer pending, or unknown, or malformed', async () => {
+    const run = await newRun();
+    const { gate } = await gates.createGate(gateInput(run), posted(run));
+    await gates.closePendingGates(run.id, 'run aborted');
+    let posts = 0;
+    const post = async () => {
+      posts++;
+      return { ts: '1.1' };
+    };
+    expect(await gates.recordGateMessageOnce(gate.id, post)).toBeNull();
+    expect(await gates.recordGateMessageOnce('00000000-0000-4000-8000-000000000000', post)).toBeNull();
+    expect(await gates.recordGateMessageOnce("x'; DROP TABLE gates; --", post)).toBeNull();
+    expect(posts).toBe(0);
+  });
+
+  it('records nothing when the post fails, so a later call can post', async () => {
+    const run = await newRun();
+    const { gate } = await gates.createGate(gateInput(run), posted(run));
+    await expect(
+      gates.recordGateMessageOnce(gate.id, async () => {
+        throw new Error('channel_not_found');
+      }),
+    ).rejects.toThrow('channel_not_found');
+    expect((await gates.getGate(gate.id))?.messageTs).toBeNull();
+    expect((await gates.recordGateMessageOnce(gate.id, async () => ({ ts: '2.2' })))?.messageTs).toBe('2.2');
+  });
+});

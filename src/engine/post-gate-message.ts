@@ -1,0 +1,65 @@
+import type { Gate } from '../domain/gate.js';
+import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
+import type { EngineDeps } from './engine-deps.js';
+import { uploadGateChart } from './upload-gate-chart.js';
+
+export interface GateMessageContext {
+  reason: string;
+  details?: string[];
+}
+
+/**
+ * Posts a pending gate's message (buttons, the run's latest comparison, approver mentions on a rollback)
+ * to the run's thread, then the run's chart. At most once per gate, whoever calls: the step that asked
+ * for the gate, or the reconciler when a crash came between the gate's commit and its message.
+ * Returns false when there was nothing to post (already posted, or no longer pending).
+ */
+export async function postGateMessage(
+  gate: Gate,
+  context: GateMessageContext,
+  deps: EngineDeps,
+): Promise<boolean> {
+  const posted = await deps.store.gates.recordGateMessageOnce(gate.id, async (current) => {
+    const run = await deps.store.runs.getRun(current.runId);
+    if (!run) throw new Error(`run ${current.runId} of gate ${current.id} is gone`);
+    return deps.notifier.post({
+      channel: run.channel,
+      threadTs: run.threadTs,
+      text: gateText(current, run),
+      blocks: gateBlocks(current, run, {
+        reason: context.reason,
+        ...(context.details ? { details: context.details } : {}),
+        ...(current.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
+      }),
+    });
+  });
+  if (!posted) return false;
+  const run = await deps.store.runs.getRun(gate.runId);
+  if (run)
+    await uploadGateChart(run, deps).catch((err: Error) =>
+      deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed'),
+    );
+  return true;
+}
+
+/**
+ * What the gate's message said when it was asked for, rebuilt from PostgreSQL: the reason from its
+ * `gate.requested` event, the detail lines from the gate's stored comparison.
+ */
+export async function storedGateContext(gate: Gate, deps: EngineDeps): Promise<GateMessageContext> {
+  const requested = await deps.store.events.findLatestEvent(gate.runId, 'gate.requested');
+  const reason =
+    requested?.details.gateId === gate.id && typeof requested.details.reason === 'string'
+      ? requested.details.reason
+      : 'Approval needed.';
+  const details = Array.isArray(gate.comparison)
+    ? gate.comparison.filter((line): line is string => typeof line === 'string')
+    : undefined;
+  return { reason, ...(details && details.length > 0 ? { details } : {}) };
+}
+
+/** Rollback gates mention every approver and approver group so someone sees them now. */
+function approverMentions(deps: EngineDeps): string {
+  const { approvers, approverGroups } = deps.config.approvals;
+  return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
+}

@@ -4,6 +4,7 @@ import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postGateMessage } from './post-gate-message.js';
+import { postNextThreadLine } from './post-thread-line.js';
 
 type Step = () => Promise<void>;
 
@@ -86,14 +87,8 @@ export async function executeEffects(
         });
         break;
       case 'thread':
-        slack.push(async () => {
-          const current = (await deps.store.runs.getRun(run.id)) ?? run;
-          await deps.notifier.post({
-            channel: current.channel,
-            threadTs: current.threadTs,
-            text: effect.text,
-          });
-        });
+        // The line is in the outbox (written with the decision): post the run's next one.
+        slack.push(() => postNextThreadLine(run.id, deps).then(() => undefined));
         break;
     }
   }

@@ -7,6 +7,7 @@ import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
 import { postGateMessage, storedGateContext } from './post-gate-message.js';
+import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
 
 /** The phase an approved gate moves its run to, and the job that then runs (keyed by the gate). */
@@ -29,10 +30,13 @@ const LOST_APPROVAL_GRACE_MS = 10_000;
  */
 const LOST_GATE_MESSAGE_GRACE_MS = 10_000;
 
+/** Thread lines still unposted this long after their decision were lost to a crash (or to Slack). */
+const LOST_THREAD_LINE_GRACE_MS = 30_000;
+
 /**
  * PostgreSQL is the source of truth: re-enqueue whatever the stored phases say is in flight
  * (deterministic job ids make this idempotent, so a live job or chain is never doubled), post cards
- * and gate messages that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
+ * gate messages and thread lines that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
  * Runs at start-up and then periodically; after Redis lost its data this rebuilds every job.
  */
 export async function reconcile(
@@ -79,6 +83,7 @@ export async function reconcile(
       });
     }
   }
+  await postLostThreadLines(deps);
   const expired = await deps.store.gates.expireDueGates(deps.now());
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });
@@ -90,6 +95,19 @@ export async function reconcile(
 /** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */
 function warnGateMessage(deps: EngineDeps) {
   return (err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed');
+}
+
+/** Thread lines whose poster died (or whose post failed): posted now, oldest first, runs ended included. */
+async function postLostThreadLines(deps: EngineDeps): Promise<void> {
+  const cutoff = new Date(deps.now().getTime() - LOST_THREAD_LINE_GRACE_MS);
+  for (const line of await deps.store.outbox.claimLost(cutoff, 100)) {
+    await postThreadLine(line, deps).catch((err: Error) =>
+      deps.log.warn(
+        { runId: line.runId, err: err.message, attempts: line.attempts },
+        'thread line post failed',
+      ),
+    );
+  }
 }
 
 /** Pending gates whose message a crash lost: posted now (once, see postGateMessage), with their reason. */

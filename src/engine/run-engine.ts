@@ -32,7 +32,15 @@ export function createRunEngine(deps: EngineDeps) {
       if (!decision.ok) return { ok: false, reason: decision.reason, run };
       let updated: Run;
       try {
-        updated = await deps.store.runs.updateRun(run.id, run.version, decision.patch, decision.events);
+        // Thread lines commit with the decision: a crash before they are posted cannot lose them.
+        const threadLines = decision.effects.flatMap((e) => (e.type === 'thread' ? [e.text] : []));
+        updated = await deps.store.runs.updateRun(
+          run.id,
+          run.version,
+          decision.patch,
+          decision.events,
+          threadLines,
+        );
       } catch (err) {
         if (isAppError(err) && err.code === 'E_STORE_CONFLICT' && attempt < MAX_CONFLICT_RETRIES) continue;
         throw err;

@@ -7,6 +7,7 @@ import type { RunChangeFeed } from './run-change-feed.js';
 import { createRunReadCache } from './run-read-cache.js';
 import { createRunStore, type RunStore } from './run-store.js';
 import type { StoreOptions } from './store-options.js';
+import { createThreadOutbox, type ThreadOutbox } from './thread-outbox.js';
 
 /** Every repository over one Db handle, for wiring in main.ts. */
 export interface Store {
@@ -15,6 +16,7 @@ export interface Store {
   gates: GateStore;
   samples: MetricSampleStore;
   backups: BackupStore;
+  outbox: ThreadOutbox;
 }
 
 export interface CreateStoreOptions extends StoreOptions {
@@ -55,6 +57,7 @@ function repositories(db: Db, options: StoreOptions): Store {
     gates: createGateStore(db, options),
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
+    outbox: createThreadOutbox(db, options),
   };
 }
 

@@ -179,7 +179,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
           id,
         ]);
         const gate = await gateById(tx, id);
-        if (!gate || gate.status !== 'pending' || gate.messageTs) return null;
+        if (gate?.status !== 'pending' || gate.messageTs) return null;
         const { ts } = await post(gate);
         const [row] = await tx.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts]);
         return row === undefined ? null : mapGate(row);

@@ -6,6 +6,7 @@ import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
 import { mapEvent, mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
+import { insertThreadLines } from './thread-outbox.js';
 
 export type { RunPatch } from './row-mappers.js';
 
@@ -44,9 +45,16 @@ export interface RunStore {
    * Applies `patch` if the run is still at `expectedVersion`, bumping `version` and `updated_at`
    * (and `phase_started_at` when the phase changes; `finished_at` when it becomes terminal, unless
    * given), and writes `events` in the same transaction. A stale version throws E_STORE_CONFLICT
-   * (retryable: reload and decide again); an unknown id throws E_NOT_FOUND.
+   * (retryable: reload and decide again); an unknown id throws E_NOT_FOUND. `threadLines` go to the
+   * thread outbox in the same transaction (posted after the commit, see ThreadOutbox).
    */
-  updateRun(id: string, expectedVersion: number, patch: RunPatch, events: NewRunEvent[]): Promise<Run>;
+  updateRun(
+    id: string,
+    expectedVersion: number,
+    patch: RunPatch,
+    events: NewRunEvent[],
+    threadLines?: readonly string[],
+  ): Promise<Run>;
   /**
    * Posts the run card at most once, across processes: under a per-run advisory lock, and on that
    * transaction's own connection (so concurrent callers never need a second pool connection), reads
@@ -233,7 +241,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
       return rows.map(mapRun);
     },
 
-    updateRun(id, expectedVersion, patch, events) {
+    updateRun(id, expectedVersion, patch, events, threadLines = []) {
       return db.withTransaction(async (tx) => {
         const now = clock();
         const columns = runPatchToColumns(patch);
@@ -258,6 +266,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
         if (row === undefined) throw await staleOrMissing(tx, id, expectedVersion);
         const run = mapRun(row);
         await insertEvents(tx, id, events, now);
+        await insertThreadLines(tx, id, threadLines, now);
         return run;
       });
     },

@@ -16,6 +16,7 @@ const ALL = [
   '1764140100000_gates-creation-order',
   '1764150000000_live-comparison-message',
   '1764160000000_run-change-notifications',
+  '1764170000000_thread-outbox',
 ];
 
 async function tables(url: string): Promise<string[]> {
@@ -71,6 +72,7 @@ describe('migrate', () => {
       'run_events',
       'runs',
       'schema_migrations',
+      'thread_outbox',
     ]);
   });
 

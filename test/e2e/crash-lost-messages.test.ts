@@ -10,12 +10,12 @@ const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
 
 /**
- * Issue 8, item 1: the process that asked for a gate dies after the gate is committed but before its
- * message (with the buttons) is posted: nobody could approve or reject it. The reconciler posts the
- * lost message once, with the reason the gate was asked for, and leaves a gate that is being posted
- * right now alone.
+ * Issue 8, item 1: a process dies after a decision is committed but before its Slack messages are
+ * posted. A gate without its message could never be approved or rejected; a thread line would be
+ * missing for good. The reconciler posts what was lost, once, and leaves alone what is being posted
+ * right now.
  */
-describe('a gate whose message a crash lost', () => {
+describe('Slack messages a crash lost', () => {
   let pair: KongPair;
   let bot: TestBot;
 
@@ -88,4 +88,33 @@ describe('a gate whose message a crash lost', () => {
     expect(blocks).toContain(`<@${APPROVER}>`);
     expect((await store().gates.getGate(gate.id))?.messageTs).toBe(posted[0]?.ts);
   }, 90_000);
+
+  it('a thread line committed with its decision is posted by the reconciler once, in order', async () => {
+    const run = await store().runs.getRun('prod-1');
+    const threadTs = run?.threadTs ?? '';
+    const pausedLines = () =>
+      bot.slack.thread(CHANNEL, threadTs).filter((m) => m.text.startsWith(':double_vertical_bar: Paused'));
+    // The decision commits (run paused, its line in the outbox); the process dies before the post.
+    const applied = await bot.composition.engine.apply('prod-1', {
+      type: 'pause_requested',
+      actor: REQUESTER,
+    });
+    expect(applied.ok).toBe(true);
+    expect((await store().runs.getRun('prod-1'))?.paused).toBe(true);
+
+    await reconcileNow();
+    expect(pausedLines()).toEqual([]); // still the live poster's to send
+
+    await bot.composition.db.query(
+      "UPDATE thread_outbox SET created_at = now() - interval '1 minute' WHERE run_id = 'prod-1' AND sent_at IS NULL",
+    );
+    await Promise.all([reconcileNow(), reconcileNow()]);
+    expect(pausedLines()).toHaveLength(1);
+    expect(pausedLines()[0]?.text).toContain(`<@${REQUESTER}>`);
+
+    // The dead process's own post step, had it survived, finds nothing left to send.
+    if (applied.ok) await applied.deferred();
+    await reconcileNow();
+    expect(pausedLines()).toHaveLength(1);
+  }, 60_000);
 });

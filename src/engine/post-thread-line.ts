@@ -1,0 +1,23 @@
+import type { OutboxLine } from '../store/thread-outbox.js';
+import type { EngineDeps } from './engine-deps.js';
+
+/** Posts one claimed outbox line to its run's thread and marks it sent (or failed, for a later try). */
+export async function postThreadLine(line: OutboxLine, deps: EngineDeps): Promise<void> {
+  try {
+    const run = await deps.store.runs.getRun(line.runId);
+    if (!run) throw new Error(`run ${line.runId} is gone`);
+    await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: line.text });
+  } catch (err) {
+    await deps.store.outbox.markFailed(line.id, (err as Error).message).catch(() => undefined);
+    throw err;
+  }
+  await deps.store.outbox.markSent(line.id);
+}
+
+/** Claims and posts the run's oldest unposted thread line; false when there was none to post. */
+export async function postNextThreadLine(runId: string, deps: EngineDeps): Promise<boolean> {
+  const line = await deps.store.outbox.claimNext(runId);
+  if (!line) return false;
+  await postThreadLine(line, deps);
+  return true;
+}

@@ -1,0 +1,100 @@
+import type { Db, Queryable } from './db.js';
+import { type StoreOptions, storeClock } from './store-options.js';
+
+/** One thread line waiting to be (or being) posted. */
+export interface OutboxLine {
+  id: number;
+  runId: string;
+  text: string;
+  createdAt: Date;
+  attempts: number;
+}
+
+/**
+ * Thread lines of decisions (`thread_outbox`), written with the decision (see insertThreadLines) and
+ * posted after the commit. A poster claims a line for a while, posts it, then marks it sent; a line
+ * whose poster died is claimed again later by the reconciler. At least once: a crash between Slack's
+ * answer and `markSent` posts the line twice, which beats losing it.
+ */
+export interface ThreadOutbox {
+  /** Claims the oldest unsent line of the run that nobody holds; null when there is none. */
+  claimNext(runId: string): Promise<OutboxLine | null>;
+  /** Claims up to `limit` unsent lines of any run created before `cutoff`, oldest first. */
+  claimLost(cutoff: Date, limit: number): Promise<OutboxLine[]>;
+  markSent(id: number): Promise<void>;
+  /** Releases the line for a later try; after `maxAttempts` tries it is given up (kept, with the error). */
+  markFailed(id: number, error: string): Promise<void>;
+}
+
+export interface ThreadOutboxOptions extends StoreOptions {
+  /** How long a claim holds (default 60 s: a post may wait out Slack's rate limits). */
+  claimMs?: number;
+  /** Tries before a line is given up (default 5). */
+  maxAttempts?: number;
+}
+
+/** Appends thread lines for one run on the caller's connection, so they commit with its decision. */
+export async function insertThreadLines(
+  q: Queryable,
+  runId: string,
+  lines: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (lines.length === 0) return;
+  await q.query(
+    `INSERT INTO thread_outbox (run_id, text, created_at)
+     SELECT $1, line, $3 FROM unnest($2::text[]) WITH ORDINALITY AS l(line, ord) ORDER BY ord`,
+    [runId, [...lines], now],
+  );
+}
+
+const UNSENT = 'sent_at IS NULL AND given_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < $1)';
+
+export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): ThreadOutbox {
+  const clock = storeClock(options);
+  const claimMs = options.claimMs ?? 60_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+
+  async function claim(where: string, params: unknown[], limit: number): Promise<OutboxLine[]> {
+    const now = clock();
+    const rows = await db.query(
+      `UPDATE thread_outbox SET claimed_until = $2, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM thread_outbox WHERE ${UNSENT} AND ${where}
+                      ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING id, run_id, text, created_at, attempts`,
+      [now, new Date(now.getTime() + claimMs), ...params],
+    );
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
+        runId: String(r.run_id),
+        text: String(r.text),
+        createdAt: r.created_at as Date,
+        attempts: Number(r.attempts),
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  return {
+    async claimNext(runId) {
+      return (await claim('run_id = $3', [runId], 1))[0] ?? null;
+    },
+    claimLost(cutoff, limit) {
+      return claim('created_at < $3', [cutoff], Math.max(1, Math.min(Math.floor(limit), 500)));
+    },
+    async markSent(id) {
+      await db.query('UPDATE thread_outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1', [
+        id,
+        clock(),
+      ]);
+    },
+    async markFailed(id, error) {
+      await db.query(
+        `UPDATE thread_outbox SET claimed_until = NULL, last_error = $2,
+                given_up_at = CASE WHEN attempts >= $3 THEN $4::timestamptz END
+          WHERE id = $1`,
+        [id, error.slice(0, 2_000), maxAttempts, clock()],
+      );
+    },
+  };
+}

@@ -12,12 +12,15 @@ const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
 
 /**
- * Issue 8, item 1, the bot's side: the process handling a click dies after the approval is
- * committed (gate approved, audit event written) but before the run moved and the step's job was
- * enqueued. The reconciler finds the approval newer than the run's phase and carries it out once;
- * a click still being handled (younger than the grace period) is left alone.
+ * Issue 8, item 1, the bot's side: a process dies right after a commit, before what should follow it.
+ * - A click: the approval is committed (gate approved, audit event written) but the run never moved and
+ *   the step's job was never enqueued. The reconciler finds the approval newer than the run's phase and
+ *   carries it out once; a click still being handled (younger than the grace period) is left alone.
+ * - A decision's Slack messages: a gate without its message could never be approved or rejected, a
+ *   thread line would be missing for good. The reconciler posts what was lost, once, and leaves alone
+ *   what is being posted right now.
  */
-describe('the bot dies between recording an approval and moving the run', () => {
+describe('the bot dies right after a commit', () => {
   let pair: KongPair;
   let bot: TestBot;
 
@@ -27,7 +30,10 @@ describe('the bot dies between recording an approval and moving the run', () => 
       config: {
         slack: { channel: CHANNEL },
         approvals: { approvers: [REQUESTER, APPROVER], fourEyes: true },
-        environments: { prod: pair.environment({ plan: { steps: [5, 100], observeSeconds: 3600 } }) },
+        environments: {
+          prod: pair.environment({ plan: { steps: [5, 100], observeSeconds: 3600 } }),
+          stage: pair.environment({ plan: { steps: [5, 100], observeSeconds: 3600 } }),
+        },
       },
       workers: true,
       definitions: seededYDefinitions(),
@@ -41,6 +47,9 @@ describe('the bot dies between recording an approval and moving the run', () => 
 
   const store = () => bot.composition.store;
   const reconcileNow = () => reconcile(bot.composition.deps, bot.composition.engine);
+  /** Thread messages carrying buttons for this gate. */
+  const gateMessages = (threadTs: string, gateId: string) =>
+    bot.slack.thread(CHANNEL, threadTs).filter((m) => JSON.stringify(m.blocks ?? []).includes(gateId));
 
   /** What handleGateClick commits before it moves the run, and nothing after. */
   async function approveOnly(gate: Gate) {
@@ -101,5 +110,80 @@ describe('the bot dies between recording an approval and moving the run', () => 
     );
     const thread = bot.slack.thread(CHANNEL, run.threadTs ?? '').map((m) => m.text);
     expect(thread.filter((t) => t.includes('approved "Shift 5 %'))).toHaveLength(1);
+  }, 60_000);
+
+  it('a gate whose message was lost is posted once, with its reason and buttons; a fresh one is left alone', async () => {
+    await bot.requester.slashCommand({ text: 'start stage', userId: REQUESTER, channelId: CHANNEL });
+    await eventually(async () => (await store().gates.pendingGates('stage-1'))[0]?.messageTs, 30_000);
+    const run = await store().runs.getRun('stage-1');
+    const threadTs = run?.threadTs ?? '';
+
+    // What the crashed step committed: the gate and its audit event, and nothing in Slack.
+    const { gate } = await store().gates.createGate(
+      {
+        runId: 'stage-1',
+        kind: 'rollback',
+        targetWeight: 0,
+        requestedBy: null,
+        expiresAt: new Date(Date.now() + 3_600_000),
+        comparison: ['*Latest comparison*: Y 5xx 4.1 % vs X 0.2 %'],
+      },
+      {
+        actor: 'bot',
+        kind: 'gate.requested',
+        phase: 'awaiting_gate',
+        details: { gateKind: 'rollback', targetWeight: 0, reason: 'Y is failing the comparison (5xx).' },
+      },
+    );
+
+    await reconcileNow();
+    expect(gateMessages(threadTs, gate.id)).toEqual([]);
+    expect((await store().gates.getGate(gate.id))?.messageTs).toBeNull();
+
+    // Time passes: the step that would have posted it is gone.
+    await bot.composition.db.query(
+      "UPDATE gates SET requested_at = now() - interval '20 seconds' WHERE id = $1",
+      [gate.id],
+    );
+    await Promise.all([reconcileNow(), reconcileNow()]);
+    await reconcileNow();
+
+    const posted = gateMessages(threadTs, gate.id);
+    expect(posted).toHaveLength(1);
+    const blocks = JSON.stringify(posted[0]?.blocks);
+    expect(blocks).toContain('gate.approve');
+    expect(blocks).toContain('Y is failing the comparison (5xx).');
+    expect(blocks).toContain('Y 5xx 4.1 % vs X 0.2 %');
+    expect(blocks).toContain(`<@${APPROVER}>`);
+    expect((await store().gates.getGate(gate.id))?.messageTs).toBe(posted[0]?.ts);
+  }, 90_000);
+
+  it('a thread line committed with its decision is posted by the reconciler once, in order', async () => {
+    const run = await store().runs.getRun('stage-1');
+    const threadTs = run?.threadTs ?? '';
+    const pausedLines = () =>
+      bot.slack.thread(CHANNEL, threadTs).filter((m) => m.text.startsWith(':double_vertical_bar: Paused'));
+    // The decision commits (run paused, its line in the outbox); the process dies before the post.
+    const applied = await bot.composition.engine.apply('stage-1', {
+      type: 'pause_requested',
+      actor: REQUESTER,
+    });
+    expect(applied.ok).toBe(true);
+    expect((await store().runs.getRun('stage-1'))?.paused).toBe(true);
+
+    await reconcileNow();
+    expect(pausedLines()).toEqual([]); // still the live poster's to send
+
+    await bot.composition.db.query(
+      "UPDATE thread_outbox SET created_at = now() - interval '1 minute' WHERE run_id = 'stage-1' AND sent_at IS NULL",
+    );
+    await Promise.all([reconcileNow(), reconcileNow()]);
+    expect(pausedLines()).toHaveLength(1);
+    expect(pausedLines()[0]?.text).toContain(`<@${REQUESTER}>`);
+
+    // The dead process's own post step, had it survived, finds nothing left to send.
+    if (applied.ok) await applied.deferred();
+    await reconcileNow();
+    expect(pausedLines()).toHaveLength(1);
   }, 60_000);
 });

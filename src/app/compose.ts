@@ -13,6 +13,7 @@ import { createApproverDirectory } from '../slack/approver-directory.js';
 import { createSlackNotifier, createSlackWebClient } from '../slack/create-slack-notifier.js';
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
+import { createJobLeases } from '../store/job-leases.js';
 import { migrate } from '../store/migrate.js';
 import { createRunChangeFeed } from '../store/run-change-feed.js';
 import { type BotMetrics, createBotMetrics } from './bot-metrics.js';
@@ -66,6 +67,7 @@ export async function compose(options: ComposeOptions) {
   });
   const deps: EngineDeps = {
     store,
+    leases: createJobLeases({ databaseUrl: options.databaseUrl, log }),
     queue,
     notifier,
     config: options.config,

@@ -1,7 +1,8 @@
+import type { Logger } from 'pino';
 import type { DomainEvent } from '../domain/domain-event.js';
 import { isTerminal } from '../domain/run.js';
 import { asAppError } from '../errors.js';
-import { jobPayloadSchema } from '../queue/job-payload.js';
+import { type JobPayload, jobPayloadSchema } from '../queue/job-payload.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
 import type { JobDefinition, JobOutcome } from './job-definition.js';
@@ -49,6 +50,30 @@ export async function runJob(
     runId: payload.runId,
     attempt: attempt.attemptsMade + 1,
   });
+  // A Redis that lost its data lets the reconciler enqueue this job again while a first copy still
+  // runs: PostgreSQL keeps it to one copy, and the copy that finds the lease taken leaves it be. The
+  // run is read only once the lease is held, so a copy that follows a finished one sees its outcome.
+  const lease = await deps.leases.tryAcquire(attempt.id);
+  if (!lease) {
+    log.warn('job skipped: another copy of it is running');
+    return { status: 'skipped', reason: 'another copy is running' };
+  }
+  try {
+    return await runLeased(def, attempt, deps, engine, shutdown, payload, log);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runLeased(
+  def: JobDefinition,
+  attempt: JobAttempt,
+  deps: EngineDeps,
+  engine: RunEngine,
+  shutdown: AbortSignal,
+  payload: JobPayload,
+  log: Logger,
+): Promise<JobRunResult> {
   const run = await deps.store.runs.getRun(payload.runId);
   if (!run) return { status: 'failed', message: `run ${payload.runId} does not exist` };
   if (isTerminal(run.phase) || (def.phase !== null && run.phase !== def.phase)) {

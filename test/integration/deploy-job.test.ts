@@ -97,6 +97,7 @@ function setup(deploy: unknown) {
   const run = buildRun({ phase: 'deploy', channel: 'C0DEPLOY', threadTs: '1700000000.000100' });
   const deps: EngineDeps = {
     store: unused('store'),
+    leases: unused('leases'),
     queue: unused('queue'),
     notifier,
     config: botConfig,

@@ -8,6 +8,7 @@ import type { JobQueue } from '../../src/queue/job-queue.js';
 import type { Notifier } from '../../src/slack/notifier.js';
 import { createStore } from '../../src/store/create-store.js';
 import { createDb, type Db } from '../../src/store/db.js';
+import { createJobLeases } from '../../src/store/job-leases.js';
 import { migrate } from '../../src/store/migrate.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -45,6 +46,7 @@ describe('postCard across processes', () => {
       dbs.push(db);
       return {
         store: createStore(db),
+        leases: createJobLeases({ databaseUrl: database.url }),
         queue: {} as JobQueue,
         notifier: slowNotifier,
         config,

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDefinition } from '../../src/engine/job-definition.js';
+import type { JobAttempt } from '../../src/engine/run-job.js';
+import { runJob } from '../../src/engine/run-job.js';
+import { minimalConfigObject } from '../support/config-fixtures.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+let bot: TestBot;
+
+beforeAll(async () => {
+  bot = await startTestBot({ config: minimalConfigObject(), workers: false });
+}, 60_000);
+afterAll(async () => {
+  await bot?.close();
+});
+
+function attempt(id: string, runId: string): JobAttempt {
+  return {
+    id,
+    name: 'preflight',
+    data: { v: 1, runId },
+    attemptsMade: 0,
+    maxAttempts: 5,
+    updateProgress: async () => undefined,
+  };
+}
+
+/**
+ * Issue 8, item 2: Redis lost its data while a job ran, so the reconciler enqueued the same job again.
+ * Two copies of one job id must never do the work at once.
+ */
+describe('runJob with a copy of the same job already running', () => {
+  it('the second copy does nothing while the first runs; after it, a copy sees the run as it left it', async () => {
+    const created = await bot.composition.store.runs.createRun(
+      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: false },
+      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
+    );
+    if (!created.ok) throw new Error('expected a run');
+    const runId = created.run.id;
+    let calls = 0;
+    let finish: () => void = () => undefined;
+    const slow: JobDefinition = {
+      name: 'preflight',
+      phase: 'preflight',
+      run: async () => {
+        calls++;
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        return { type: 'done' };
+      },
+    };
+    const { deps, engine } = bot.composition;
+    const shutdown = new AbortController().signal;
+    const first = runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toBe(1);
+    const second = await runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
+    expect(second).toEqual({ status: 'skipped', reason: 'another copy is running' });
+    expect(calls).toBe(1);
+    // A different job id is not held back.
+    const other: JobDefinition = { ...slow, run: async () => ({ type: 'done' }) };
+    expect(await runJob(other, attempt(`${runId}.preflight-other`, runId), deps, engine, shutdown)).toEqual({
+      status: 'done',
+      outcome: { type: 'done' },
+    });
+    finish();
+    expect(await first).toEqual({ status: 'done', outcome: { type: 'done' } });
+    // The lease is free again: a later copy runs (the run is still in preflight, as 'done' decides nothing).
+    const third = runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toBe(2);
+    finish();
+    expect((await third).status).toBe('done');
+    expect(bot.logs.some((l) => l.includes('another copy of it is running'))).toBe(true);
+  }, 30_000);
+});

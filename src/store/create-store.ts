@@ -31,10 +31,13 @@ export function createStore(db: Db, options: CreateStoreOptions = {}): Store {
   const { runChanges, ...storeOptions } = options;
   if (!runChanges) return repositories(db, storeOptions);
   let invalidateAll: () => void = () => undefined;
-  const repos = repositories(
+  // Only repositories that write runs or their events drop the copies; samples, backups and the
+  // outbox touch neither, and a thread line posted must not empty the cache.
+  const watched = repositories(
     observeWrites(db, () => invalidateAll()),
     storeOptions,
   );
+  const repos = { ...watched, ...unwatched(db, storeOptions) };
   const plain = repos.runs;
   const cache = createRunReadCache({
     feed: runChanges,
@@ -55,6 +58,13 @@ function repositories(db: Db, options: StoreOptions): Store {
     runs: createRunStore(db, options),
     events: createEventLog(db, options),
     gates: createGateStore(db, options),
+    ...unwatched(db, options),
+  };
+}
+
+/** The repositories that never write `runs` or `run_events`. */
+function unwatched(db: Db, options: StoreOptions): Pick<Store, 'samples' | 'backups' | 'outbox'> {
+  return {
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
     outbox: createThreadOutbox(db, options),

@@ -128,6 +128,17 @@ describe('run change feed and the status read cache (real PostgreSQL)', () => {
     expect((await bot.runs.getRunWithRecentEvents(run.id, 5))?.run.paused).toBe(true);
   });
 
+  it('posting a thread line (outbox bookkeeping) keeps the copies: it changes no run', async () => {
+    const run = await newRun(worker);
+    await worker.runs.updateRun(run.id, run.version, {}, [], ['a line']);
+    await warm(run.id);
+    const line = await bot.outbox.claimNext(run.id);
+    await bot.outbox.markSent(line?.id ?? 0);
+    const before = queries;
+    await bot.runs.getRunWithRecentEvents(run.id, 5);
+    expect(queries).toBe(before);
+  });
+
   it('when the feed’s connection is killed, reads go to PostgreSQL until it listens again', async () => {
     const run = await newRun(worker);
     await warm(run.id);

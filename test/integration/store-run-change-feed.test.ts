@@ -3,7 +3,11 @@ import type { Run } from '../../src/domain/run.js';
 import { createStore, type Store } from '../../src/store/create-store.js';
 import { createDb, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { createRunChangeFeed, type RunChangeFeed } from '../../src/store/run-change-feed.js';
+import {
+  createRunChangeFeed,
+  RUN_CHANGED_CHANNEL,
+  type RunChangeFeed,
+} from '../../src/store/run-change-feed.js';
 import { eventually } from '../support/eventually.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -50,9 +54,33 @@ async function newRun(store: Store): Promise<Run> {
   return result.run;
 }
 
-/** Reads until the bot's read is answered from memory (the feed listens from the first read on). */
+let barriers = 0;
+/**
+ * Waits until every change committed so far has reached the feed: notifications arrive in commit
+ * order, so once a marker sent now is seen, earlier ones have been handled (their copies dropped).
+ */
+async function settle() {
+  if (!feed.live) return;
+  const marker = `settle-${++barriers}`;
+  let seen = false;
+  const stop = feed.subscribe((id) => {
+    if (id === marker) seen = true;
+  });
+  try {
+    await workerDb.query('SELECT pg_notify($1, $2)', [RUN_CHANGED_CHANNEL, marker]);
+    await eventually(() => seen, 5_000, 5);
+  } finally {
+    stop();
+  }
+}
+
+/**
+ * Reads until the bot's read is answered from memory (the feed listens from the first read on),
+ * after the notifications of earlier writes have arrived: a late one would drop the copy afterwards.
+ */
 async function warm(runId: string) {
   await eventually(async () => {
+    await settle();
     await bot.runs.getRunWithRecentEvents(runId, 5);
     const before = queries;
     await bot.runs.getRunWithRecentEvents(runId, 5);

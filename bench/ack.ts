@@ -1,5 +1,5 @@
 /**
- * ack benchmark (DESIGN 11): p99 client-side latency of `/kong-upgrade status <run>` at 50 concurrent
+ * ack benchmark (DESIGN 11): p99 client-side latency of `/kong-upgrade status [<run>]` at 50 concurrent
  * signed requests against the real bot (Bolt HTTP receiver, PostgreSQL, BullMQ), versus a bare Bolt app
  * on the same kind of receiver that acks at once, measured in the same run with the rounds alternating
  * between the two sides. The load comes from a client in its own process (as Slack is another machine),
@@ -43,6 +43,12 @@ export interface AckBenchOptions {
   progress?: (line: string) => void;
 }
 
+/** `status <run>` for each run in turn and, as often as each of them, bare `status` (the channel's newest). */
+function statusText(i: number, runIds: readonly string[]): string {
+  const id = runIds[i % (runIds.length + 1)];
+  return id ? `status ${id}` : 'status';
+}
+
 /** Signed just before a round (fresh timestamps), so signing is not part of the measured time. */
 export function signedStatusRequests(
   count: number,
@@ -55,7 +61,7 @@ export function signedStatusRequests(
       channel_id: BENCH_CHANNEL,
       user_id: `U0BENCH${String(i % 10).padStart(2, '0')}`,
       command: '/kong-upgrade',
-      text: `status ${runIds[i % runIds.length] ?? ''}`.trim(),
+      text: statusText(i, runIds),
       response_url: 'http://127.0.0.1:9/response/unused',
       trigger_id: `${timestamp}.${randomBytes(4).toString('hex')}`,
     });
@@ -72,7 +78,7 @@ async function measureHandlerOnly(bot: BotSide, concurrency: number, rounds: num
       Array.from({ length: concurrency }, async (_, i) => {
         const started = performance.now();
         await bot.handleCommand({
-          text: `status ${bot.runIds[i % bot.runIds.length] ?? ''}`,
+          text: statusText(i, bot.runIds),
           userId: 'U0BENCH01',
           channelId: BENCH_CHANNEL,
         });

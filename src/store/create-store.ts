@@ -2,6 +2,7 @@ import { type BackupStore, createBackupStore } from './backup-store.js';
 import type { Db } from './db.js';
 import { createEventLog, type EventLog } from './event-log.js';
 import { createGateStore, type GateStore } from './gate-store.js';
+import { createLookupCache } from './lookup-cache.js';
 import { createMetricSampleStore, type MetricSampleStore } from './metric-sample-store.js';
 import type { RunChangeFeed } from './run-change-feed.js';
 import { createRunReadCache } from './run-read-cache.js';
@@ -21,8 +22,9 @@ export interface Store {
 
 export interface CreateStoreOptions extends StoreOptions {
   /**
-   * When given, `runs.getRunWithRecentEvents` (the status read) is answered from memory while this
-   * feed is live, and each copy is dropped as soon as its run changes.
+   * When given, the `status` reads (`runs.getRunWithRecentEvents` and `runs.newestActiveRunInChannel`)
+   * are answered from memory while this feed is live, and each copy is dropped as soon as a change
+   * could alter it.
    */
   runChanges?: RunChangeFeed;
 }
@@ -43,12 +45,20 @@ export function createStore(db: Db, options: CreateStoreOptions = {}): Store {
     feed: runChanges,
     load: (runId, limit) => plain.getRunWithRecentEvents(runId, limit).then((found) => found ?? undefined),
   });
-  invalidateAll = cache.invalidateAll;
+  const newest = createLookupCache({
+    feed: runChanges,
+    load: (channel) => plain.newestActiveRunInChannel(channel),
+  });
+  invalidateAll = () => {
+    cache.invalidateAll();
+    newest.invalidateAll();
+  };
   return {
     ...repos,
     runs: {
       ...plain,
       getRunWithRecentEvents: async (runId, limit) => (await cache.read(runId, limit)) ?? null,
+      newestActiveRunInChannel: (channel) => newest.read(channel),
     },
   };
 }

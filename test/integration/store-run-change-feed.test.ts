@@ -167,6 +167,32 @@ describe('run change feed and the status read cache (real PostgreSQL)', () => {
     expect(queries).toBe(before);
   });
 
+  it('the newest active run of a channel is answered from memory until any run changes', async () => {
+    const channel = `C-newest-${++n}`;
+    const lookup = () => bot.runs.newestActiveRunInChannel(channel);
+    await settle();
+    await eventually(async () => {
+      await lookup();
+      const before = queries;
+      return (await lookup()) === null && queries === before;
+    });
+    // Another process starts a run there: the cached "none" goes as soon as it is announced.
+    const started = await worker.runs.createRun(
+      { environment: `env${++n}`, requestedBy: 'U1', channel, planSteps: [5, 100], dryRun: false },
+      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
+    );
+    if (!started.ok) throw new Error('expected a new run');
+    expect((await eventually(lookup, 2_000, 5))?.id).toBe(started.run.id);
+    await settle();
+    await lookup();
+    const before = queries;
+    await Promise.all(Array.from({ length: 20 }, lookup));
+    expect(queries).toBe(before);
+    // This process ends it: its very next lookup sees no active run.
+    await bot.runs.updateRun(started.run.id, started.run.version, { phase: 'aborted' }, []);
+    expect(await lookup()).toBeNull();
+  });
+
   it('when the feed’s connection is killed, reads go to PostgreSQL until it listens again', async () => {
     const run = await newRun(worker);
     await warm(run.id);

@@ -1,30 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRunReadCache } from '../../src/store/run-read-cache.js';
-
-/** A feed the test drives: `live` is set by hand, `announce` plays a notification. */
-function fakeFeed(live = true) {
-  const listeners = new Set<(runId: string | null) => void>();
-  let starts = 0;
-  return {
-    live,
-    start: () => {
-      starts++;
-    },
-    subscribe(listener: (runId: string | null) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    announce(runId: string | null) {
-      for (const l of listeners) l(runId);
-    },
-    get starts() {
-      return starts;
-    },
-    get listeners() {
-      return listeners.size;
-    },
-  };
-}
+import { scriptedRunChangeFeed as fakeFeed } from '../support/scripted-run-change-feed.js';
 
 /** Loads that answer `<run>#<n>` (n counts loads) unless a test holds one open. */
 function countingLoad() {

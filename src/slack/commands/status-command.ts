@@ -15,18 +15,18 @@ export async function statusCommand(
   input: CommandInput,
   deps: CommandDeps,
 ): Promise<CommandReply> {
-  // A named run: the run and its newest events in one round trip (the ack path's hot read).
-  const found = cmd.run ? await deps.store.runs.getRunWithRecentEvents(cmd.run.id, 5) : null;
-  const run = cmd.run ? (found?.run ?? null) : await findTargetRun(null, input, deps);
-  const events = found?.events ?? null;
-  if (!run) {
+  // The run and its newest events in one read (the ack path's hot read, served from memory when warm).
+  const runId = cmd.run?.id ?? (await findTargetRun(null, input, deps))?.id;
+  const found = runId ? await deps.store.runs.getRunWithRecentEvents(runId, 5) : null;
+  if (!found) {
     return ephemeral(
       cmd.run
         ? `There is no run ${cmd.run.id}. \`/kong-upgrade list\` shows the active and recent runs.`
         : 'No active run in this channel. `/kong-upgrade list` shows the active and recent runs.',
     );
   }
-  const recent = (events ?? (await deps.store.events.listRecentEvents(run.id, 5)))
+  const { run, events } = found;
+  const recent = events
     .map(
       (e) =>
         `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,

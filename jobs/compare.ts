@@ -60,7 +60,7 @@ export const compareJob: JobDefinition = {
     const observedEnough = Date.now() - run.phaseStartedAt.getTime() >= env.plan.observeSeconds * 1000;
     const drift =
       run.phase === 'observing' && observedEnough
-        ? await checkDrift(run, adaptersFor(env, log, deps.adapters).x, signal)
+        ? await checkDrift(run, { runs: deps.store.runs, x: adaptersFor(env, log, deps.adapters).x }, signal)
         : null;
     const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some((g) => g.kind === 'rollback');
     return {

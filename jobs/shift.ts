@@ -21,7 +21,7 @@ export const shiftJob: JobDefinition = {
     }
     const target = gate.targetWeight;
     const { x, router } = adaptersFor(env, log, deps.adapters);
-    if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, x, signal);
+    if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, { runs: deps.store.runs, x }, signal);
     const current = await router.read(signal);
     if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);
     return { type: 'weight_applied', weight: target };

@@ -12,12 +12,14 @@ export type RunPatch = Partial<
     | 'stepIndex'
     | 'fromVersion'
     | 'toVersion'
-    | 'xFingerprint'
     | 'failureReason'
     | 'failedPhase'
     | 'finishedAt'
   >
->;
+> & {
+  /** X's configuration fingerprint taken at the freeze (stored beside the run, see Run.xFingerprinted). */
+  xFingerprint?: unknown;
+};
 
 /**
  * Either the new state (as a patch), the audit events to write with it and the effects to carry

@@ -47,7 +47,11 @@ export interface Run {
   /** Index into planSteps of the step currently applied; -1 before the first. */
   stepIndex: number;
   /** X's configuration fingerprint taken at the freeze (JSON, see src/kong/fingerprint.ts). */
-  xFingerprint: unknown;
+  /**
+   * Whether X's configuration fingerprint was taken at the freeze. The fingerprint itself is read only
+   * where drift is checked (RunStore.getXFingerprint): with many consumers it runs to megabytes.
+   */
+  xFingerprinted: boolean;
   failureReason: string | null;
   /** Phase the run was in when it failed or was aborted. */
   failedPhase: Phase | null;

@@ -4,21 +4,32 @@ import type { Run } from '../domain/run.js';
 import { AppError } from '../errors.js';
 import { configFingerprintSchema, diffFingerprints, fingerprintConfig } from '../kong/fingerprint.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
+import type { RunStore } from '../store/run-store.js';
+
+export interface CheckDriftDeps {
+  runs: Pick<RunStore, 'getXFingerprint'>;
+  x: KongAdmin;
+}
 
 /**
  * Re-reads X's configuration and lists what changed since the freeze. Null when the run has no
  * fingerprint (a dry run), so callers do not mistake "not checked" for "unchanged".
  */
-export async function checkDrift(run: Run, x: KongAdmin, signal?: AbortSignal): Promise<DriftItem[] | null> {
-  const stored = configFingerprintSchema.safeParse(run.xFingerprint);
+export async function checkDrift(
+  run: Run,
+  deps: CheckDriftDeps,
+  signal?: AbortSignal,
+): Promise<DriftItem[] | null> {
+  if (!run.xFingerprinted) return null;
+  const stored = configFingerprintSchema.safeParse(await deps.runs.getXFingerprint(run.id));
   if (!stored.success) return null;
-  const now = fingerprintConfig(await x.snapshot(signal));
+  const now = fingerprintConfig(await deps.x.snapshot(signal));
   return diffFingerprints(stored.data, now);
 }
 
 /** Throws when X drifted: no traffic increase may be applied on a configuration that changed. */
-export async function assertNoDrift(run: Run, x: KongAdmin, signal?: AbortSignal): Promise<void> {
-  const drift = await checkDrift(run, x, signal);
+export async function assertNoDrift(run: Run, deps: CheckDriftDeps, signal?: AbortSignal): Promise<void> {
+  const drift = await checkDrift(run, deps, signal);
   if (drift && drift.length > 0) {
     throw new AppError(
       'E_FREEZE_DRIFT',

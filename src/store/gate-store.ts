@@ -5,7 +5,7 @@ import type { NewRunEvent } from '../domain/run-event.js';
 import { AppError } from '../errors.js';
 import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
-import { mapGate, mapRun, toJsonb } from './row-mappers.js';
+import { mapGate, mapRun, runColumns, toJsonb } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
 
 export interface NewGateInput {
@@ -88,7 +88,10 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
   }
 
   async function runById(q: Queryable, id: string, lock = false): Promise<Run> {
-    const [row] = await q.query(`SELECT * FROM runs WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const [row] = await q.query(
+      `SELECT ${runColumns()} FROM runs WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
     if (row === undefined)
       throw new AppError('E_NOT_FOUND', `There is no run ${id}.`, { details: { runId: id } });
     return mapRun(row);

@@ -36,7 +36,7 @@ export const runRowSchema = z.object({
   plan_steps: z.array(int),
   applied_weight: int.nullable(),
   step_index: int,
-  x_fingerprint: z.unknown(),
+  x_fingerprinted: z.boolean(),
   failure_reason: z.string().nullable(),
   failed_phase: z.enum(PHASES).nullable(),
   created_at: date,
@@ -45,6 +45,43 @@ export const runRowSchema = z.object({
   finished_at: date.nullable(),
   version: int,
 });
+
+const RUN_TABLE_COLUMNS = [
+  'id',
+  'environment',
+  'number',
+  'phase',
+  'paused',
+  'dry_run',
+  'requested_by',
+  'channel',
+  'card_ts',
+  'thread_ts',
+  'comparison_ts',
+  'from_version',
+  'to_version',
+  'plan_steps',
+  'applied_weight',
+  'step_index',
+  'failure_reason',
+  'failed_phase',
+  'created_at',
+  'updated_at',
+  'phase_started_at',
+  'finished_at',
+  'version',
+] as const;
+
+/**
+ * The select list for a Run (`SELECT ${runColumns()} FROM runs`, `RETURNING ${runColumns()}`): every
+ * column but the fingerprint, which can be megabytes and is read only where drift is checked.
+ */
+export function runColumns(alias?: string): string {
+  const p = alias ? `${alias}.` : '';
+  return [...RUN_TABLE_COLUMNS.map((c) => p + c), `${p}x_fingerprint IS NOT NULL AS x_fingerprinted`].join(
+    ', ',
+  );
+}
 
 export function mapRun(row: Row): Run {
   const r = runRowSchema.parse(row);
@@ -65,7 +102,7 @@ export function mapRun(row: Row): Run {
     planSteps: r.plan_steps,
     appliedWeight: r.applied_weight,
     stepIndex: r.step_index,
-    xFingerprint: r.x_fingerprint,
+    xFingerprinted: r.x_fingerprinted,
     failureReason: r.failure_reason,
     failedPhase: r.failed_phase,
     createdAt: r.created_at,
@@ -92,9 +129,11 @@ export const RUN_PATCH_COLUMNS = {
   failureReason: 'failure_reason',
   failedPhase: 'failed_phase',
   finishedAt: 'finished_at',
-} as const satisfies Partial<Record<keyof Run, string>>;
+} as const satisfies Partial<Record<keyof Run | 'xFingerprint', string>>;
 
-export type RunPatch = Partial<Pick<Run, keyof typeof RUN_PATCH_COLUMNS>>;
+export type RunPatch = Partial<Pick<Run, Exclude<keyof typeof RUN_PATCH_COLUMNS, 'xFingerprint'>>> & {
+  xFingerprint?: unknown;
+};
 
 /** Column/value pairs for the fields present in `patch`; jsonb values are serialised here. */
 export function runPatchToColumns(patch: RunPatch): Array<[column: string, value: unknown]> {

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../errors.js';
 import { coalesceReads } from './coalesce-reads.js';
 import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
-import { mapEvent, mapRun, type RunPatch, runPatchToColumns } from './row-mappers.js';
+import { mapEvent, mapRun, type RunPatch, runColumns, runPatchToColumns } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
 import { insertThreadLines } from './thread-outbox.js';
 
@@ -29,8 +29,13 @@ export interface RunStore {
   /** Allocates `<environment>-<n>` and writes the run (phase `preflight`) and its event in one transaction. */
   createRun(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult>;
   getRun(id: string): Promise<Run | null>;
-  /** Just the phase (null: no such run): what running jobs poll, without the large fingerprint. */
+  /** Just the phase (null: no such run): what running jobs poll. */
   getPhase(id: string): Promise<Run['phase'] | null>;
+  /**
+   * X's configuration fingerprint taken at the freeze (null: none, or no such run). Kept out of every
+   * other read: with many consumers and credentials it runs to megabytes.
+   */
+  getXFingerprint(id: string): Promise<unknown>;
   /** The run and its newest `limit` events (oldest first) in one round trip: the ack path's read. */
   getRunWithRecentEvents(id: string, limit: number): Promise<{ run: Run; events: RunEvent[] } | null>;
   /** The one active non-dry-run run of an environment, if any. */
@@ -84,7 +89,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
 
   async function selectOne(q: Queryable, where: string, params: unknown[]): Promise<Run | null> {
     const needsTerminal = where.includes('$TERMINAL');
-    const sql = `SELECT * FROM runs WHERE ${where.replaceAll('$TERMINAL', () => `$${params.length + 1}`)}`;
+    const sql = `SELECT ${runColumns()} FROM runs WHERE ${where.replaceAll('$TERMINAL', () => `$${params.length + 1}`)}`;
     const rows = await q.query(sql, needsTerminal ? [...params, terminal] : params);
     return rows[0] === undefined ? null : mapRun(rows[0]);
   }
@@ -111,7 +116,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
           `INSERT INTO runs (id, environment, number, phase, dry_run, requested_by, channel, from_version,
                              to_version, plan_steps, created_at, updated_at, phase_started_at)
            VALUES ($1, $2, $3, 'preflight', $4, $5, $6, $7, $8, $9, $10, $10, $10)
-           RETURNING *`,
+           RETURNING ${runColumns()}`,
           [
             `${input.environment}-${number}`,
             input.environment,
@@ -141,7 +146,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
 
   async function loadRunsWithRecentEvents(ids: string[], limit: number) {
     const rows = await db.query(
-      `SELECT r.*, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)
+      `SELECT ${runColumns('r')}, (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json)
                       FROM (SELECT * FROM run_events WHERE run_id = r.id ORDER BY id DESC LIMIT $2) e) AS recent_events
          FROM runs r WHERE r.id = ANY($1::text[])`,
       [ids, limit],
@@ -172,6 +177,11 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
       return phase;
     },
 
+    async getXFingerprint(id) {
+      const [row] = await db.query('SELECT x_fingerprint FROM runs WHERE id = $1', [id]);
+      return row?.x_fingerprint ?? null;
+    },
+
     async getRunWithRecentEvents(id, limit) {
       const n = Math.max(1, Math.min(limit, 100));
       let read = recentReads.get(n);
@@ -190,7 +200,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
         const { ts } = await post(run);
         const [row] = await tx.query(
           `UPDATE runs SET card_ts = $2, thread_ts = $2, version = version + 1, updated_at = $3
-            WHERE id = $1 RETURNING *`,
+            WHERE id = $1 RETURNING ${runColumns()}`,
           [runId, ts, clock()],
         );
         return row === undefined ? null : mapRun(row);
@@ -226,7 +236,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
     async listRuns({ limit, activeOnly = false }) {
       const bounded = Number.isFinite(limit) ? Math.min(500, Math.max(1, Math.trunc(limit))) : 50;
       const rows = await db.query(
-        `SELECT * FROM runs WHERE (NOT $1 OR phase <> ALL($2::text[]))
+        `SELECT ${runColumns()} FROM runs WHERE (NOT $1 OR phase <> ALL($2::text[]))
          ORDER BY created_at DESC, number DESC LIMIT $3`,
         [activeOnly, terminal, bounded],
       );
@@ -235,7 +245,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
 
     async listActiveRuns() {
       const rows = await db.query(
-        'SELECT * FROM runs WHERE phase <> ALL($1::text[]) ORDER BY created_at, id',
+        `SELECT ${runColumns()} FROM runs WHERE phase <> ALL($1::text[]) ORDER BY created_at, id`,
         [terminal],
       );
       return rows.map(mapRun);
@@ -260,7 +270,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
           }
         }
         const [row] = await tx.query(
-          `UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING *`,
+          `UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING ${runColumns()}`,
           params,
         );
         if (row === undefined) throw await staleOrMissing(tx, id, expectedVersion);

@@ -46,7 +46,8 @@ describe('preflight job against simulated Kong 2.8 -> 3.9', () => {
       return r?.phase === 'backup' && r;
     }, 30_000);
     expect(run.fromVersion).toBe('2.8.4');
-    expect(run.xFingerprint).toMatchObject({ version: 1 });
+    expect(run.xFingerprinted).toBe(true);
+    expect(await bot.composition.store.runs.getXFingerprint(run.id)).toMatchObject({ version: 1 });
     // The thread line of a phase change is posted just after the change is committed.
     const text = await eventually(async () => {
       const t = await threadText('prod-1');
@@ -79,7 +80,8 @@ describe('preflight job against simulated Kong 2.8 -> 3.9', () => {
       const r = runs.find((x) => x.dryRun);
       return r?.phase === 'completed' && r;
     }, 30_000);
-    expect(run.xFingerprint).toBeNull();
+    expect(run.xFingerprinted).toBe(false);
+    expect(await bot.composition.store.runs.getXFingerprint(run.id)).toBeNull();
     const text = await threadText(run.id);
     expect(text).toContain('Plan for prod');
     expect(text).toContain('pg_dump --format=directory');

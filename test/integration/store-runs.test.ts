@@ -86,7 +86,7 @@ describe('createRun / getRun', () => {
       planSteps: [5, 25, 50, 100],
       appliedWeight: null,
       stepIndex: -1,
-      xFingerprint: null,
+      xFingerprinted: false,
       failureReason: null,
       failedPhase: null,
       createdAt: now,
@@ -215,13 +215,16 @@ describe('updateRun', () => {
     expect(updated).toMatchObject({
       phase: 'backup',
       cardTs: '1700000000.000100',
-      xFingerprint: { services: 'abc', routes: 'def' },
+      xFingerprinted: true,
       version: 2,
       updatedAt: now,
       phaseStartedAt: now,
       createdAt: run.createdAt,
     });
     expect(await runs.getRun(run.id)).toEqual(updated);
+    // The fingerprint itself is read on its own, never with the run.
+    expect(updated).not.toHaveProperty('xFingerprint');
+    expect(await runs.getXFingerprint(run.id)).toEqual({ services: 'abc', routes: 'def' });
     expect((await events.listEvents(run.id)).map((e) => e.kind)).toEqual([
       'command.start',
       'job.preflight.finished',
@@ -335,6 +338,59 @@ describe('queries', () => {
     expect(all.every((r) => !['completed', 'rolled_back', 'failed', 'aborted'].includes(r.phase))).toBe(true);
     expect(all.map((r) => r.id)).toEqual(expect.arrayContaining([b.id, c.id]));
     expect(all.map((r) => r.id)).not.toContain(a.id);
+  });
+});
+
+describe('the X fingerprint', () => {
+  it('is read only on its own: no run read brings its megabytes along', async () => {
+    // What a Kong with 20,000 consumers and their credentials stores (~3 MB of JSON).
+    const entities = Array.from({ length: 40_000 }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      digest: 'abcdef0123456789',
+    }));
+    const fingerprint = {
+      version: 1,
+      digest: 'd',
+      types: { keyauth_credentials: { count: 40_000, digest: 'k', entities } },
+    };
+    const rows: Array<Record<string, unknown>> = [];
+    const watched: Db = {
+      ...db,
+      query: async (text, params) => {
+        const result = await db.query(text, params);
+        if (!/x_fingerprint FROM runs WHERE id/.test(text)) rows.push(...result);
+        return result;
+      },
+      withTransaction: (fn) =>
+        db.withTransaction((tx) =>
+          fn({
+            query: async (text, params) => {
+              const result = await tx.query(text, params);
+              rows.push(...result);
+              return result;
+            },
+          }),
+        ),
+    };
+    const store = createRunStore(watched, { clock: () => now });
+    const created = await store.createRun(input({ channel: `C-fp-${env}` }), startEvent);
+    if (!created.ok) throw new Error('expected a new run');
+    const run = await store.updateRun(created.run.id, created.run.version, { xFingerprint: fingerprint }, []);
+    expect(run.xFingerprinted).toBe(true);
+    const reads = [
+      await store.getRun(run.id),
+      (await store.getRunWithRecentEvents(run.id, 5))?.run,
+      await store.findActiveRun(env),
+      await store.newestActiveRunInChannel(`C-fp-${env}`),
+      (await store.listRuns({ limit: 500 })).find((r) => r.id === run.id),
+      (await store.listActiveRuns()).find((r) => r.id === run.id),
+      await store.updateRun(run.id, run.version, { paused: true }, []),
+    ];
+    expect(reads.every((r) => r?.id === run.id && r.xFingerprinted)).toBe(true);
+    expect(rows.length).toBeGreaterThan(reads.length);
+    expect(rows.filter((r) => Object.hasOwn(r, 'x_fingerprint'))).toEqual([]);
+    expect(await store.getXFingerprint(run.id)).toEqual(fingerprint);
+    expect(await store.getXFingerprint('nope-1')).toBeNull();
   });
 });
 

@@ -21,7 +21,7 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     planSteps: [5, 25, 50, 100],
     appliedWeight: null,
     stepIndex: -1,
-    xFingerprint: null,
+    xFingerprinted: false,
     failureReason: null,
     failedPhase: null,
     createdAt: T0,

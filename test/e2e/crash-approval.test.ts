@@ -98,7 +98,7 @@ describe('the bot dies right after a commit', () => {
     await reconcileNow();
     await reconcileNow();
 
-    const posts = pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body));
+    const posts = pair.router.posts();
     expect(posts).toEqual([{ x: 95, y: 5 }]);
     const events = await store().events.listEvents('prod-1');
     expect(events.filter((e) => e.kind === 'gate.approved')).toHaveLength(1);

@@ -94,8 +94,7 @@ describe('kill -9 of the bot process right after an approval click', () => {
     return { bot, requester };
   }
 
-  const posts = () =>
-    pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
+  const posts = () => pair.router.posts();
 
   async function phase(expected: Run['phase'], timeoutMs: number): Promise<Run> {
     return eventually(async () => {

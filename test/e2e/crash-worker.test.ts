@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gate } from '../../src/domain/gate.js';
@@ -12,13 +10,12 @@ import { eventually } from '../support/eventually.js';
 import { clickGate, postedGate } from '../support/gate-helpers.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { workerChildren, workerSpecFor } from '../support/worker-children.js';
 import type { WorkerSpec } from '../support/worker-process.js';
 
 const CHANNEL = 'C0CRASHWK1';
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Enough rows that pg_dump and pg_restore take a moment to kill them in.
 const CONSUMERS = 30_000;
 // A deploy command that records each time it runs, then takes a while.
@@ -70,11 +67,6 @@ async function startRouterProxy(target: string) {
   return proxy;
 }
 
-interface WorkerChild {
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
 /**
  * Issue 8, item 1 (DESIGN 10: kill -9 of any process at any moment loses nothing). The bot serves
  * Slack in-process; the worker runs in a child that is SIGKILLed at each kill point of one run:
@@ -92,7 +84,7 @@ describe('kill -9 of the worker at every kill point of a run', () => {
   let spec: WorkerSpec;
   let routerProxy: Awaited<ReturnType<typeof startRouterProxy>>;
   let deployLog: string;
-  const children: WorkerChild[] = [];
+  const workers = workerChildren(() => spec);
 
   beforeAll(async () => {
     pair = await startKongPair({ seed: { consumers: CONSUMERS } });
@@ -115,54 +107,18 @@ describe('kill -9 of the worker at every kill point of a run', () => {
       },
     };
     bot = await startTestBot({ config, workers: false });
-    spec = {
-      config,
-      databaseUrl: bot.database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: bot.queuePrefix,
-      slackToken: bot.slack.botToken,
-      slackApiUrl: bot.slack.apiUrl,
-      // A killed worker's job is taken over within about 2 s.
-      lockDurationMs: 1500,
-      stalledIntervalMs: 500,
-    };
+    // A killed worker's job is taken over within about 2 s.
+    spec = workerSpecFor(bot, config, { lockDurationMs: 1500, stalledIntervalMs: 500 });
   }, 180_000);
 
   afterAll(async () => {
-    for (const w of children) w.child.kill('SIGKILL');
-    await Promise.all(children.map((w) => w.exited));
+    await workers.killAll();
     await bot?.close();
     await routerProxy?.close();
     await pair?.close();
   });
 
-  async function startWorker(): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WORKER_SPEC: JSON.stringify(spec) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      out += d.slice(-2000);
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const worker = { child, exited };
-    children.push(worker);
-    await eventually(() => {
-      if (child.exitCode !== null) throw new Error(`worker exited early:\n${out.slice(-3000)}`);
-      return out.includes('worker ready');
-    }, 30_000);
-    return worker;
-  }
-
-  async function kill(worker: WorkerChild): Promise<void> {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-  }
+  const { start: startWorker, kill } = workers;
 
   const store = () => bot.composition.store;
   const phaseOf = async () => (await store().runs.getRun('prod-1'))?.phase;
@@ -199,8 +155,7 @@ describe('kill -9 of the worker at every kill point of a run', () => {
     }
   }
 
-  const routerPosts = () =>
-    pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as { y: number });
+  const routerPosts = () => pair.router.posts();
 
   /** Each kill point: what to do first, and when the worker is in the middle of it. */
   const killPoints: Array<{

@@ -150,10 +150,7 @@ describe('Kong Admin API faults during a run', () => {
     await bot.requester.slashCommand({ text: 'start slowx', userId: REQUESTER, channelId: CHANNEL });
     await approve(await pendingGate('slowx-1', 5));
     await eventually(async () => (await store().runs.getRun('slowx-1'))?.appliedWeight === 5, 30_000);
-    const routerPosts = () =>
-      slowX.router.requests
-        .filter((r) => r.method === 'POST')
-        .map((r) => (JSON.parse(r.body) as { y: number }).y);
+    const routerPosts = () => slowX.router.posts().map((w) => w.y);
     expect(routerPosts()).toEqual([5]);
 
     await bot.requester.slashCommand({ text: 'shift slowx-1 25', userId: APPROVER, channelId: CHANNEL });

@@ -55,8 +55,7 @@ describe('traffic router faults', () => {
     return bot.slack.thread(CHANNEL, run?.threadTs ?? '').map((m) => m.text);
   }
 
-  const routerPosts = () =>
-    pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as { y: number });
+  const routerPosts = () => pair.router.posts();
 
   it('two 502s from the router are retried within bounds; the step is applied once', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });

@@ -54,11 +54,7 @@ describe('traffic shifting behind Slack approvals', () => {
     return clickGate(bot.requester, gate, { userId, actionId, channelId: CHANNEL });
   }
 
-  function routerPosts(): { x: number; y: number }[] {
-    return pair.router.requests
-      .filter((r) => r.method === 'POST')
-      .map((r) => JSON.parse(r.body) as { x: number; y: number });
-  }
+  const routerPosts = () => pair.router.posts();
 
   async function phase(runId: string, expected: string) {
     return eventually(async () => {

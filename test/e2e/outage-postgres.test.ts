@@ -79,8 +79,7 @@ describe('PostgreSQL outage in the middle of a run', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  const routerPosts = () =>
-    pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as { y: number });
+  const routerPosts = () => pair.router.posts();
 
   it('while PostgreSQL is down: "try again" for commands and clicks, /healthz 503 naming postgres, nothing written', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });

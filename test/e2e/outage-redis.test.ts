@@ -76,8 +76,7 @@ describe('Redis loses its data in the middle of a run', () => {
     return clickGate(bot.requester, gate, { userId, channelId: CHANNEL });
   }
 
-  const routerPosts = () =>
-    pair.router.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as { y: number });
+  const routerPosts = () => pair.router.posts();
 
   it('a started run whose queued job was flushed is re-enqueued at worker start-up and reaches its first gate', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });

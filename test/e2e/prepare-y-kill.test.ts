@@ -1,28 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintTables, queryRows } from '../support/compare-databases.js';
 import { eventually } from '../support/eventually.js';
 import { type KongPair, startKongPair } from '../support/kong-pair.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { workerChildren, workerSpecFor } from '../support/worker-children.js';
 import type { WorkerSpec } from '../support/worker-process.js';
 
 const CHANNEL = 'C0PREPYK01';
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Enough rows that pg_dump and pg_restore run for a while. They go into rate-limiting counters,
 // which the Admin API does not list, so preflight and verify stay light on the workers' CPU (a
 // blocked event loop would miss the short lock renewals this test uses).
 const COUNTERS = 300_000;
-
-interface WorkerChild {
-  child: ChildProcess;
-  exited: Promise<void>;
-  output(): string;
-}
 
 /**
  * Issue 4, acceptance 5 (DESIGN 10: kill -9 loses nothing): the worker runs in a child process and
@@ -34,7 +25,7 @@ describe('killing the worker mid-backup and mid-restore', () => {
   let restorePair: KongPair;
   let bot: TestBot;
   let spec: WorkerSpec;
-  const children: WorkerChild[] = [];
+  const workers = workerChildren(() => spec);
 
   beforeAll(async () => {
     [backupPair, restorePair] = await Promise.all([startKongPair(), startKongPair()]);
@@ -46,58 +37,17 @@ describe('killing the worker mid-backup and mid-restore', () => {
     };
     // This process only serves Slack; the jobs run in the worker children.
     bot = await startTestBot({ config, workers: false });
-    spec = {
-      config,
-      databaseUrl: bot.database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: bot.queuePrefix,
-      slackToken: bot.slack.botToken,
-      slackApiUrl: bot.slack.apiUrl,
-      // A killed worker's job is taken over about 5-7 s later instead of 30-45 s.
-      lockDurationMs: 5000,
-      stalledIntervalMs: 1000,
-    };
+    // A killed worker's job is taken over about 5-7 s later instead of 30-45 s.
+    spec = workerSpecFor(bot, config, { lockDurationMs: 5000, stalledIntervalMs: 1000 });
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of children) w.child.kill('SIGKILL');
-    await Promise.all(children.map((w) => w.exited));
+    await workers.killAll();
     await bot?.close();
     await Promise.all([backupPair?.close(), restorePair?.close()]);
   });
 
-  async function startWorker(): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WORKER_SPEC: JSON.stringify(spec) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const worker = { child, exited, output: () => out };
-    children.push(worker);
-    await eventually(() => {
-      if (child.exitCode !== null) throw new Error(`worker exited early:\n${out.slice(-3000)}`);
-      return out.includes('worker ready');
-    }, 30_000);
-    return worker;
-  }
-
-  async function kill(worker: WorkerChild): Promise<void> {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-  }
-
-  async function stop(worker: WorkerChild): Promise<void> {
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-  }
+  const { start: startWorker, kill, stop } = workers;
 
   async function readyRun(runId: string) {
     const run = await eventually(async () => {

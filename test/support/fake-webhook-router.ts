@@ -15,6 +15,8 @@ export interface FakeWebhookRouter {
   /** The weights the fake load balancer currently uses (only changed by a correctly signed POST). */
   weights: { x: number; y: number };
   requests: RecordedWebhookRequest[];
+  /** The bodies of every POST received so far, in order (signed or not, answered or not). */
+  posts(): Array<{ x: number; y: number }>;
   /** The next `times` requests get this status and body instead of being handled. */
   failNext(status: number, body: string, times?: number): void;
   /** The next `times` requests are never answered (to exercise timeouts). */
@@ -35,6 +37,11 @@ export async function startFakeWebhookRouter(secret: string, path = '/weights'):
   const fake: Omit<FakeWebhookRouter, 'url' | 'close'> = {
     weights: { x: 100, y: 0 },
     requests: [],
+    posts() {
+      return fake.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => JSON.parse(r.body) as { x: number; y: number });
+    },
     failNext(status, body, times = 1) {
       failures = { status, body, times };
     },

@@ -4,7 +4,7 @@ import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postGateMessage } from './post-gate-message.js';
-import { postNextThreadLine } from './post-thread-line.js';
+import { postNextThreadLine, postPendingThreadLines } from './post-thread-line.js';
 
 type Step = () => Promise<void>;
 
@@ -19,6 +19,10 @@ export async function executeEffects(
   deps: EngineDeps,
 ): Promise<() => Promise<void>> {
   const slack: Step[] = [];
+  // Each thread effect posts the run's next line, so lines and other messages keep their order; the
+  // last one posts whatever is left, so a line a dead process never posted does not push every later
+  // line one decision late.
+  let threadsLeft = effects.filter((e) => e.type === 'thread').length;
   const log = deps.log.child({ runId: run.id });
   for (const effect of effects) {
     switch (effect.type) {
@@ -87,8 +91,13 @@ export async function executeEffects(
         });
         break;
       case 'thread':
-        // The line is in the outbox (written with the decision): post the run's next one.
-        slack.push(() => postNextThreadLine(run.id, deps).then(() => undefined));
+        // The line is in the outbox (written with the decision).
+        threadsLeft--;
+        slack.push(
+          threadsLeft === 0
+            ? () => postPendingThreadLines(run.id, deps).then(() => undefined)
+            : () => postNextThreadLine(run.id, deps).then(() => undefined),
+        );
         break;
     }
   }

@@ -21,3 +21,23 @@ export async function postNextThreadLine(runId: string, deps: EngineDeps): Promi
   await postThreadLine(line, deps);
   return true;
 }
+
+/** Lines one decision posts at most; a longer backlog is left to the reconciler. */
+const MAX_LINES_PER_DRAIN = 50;
+
+/**
+ * Claims and posts the run's unposted thread lines, oldest first, until none is left to claim: the
+ * decision's own lines and any older one a dead process left behind (posting only the oldest would
+ * leave each decision's line one decision late). Lines another poster holds are skipped. Returns
+ * how many were posted; a failed post stops here (the line is released for a later try).
+ */
+export async function postPendingThreadLines(runId: string, deps: EngineDeps): Promise<number> {
+  let posted = 0;
+  while (posted < MAX_LINES_PER_DRAIN) {
+    const line = await deps.store.outbox.claimNext(runId);
+    if (!line) break;
+    await postThreadLine(line, deps);
+    posted++;
+  }
+  return posted;
+}

@@ -186,4 +186,34 @@ describe('the bot dies right after a commit', () => {
     await reconcileNow();
     expect(pausedLines()).toHaveLength(1);
   }, 60_000);
+
+  it('the next decision of the run posts a line a dead process left behind at once, before its own', async () => {
+    const run = await store().runs.getRun('stage-1');
+    const threadTs = run?.threadTs ?? '';
+    const posted = () => bot.slack.thread(CHANNEL, threadTs).map((m) => m.text);
+    const before = posted().length;
+    // The run (paused by the test before) is resumed, its line posted as usual.
+    const resumedFirst = await bot.composition.engine.apply('stage-1', {
+      type: 'resume_requested',
+      actor: APPROVER,
+    });
+    if (!resumedFirst.ok) throw new Error(resumedFirst.reason);
+    await resumedFirst.deferred();
+    expect(posted().slice(before)).toEqual([`:arrow_forward: Resumed by <@${APPROVER}>.`]);
+    // Paused, committed; the process dies before the post (its deferred step never runs).
+    expect(
+      (await bot.composition.engine.apply('stage-1', { type: 'pause_requested', actor: APPROVER })).ok,
+    ).toBe(true);
+    // Another process resumes the run: its post step sends the lost line and then its own, no reconciler.
+    const resumed = await bot.composition.engine.apply('stage-1', {
+      type: 'resume_requested',
+      actor: REQUESTER,
+    });
+    if (!resumed.ok) throw new Error(resumed.reason);
+    await resumed.deferred();
+    const [lostLine, ownLine, ...more] = posted().slice(before + 1);
+    expect(lostLine).toMatch(new RegExp(`^:double_vertical_bar: Paused.*<@${APPROVER}>`));
+    expect(ownLine).toBe(`:arrow_forward: Resumed by <@${REQUESTER}>.`);
+    expect(more).toEqual([]);
+  }, 60_000);
 });

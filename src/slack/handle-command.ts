@@ -13,12 +13,28 @@ import { parseCommand } from './parse-command.js';
 import { stripNul } from './strip-nul.js';
 import { helpText } from './usage.js';
 
+const MAX_REMEMBERED_PARSES = 500;
+const MAX_REMEMBERED_TEXT = 200;
+
 /**
  * Everything `/kong-upgrade` does before the ack: parse, validate, write to PostgreSQL, enqueue.
  * Slack calls wait for `after`, run once the ack is sent.
  */
 export function createCommandHandler(deps: CommandDeps) {
   const environments = Object.keys(deps.config.environments);
+  // Parsing is pure and the same few texts (`status prod-7`) come in bursts: keep recent results.
+  const parsedTexts = new Map<string, ReturnType<typeof parseCommand>>();
+  const parse = (text: string) => {
+    let parsed = parsedTexts.get(text);
+    if (parsed === undefined) {
+      parsed = parseCommand(text, { environments });
+      if (text.length <= MAX_REMEMBERED_TEXT) {
+        if (parsedTexts.size >= MAX_REMEMBERED_PARSES) parsedTexts.clear();
+        parsedTexts.set(text, parsed);
+      }
+    }
+    return parsed;
+  };
 
   return async function handleCommand(raw: CommandInput): Promise<CommandReply> {
     const input = {
@@ -26,7 +42,7 @@ export function createCommandHandler(deps: CommandDeps) {
       userId: stripNul(raw.userId),
       channelId: stripNul(raw.channelId),
     };
-    const parsed = parseCommand(input.text, { environments });
+    const parsed = parse(input.text);
     if (!parsed.ok) return ephemeral(`${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
     const cmd = parsed.command;
     try {

@@ -10,6 +10,12 @@ import {
 } from './command-context.js';
 import { findTargetRun } from './find-target-run.js';
 
+/**
+ * Replies rendered from one read, with the second they were rendered in. Reads served from memory are
+ * the same object until their run changes, so a burst of `status` renders each run once a second.
+ */
+const rendered = new WeakMap<object, { second: number; reply: CommandReply }>();
+
 export async function statusCommand(
   cmd: { run: RunRef | null },
   input: CommandInput,
@@ -25,6 +31,10 @@ export async function statusCommand(
         : 'No active run in this channel. `/kong-upgrade list` shows the active and recent runs.',
     );
   }
+  const now = deps.now();
+  const second = Math.floor(now.getTime() / 1000);
+  const memo = rendered.get(found);
+  if (memo?.second === second) return memo.reply;
   const { run, events } = found;
   const recent = events
     .map(
@@ -32,14 +42,16 @@ export async function statusCommand(
         `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
     )
     .join('\n');
-  return ephemeral(runTitle(run), [
-    ...runCardBlocks(run, deps.now()),
+  const reply = ephemeral(runTitle(run), [
+    ...runCardBlocks(run, now),
     { type: 'section', text: { type: 'mrkdwn', text: `*Recent events*\n${recent || '—'}` } },
     {
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `Card: ${messageLink(run.channel, run.cardTs)}` }],
     },
   ]);
+  rendered.set(found, { second, reply });
+  return reply;
 }
 
 export async function listCommand(deps: CommandDeps): Promise<CommandReply> {

@@ -81,6 +81,28 @@ describe('PostgreSQL outage in the middle of a run', () => {
 
   const routerPosts = () => pair.router.posts();
 
+  /** On failure, what the run, its gates and the bot's log said: a rare failure should explain itself. */
+  async function explained<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      const run = await store().runs.getRun('prod-1');
+      const gates = await store().gates.listGates('prod-1');
+      const events = (await store().events.listEvents('prod-1')).slice(-15);
+      const warnings = bot.logs.filter((l) => /"level":(40|50|60)/.test(l)).slice(-30);
+      throw new Error(
+        [
+          (err as Error).message,
+          `run: ${run?.phase} paused=${run?.paused} weight=${run?.appliedWeight}`,
+          `gates: ${gates.map((g) => `${g.kind}:${g.targetWeight}:${g.status}:${g.messageTs ? 'posted' : 'unposted'}`).join(' ')}`,
+          `events: ${events.map((e) => `${e.kind}${e.details.message ? `(${String(e.details.message)})` : ''}`).join(' ')}`,
+          'warnings:',
+          ...warnings,
+        ].join('\n'),
+      );
+    }
+  }
+
   it('while PostgreSQL is down: "try again" for commands and clicks, /healthz 503 naming postgres, nothing written', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
     const gate = await pendingGate('shift', 5);
@@ -128,13 +150,17 @@ describe('PostgreSQL outage in the middle of a run', () => {
     await new Promise((r) => setTimeout(r, 3000));
     await postgres.start();
 
-    await click(await pendingGate('shift', 100));
-    await eventually(async () => (await store().runs.getRun('prod-1'))?.appliedWeight === 100, 30_000);
-    await click(await pendingGate('complete'));
-    const run = await eventually(async () => {
-      const r = await store().runs.getRun('prod-1');
-      return r?.phase === 'completed' && r;
-    }, 30_000);
+    await click(await explained(pendingGate('shift', 100)));
+    await explained(
+      eventually(async () => (await store().runs.getRun('prod-1'))?.appliedWeight === 100, 30_000),
+    );
+    await click(await explained(pendingGate('complete')));
+    const run = await explained(
+      eventually(async () => {
+        const r = await store().runs.getRun('prod-1');
+        return r?.phase === 'completed' && r;
+      }, 30_000),
+    );
     expect(run.appliedWeight).toBe(100);
     expect(routerPosts().map((w) => w.y)).toEqual([5, 100]);
     const events = await store().events.listEvents('prod-1');

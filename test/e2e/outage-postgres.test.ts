@@ -89,12 +89,23 @@ describe('PostgreSQL outage in the middle of a run', () => {
       const run = await store().runs.getRun('prod-1');
       const gates = await store().gates.listGates('prod-1');
       const events = (await store().events.listEvents('prod-1')).slice(-15);
-      const warnings = bot.logs.filter((l) => /"level":(40|50|60)/.test(l)).slice(-30);
+      const windows = (await store().samples.listSamples('prod-1'))
+        .filter((w) => w.cluster === 'y')
+        .slice(-8)
+        .map((w) => `${w.verdict}(${w.requests} req)`);
+      const warnings = bot.logs
+        .filter((l) => /"level":(40|50|60)/.test(l))
+        .slice(-30)
+        .map((l) => {
+          const entry = JSON.parse(l) as { time: number; msg?: string; err?: { message?: string } };
+          return `${new Date(entry.time).toISOString()} ${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+        });
       throw new Error(
         [
           (err as Error).message,
           `run: ${run?.phase} paused=${run?.paused} weight=${run?.appliedWeight}`,
           `gates: ${gates.map((g) => `${g.kind}:${g.targetWeight}:${g.status}:${g.messageTs ? 'posted' : 'unposted'}`).join(' ')}`,
+          `last windows on Y: ${windows.join(' ')}`,
           `events: ${events.map((e) => `${e.kind}${e.details.message ? `(${String(e.details.message)})` : ''}`).join(' ')}`,
           'warnings:',
           ...warnings,

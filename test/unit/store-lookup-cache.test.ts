@@ -1,36 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createLookupCache } from '../../src/store/lookup-cache.js';
-import { scriptedRunChangeFeed } from '../support/scripted-run-change-feed.js';
+import { countingLoad, scriptedRunChangeFeed } from '../support/scripted-run-change-feed.js';
 
-/** Loads that answer `<key>#<n>` (n counts loads), null for `quiet`, unless a test holds one open. */
-function countingLoad() {
-  let loads = 0;
-  let held: (() => void) | null = null;
-  let hold = false;
-  const load = async (key: string) => {
-    const n = ++loads;
-    if (hold) await new Promise<void>((resolve) => (held = resolve));
-    return key === 'quiet' ? null : `${key}#${n}`;
-  };
-  return {
-    load,
-    get loads() {
-      return loads;
-    },
-    holdNext() {
-      hold = true;
-    },
-    release() {
-      hold = false;
-      held?.();
-    },
-  };
-}
+/** Loads that answer `<key>#<n>` (n counts loads), and null ("none") for `quiet`. */
+const lookupLoads = () => countingLoad((n, key: string) => (key === 'quiet' ? null : `${key}#${n}`));
 
 describe('lookup cache (answers across runs)', () => {
   it('answers repeated lookups from memory, "nothing found" included', async () => {
     const feed = scriptedRunChangeFeed();
-    const db = countingLoad();
+    const db = lookupLoads();
     const cache = createLookupCache({ feed, load: db.load });
     expect(await cache.read('C1')).toBe('C1#1');
     expect(await cache.read('C1')).toBe('C1#1');
@@ -42,7 +20,7 @@ describe('lookup cache (answers across runs)', () => {
 
   it('drops every answer on any announced change: a run started elsewhere may be the newest now', async () => {
     const feed = scriptedRunChangeFeed();
-    const db = countingLoad();
+    const db = lookupLoads();
     const cache = createLookupCache({ feed, load: db.load });
     await cache.read('C1');
     await cache.read('quiet');
@@ -54,7 +32,7 @@ describe('lookup cache (answers across runs)', () => {
 
   it('never keeps an answer that a change overtook while it loaded', async () => {
     const feed = scriptedRunChangeFeed();
-    const db = countingLoad();
+    const db = lookupLoads();
     const cache = createLookupCache({ feed, load: db.load });
     db.holdNext();
     const loading = cache.read('C1');
@@ -67,7 +45,7 @@ describe('lookup cache (answers across runs)', () => {
 
   it('serves nothing from memory while the feed is down', async () => {
     const feed = scriptedRunChangeFeed();
-    const db = countingLoad();
+    const db = lookupLoads();
     const cache = createLookupCache({ feed, load: db.load });
     await cache.read('C1');
     feed.live = false;
@@ -77,7 +55,7 @@ describe('lookup cache (answers across runs)', () => {
 
   it('invalidateAll, maxAgeMs and maxKeys bound what is served', async () => {
     const feed = scriptedRunChangeFeed();
-    const db = countingLoad();
+    const db = lookupLoads();
     let now = 0;
     const cache = createLookupCache({ feed, load: db.load, maxAgeMs: 100, maxKeys: 2, now: () => now });
     await cache.read('A');

@@ -1,36 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createRunReadCache } from '../../src/store/run-read-cache.js';
-import { scriptedRunChangeFeed as fakeFeed } from '../support/scripted-run-change-feed.js';
+import { countingLoad, scriptedRunChangeFeed as fakeFeed } from '../support/scripted-run-change-feed.js';
 
-/** Loads that answer `<run>#<n>` (n counts loads) unless a test holds one open. */
-function countingLoad() {
-  let loads = 0;
-  const held: Array<() => void> = [];
-  let hold = false;
-  const load = async (runId: string, variant: number) => {
-    const n = ++loads;
-    if (hold) await new Promise<void>((resolve) => held.push(resolve));
-    return runId === 'ghost-1' ? undefined : `${runId}/${variant}#${n}`;
-  };
-  return {
-    load,
-    get loads() {
-      return loads;
-    },
-    holdNext() {
-      hold = true;
-    },
-    release() {
-      hold = false;
-      for (const r of held.splice(0)) r();
-    },
-  };
-}
+/** Loads that answer `<run>/<variant>#<n>` (n counts loads); `ghost-1` does not exist. */
+const runLoads = () =>
+  countingLoad((n, runId: string, variant: number) =>
+    runId === 'ghost-1' ? undefined : `${runId}/${variant}#${n}`,
+  );
 
 describe('run read cache', () => {
   it('answers repeated reads from memory while the feed is live, per run and variant', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     expect(await cache.read('prod-1', 5)).toBe('prod-1/5#1');
     expect(await cache.read('prod-1', 5)).toBe('prod-1/5#1');
@@ -42,7 +23,7 @@ describe('run read cache', () => {
 
   it('drops a run the moment its change is announced, and only that run', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     await cache.read('prod-1', 5);
     await cache.read('dev-1', 5);
@@ -53,7 +34,7 @@ describe('run read cache', () => {
 
   it('never keeps a value whose run changed while it was loading', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     db.holdNext();
     const loading = cache.read('prod-1', 5);
@@ -66,7 +47,7 @@ describe('run read cache', () => {
 
   it('serves nothing from memory while the feed is down, and drops everything when it says so', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     await cache.read('prod-1', 5);
     feed.live = false;
@@ -81,7 +62,7 @@ describe('run read cache', () => {
 
   it('a reset during a load (feed lost and back) keeps that load out of memory', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     db.holdNext();
     const loading = cache.read('prod-1', 5);
@@ -93,7 +74,7 @@ describe('run read cache', () => {
 
   it('invalidateAll (a write by this process) drops every copy at once', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load });
     await cache.read('prod-1', 5);
     await cache.read('dev-1', 5);
@@ -104,7 +85,7 @@ describe('run read cache', () => {
 
   it('serves a copy no longer than maxAgeMs, even if no change is announced', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     let now = 1_000;
     const cache = createRunReadCache({ feed, load: db.load, maxAgeMs: 500, now: () => now });
     await cache.read('prod-1', 5);
@@ -116,7 +97,7 @@ describe('run read cache', () => {
 
   it('keeps at most maxRuns runs, dropping the least recently stored', async () => {
     const feed = fakeFeed();
-    const db = countingLoad();
+    const db = runLoads();
     const cache = createRunReadCache({ feed, load: db.load, maxRuns: 2 });
     await cache.read('a-1', 5);
     await cache.read('b-1', 5);

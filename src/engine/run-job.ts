@@ -53,7 +53,15 @@ export async function runJob(
   // A Redis that lost its data lets the reconciler enqueue this job again while a first copy still
   // runs: PostgreSQL keeps it to one copy, and the copy that finds the lease taken leaves it be. The
   // run is read only once the lease is held, so a copy that follows a finished one sees its outcome.
-  const lease = await deps.leases.tryAcquire(attempt.id);
+  // A step's copy waits a while for a taken lease first: BullMQ hands a killed worker's job over
+  // before PostgreSQL may have dropped that worker's session, and a copy skipped then would complete
+  // the job id for good (re-enqueueing it is a no-op). Compare jobs do not wait: the reconciler
+  // re-creates a lost one under the next interval's id.
+  const lease = await deps.leases.tryAcquire(attempt.id, { wait: def.phase !== null, signal: shutdown });
+  if (!lease && shutdown.aborted) {
+    // Stopped while waiting: the job is left for the next worker, not completed as skipped.
+    return { status: 'retry', error: new Error('worker shutting down') };
+  }
   if (!lease) {
     log.warn('job skipped: another copy of it is running');
     return { status: 'skipped', reason: 'another copy is running' };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
 import type { JobAttempt } from '../../src/engine/run-job.js';
 import { runJob } from '../../src/engine/run-job.js';
+import { createJobLeases } from '../../src/store/job-leases.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -50,7 +51,12 @@ describe('runJob with a copy of the same job already running', () => {
         return { type: 'done' };
       },
     };
-    const { deps, engine } = bot.composition;
+    const { engine } = bot.composition;
+    // A copy waits this long for a taken lease before it leaves the job to the copy holding it.
+    const deps = {
+      ...bot.composition.deps,
+      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 600, retryMs: 100 }),
+    };
     const shutdown = new AbortController().signal;
     const first = runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -74,4 +80,51 @@ describe('runJob with a copy of the same job already running', () => {
     expect((await third).status).toBe('done');
     expect(bot.logs.some((l) => l.includes('another copy of it is running'))).toBe(true);
   }, 30_000);
+
+  it('a copy handed a killed worker’s job waits for that worker’s lease to go, then does the work', async () => {
+    const created = await bot.composition.store.runs.createRun(
+      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: true },
+      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
+    );
+    if (!created.ok) throw new Error('expected a run');
+    const runId = created.run.id;
+    const jobId = `${runId}.preflight`;
+    // The killed worker's session: PostgreSQL has not noticed yet that its client is gone.
+    const deadWorker = createJobLeases({ databaseUrl: bot.database.url });
+    const held = await deadWorker.tryAcquire(jobId);
+    if (!held) throw new Error('expected the lease');
+    setTimeout(() => void held.release(), 700);
+    let calls = 0;
+    const step: JobDefinition = {
+      name: 'preflight',
+      phase: 'preflight',
+      run: async () => {
+        calls++;
+        return { type: 'done' };
+      },
+    };
+    const deps = {
+      ...bot.composition.deps,
+      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 5_000, retryMs: 100 }),
+    };
+    const shutdown = new AbortController().signal;
+    expect(await runJob(step, attempt(jobId, runId), deps, bot.composition.engine, shutdown)).toEqual({
+      status: 'done',
+      outcome: { type: 'done' },
+    });
+    expect(calls).toBe(1);
+    // A compare job (no phase of its own) does not wait: the reconciler re-creates a lost one.
+    const again = await deadWorker.tryAcquire(`${runId}.compare.1`);
+    const compare: JobDefinition = { ...step, name: 'compare', phase: null };
+    const patient = {
+      ...deps,
+      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 25_000, retryMs: 100 }),
+    };
+    const started = Date.now();
+    expect(
+      await runJob(compare, attempt(`${runId}.compare.1`, runId), patient, bot.composition.engine, shutdown),
+    ).toEqual({ status: 'skipped', reason: 'another copy is running' });
+    expect(Date.now() - started).toBeLessThan(12_000); // far from the 25 s it would have waited
+    await again?.release();
+  }, 45_000);
 });

@@ -19,10 +19,8 @@ export async function postGateMessage(
   context: GateMessageContext,
   deps: EngineDeps,
 ): Promise<boolean> {
-  const posted = await deps.store.gates.recordGateMessageOnce(gate.id, async (current) => {
-    const run = await deps.store.runs.getRun(current.runId);
-    if (!run) throw new Error(`run ${current.runId} of gate ${current.id} is gone`);
-    return deps.notifier.post({
+  const posted = await deps.store.gates.recordGateMessageOnce(gate.id, (current, run) =>
+    deps.notifier.post({
       channel: run.channel,
       threadTs: run.threadTs,
       text: gateText(current, run),
@@ -31,14 +29,13 @@ export async function postGateMessage(
         ...(context.details ? { details: context.details } : {}),
         ...(current.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
       }),
-    });
-  });
+    }),
+  );
   if (!posted) return false;
-  const run = await deps.store.runs.getRun(gate.runId);
-  if (run)
-    await uploadGateChart(run, deps).catch((err: Error) =>
-      deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed'),
-    );
+  const { run } = posted;
+  await uploadGateChart(run, deps).catch((err: Error) =>
+    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed'),
+  );
   return true;
 }
 

@@ -35,8 +35,9 @@ const LOST_THREAD_LINE_GRACE_MS = 30_000;
 
 /**
  * PostgreSQL is the source of truth: re-enqueue whatever the stored phases say is in flight
- * (deterministic job ids make this idempotent, so a live job or chain is never doubled), post cards
- * gate messages and thread lines that a crash left unposted, finish approvals a crash interrupted, and expire gates that are due.
+ * (deterministic job ids make this idempotent, so a live job or chain is never doubled); post the cards,
+ * gate messages and thread lines a crash left unposted; finish approvals a crash interrupted; expire
+ * gates that are due.
  * Runs at start-up and then periodically; after Redis lost its data this rebuilds every job.
  */
 export async function reconcile(

@@ -105,7 +105,7 @@ async function runLeased(
   const onShutdown = () => controller.abort(new Error('worker shutting down'));
   shutdown.addEventListener('abort', onShutdown);
   const poll = setInterval(() => {
-    // Only the phase: this runs every 2 s per job, and the run row can carry a large fingerprint.
+    // Only the phase: this runs every 2 s per job.
     deps.store.runs
       .getPhase(run.id)
       .then((phase) => {

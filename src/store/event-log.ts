@@ -12,8 +12,6 @@ export interface EventLog {
   listEvents(runId: string): Promise<RunEvent[]>;
   /** The newest event of one kind, or null: a bounded read for jobs that need one fact from the log. */
   findLatestEvent(runId: string, kind: string): Promise<RunEvent | null>;
-  /** The newest `limit` events, oldest first: a cheap read for the ack path (status). */
-  listRecentEvents(runId: string, limit: number): Promise<RunEvent[]>;
 }
 
 export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
@@ -43,14 +41,6 @@ export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
         [runId, kind],
       );
       return rows[0] === undefined ? null : mapEvent(rows[0]);
-    },
-
-    async listRecentEvents(runId, limit) {
-      const rows = await db.query(
-        'SELECT * FROM (SELECT * FROM run_events WHERE run_id = $1 ORDER BY id DESC LIMIT $2) recent ORDER BY id',
-        [runId, Math.max(1, Math.min(limit, 100))],
-      );
-      return rows.map(mapEvent);
     },
   };
 }

@@ -43,14 +43,17 @@ export interface GateStore {
   ): Promise<{ gate: Gate; superseded: Gate[]; existing?: boolean }>;
   getGate(id: string): Promise<Gate | null>;
   pendingGates(runId: string): Promise<Gate[]>;
-  setGateMessageTs(id: string, ts: string): Promise<Gate>;
   /**
    * Posts a pending gate's message at most once, across processes (the step that requested it and the
-   * reconciler after a crash): under a per-gate advisory lock, on that transaction's connection, calls
-   * `post` only when the gate is still pending and has no message, then records the ts. Returns the
-   * updated gate, or null when there was nothing to do.
+   * reconciler after a crash): under a per-gate advisory lock, reads the gate and its run on that
+   * transaction's connection (concurrent callers never need a second pool connection), calls `post`
+   * only when the gate is still pending and has no message, then records the ts. Returns the updated
+   * gate and its run, or null when there was nothing to do.
    */
-  recordGateMessageOnce(id: string, post: (gate: Gate) => Promise<{ ts: string }>): Promise<Gate | null>;
+  recordGateMessageOnce(
+    id: string,
+    post: (gate: Gate, run: Run) => Promise<{ ts: string }>,
+  ): Promise<{ gate: Gate; run: Run } | null>;
   /** Oldest first. */
   listGates(runId: string): Promise<Gate[]>;
   /**
@@ -166,15 +169,6 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       return rows.map(mapGate);
     },
 
-    async setGateMessageTs(id, ts) {
-      const rows = UUID.test(id)
-        ? await db.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts])
-        : [];
-      if (rows[0] === undefined)
-        throw new AppError('E_NOT_FOUND', `There is no gate ${id}.`, { details: { gateId: id } });
-      return mapGate(rows[0]);
-    },
-
     recordGateMessageOnce(id, post) {
       if (!UUID.test(id)) return Promise.resolve(null);
       return db.withTransaction(async (tx) => {
@@ -183,9 +177,10 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
         ]);
         const gate = await gateById(tx, id);
         if (gate?.status !== 'pending' || gate.messageTs) return null;
-        const { ts } = await post(gate);
+        const run = await runById(tx, gate.runId);
+        const { ts } = await post(gate, run);
         const [row] = await tx.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts]);
-        return row === undefined ? null : mapGate(row);
+        return row === undefined ? null : { gate: mapGate(row), run };
       });
     },
 

@@ -348,23 +348,6 @@ describe('expiry', () => {
   });
 });
 
-describe('setGateMessageTs', () => {
-  it('stores the message ts of the gate', async () => {
-    const run = await newRun();
-    const { gate } = await gates.createGate(gateInput(run), posted(run));
-    expect((await gates.setGateMessageTs(gate.id, '1700000000.000200')).messageTs).toBe('1700000000.000200');
-    expect((await gates.getGate(gate.id))?.messageTs).toBe('1700000000.000200');
-  });
-
-  it('throws E_NOT_FOUND for an unknown gate', async () => {
-    await expect(gates.setGateMessageTs('00000000-0000-4000-8000-000000000000', '1.2')).rejects.toMatchObject(
-      {
-        code: 'E_NOT_FOUND',
-      },
-    );
-  });
-});
-
 describe('recordGateMessageOnce', () => {
   it('posts once however many callers race, and records the ts', async () => {
     const run = await newRun();
@@ -377,7 +360,8 @@ describe('recordGateMessageOnce', () => {
     };
     const results = await Promise.all([1, 2, 3].map(() => gates.recordGateMessageOnce(gate.id, post)));
     expect(posts).toBe(1);
-    expect(results.filter((r) => r !== null).map((r) => r?.messageTs)).toEqual(['1700000000.000301']);
+    expect(results.filter((r) => r !== null).map((r) => r?.gate.messageTs)).toEqual(['1700000000.000301']);
+    expect(results.find((r) => r !== null)?.run.id).toBe(run.id);
     expect((await gates.getGate(gate.id))?.messageTs).toBe('1700000000.000301');
   });
 
@@ -405,6 +389,8 @@ describe('recordGateMessageOnce', () => {
       }),
     ).rejects.toThrow('channel_not_found');
     expect((await gates.getGate(gate.id))?.messageTs).toBeNull();
-    expect((await gates.recordGateMessageOnce(gate.id, async () => ({ ts: '2.2' })))?.messageTs).toBe('2.2');
+    expect((await gates.recordGateMessageOnce(gate.id, async () => ({ ts: '2.2' })))?.gate.messageTs).toBe(
+      '2.2',
+    );
   });
 });

@@ -17,7 +17,7 @@ RUN apt-get update \
 WORKDIR /app
 
 # Dependencies first, so source edits do not reinstall them. Dev dependencies are kept on purpose:
-# `npm start` runs the TypeScript source with tsx (DESIGN 2.1).
+# `npm start` runs the TypeScript source through tsx's loader (DESIGN 2.1).
 COPY package.json package-lock.json ./
 RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
 
@@ -39,7 +39,8 @@ USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# npm start is npm → sh → tsx → node, and npm does not pass SIGTERM on to its grandchildren: tini -g
-# signals the whole process group, so `docker stop` reaches the bot and it shuts down cleanly.
+# npm start is npm → sh → node (tsx as a loader, not its CLI, whose signal relay SIGKILLs a child
+# that is busy for 60 ms), and npm does not pass SIGTERM on to its grandchildren: tini -g signals the
+# whole process group, so `docker stop` reaches the bot and it shuts down cleanly.
 ENTRYPOINT ["/usr/bin/tini", "-g", "--"]
 CMD ["npm", "start"]

@@ -12,6 +12,7 @@ import { DEFAULT_QUEUE_PREFIX, RUN_QUEUE } from '../../src/queue/queue-names.js'
 import { minimalConfigObject, withConfigKey } from '../support/config-fixtures.js';
 import { eventually } from '../support/eventually.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { groupCommandLines, TSX_CLI } from '../support/process-group.js';
 import { createSlackRequester } from '../support/slack-requests.js';
 import { closedPort, killSpawnedBots, STACK_FRAME, spawnBot, spawnNpmScript } from '../support/spawn-bot.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../support/test-database.js';
@@ -419,6 +420,14 @@ describe('kill -9 right after a start is acknowledged, then start again', { time
     const worker = spawnNpmScript('worker', botEnv());
     await worker.waitForLog('workers running', 20_000);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
+    // The signal reaches the node running main.ts itself: no tsx CLI in between to SIGKILL it when
+    // it is busy for a moment at the wrong time.
+    const commands = groupCommandLines(worker.child.pid ?? 0);
+    expect(
+      commands.filter((c) => /^\S*node --import tsx src\/main\.ts worker$/.test(c)),
+      commands.join('\n'),
+    ).toHaveLength(1);
+    expect(commands.filter((c) => TSX_CLI.test(c))).toEqual([]);
     worker.kill('SIGTERM');
     await worker.waitForExit(EXIT_MS);
     await eventually(() => !worker.groupAlive(), 10_000);

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxNames } from '../../src/sandbox/sandbox-names.js';
 import { eventually } from '../support/eventually.js';
+import { groupAlive, groupCommandLines, TSX_CLI } from '../support/process-group.js';
 import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
 
@@ -35,7 +36,7 @@ function spawnSandbox(env: Record<string, string>): Spawned {
     err += d.toString();
   });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-    // 'close' comes after every process holding the output pipes (npm, tsx, node) is gone.
+    // 'close' comes after every process holding the output pipes (npm, sh, node) is gone.
     child.on('close', (code, signal) => resolve(code ?? signal)),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
@@ -59,15 +60,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const NO_STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
@@ -123,6 +115,14 @@ describe('npm run sandbox as a process', () => {
     for (const p of ports) expect(await accepts(p)).toBe(true);
 
     const pgid = sandbox.child.pid ?? 0;
+    // Ctrl-C reaches the node running the sandbox itself: tsx's CLI in between would SIGKILL it when
+    // it is busy for 60 ms, and the sandbox would never get to stop its servers.
+    const commands = groupCommandLines(pgid);
+    expect(
+      commands.filter((c) => /^\S*node --import tsx src\/main\.ts sandbox$/.test(c)),
+      commands.join('\n'),
+    ).toHaveLength(1);
+    expect(commands.filter((c) => TSX_CLI.test(c))).toEqual([]);
     process.kill(-pgid, 'SIGINT');
     const code = await Promise.race([
       sandbox.exited,
@@ -130,7 +130,7 @@ describe('npm run sandbox as a process', () => {
     ]);
     // npm dies of the SIGINT itself, as in a terminal; the sandbox under it must finish its shutdown.
     expect([0, 'SIGINT']).toContain(code);
-    // npm, tsx and node all gone: nothing of the group is left behind.
+    // npm, sh and node all gone: nothing of the group is left behind.
     await eventually(() => !groupAlive(pgid), 15_000);
     expect(sandbox.stdout(), sandbox.stderr()).toContain('sandbox stopped.');
     for (const p of ports) expect(await accepts(p)).toBe(false);

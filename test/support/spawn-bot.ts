@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { groupAlive } from './process-group.js';
 
 /** The repository root: main.ts is run from there, as `npm start` does. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +43,7 @@ export function spawnBot(mode: string, env: Record<string, string>, args: string
 }
 
 /**
- * Runs `npm run <script>` as a container would, in a process group of its own (npm → sh → tsx →
+ * Runs `npm run <script>` as a container would, in a process group of its own (npm → sh →
  * node): `kill` signals the whole group, as `tini -g` does on `docker stop`.
  */
 export function spawnNpmScript(script: string, env: Record<string, string>): SpawnedBot {
@@ -62,16 +63,6 @@ function spawnChild(command: string, argv: string[], env: Record<string, string>
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,
   });
-}
-
-/** True while any process of the group led by `pid` is alive. */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function track(mode: string, child: ChildProcess, group = false): SpawnedBot {

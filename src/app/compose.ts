@@ -31,7 +31,7 @@ export interface ComposeOptions {
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
   /** Worker lock and stalled-check timings (tests shorten them to retry a killed worker's job sooner). */
-  workerTimings?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  workerTimings?: { lockDurationMs?: number; stalledIntervalMs?: number; busyRetryMs?: number };
   /** How often the reconciler rebuilds jobs from PostgreSQL (default 30 s; tests shorten it). */
   reconcileIntervalMs?: number;
   /** Attempts per job for retryable failures (default 5, backoff from 2 s); fault tests lower it to stay fast. */

@@ -22,6 +22,8 @@ export interface JobAttempt {
 export type JobRunResult =
   | { status: 'done'; outcome: JobOutcome }
   | { status: 'skipped'; reason: string }
+  /** Not now: another copy holds the job's lease; the queue tries this job again later. */
+  | { status: 'later'; reason: string }
   /** Permanent: the run was marked failed; the queue must not retry. */
   | { status: 'failed'; message: string }
   /** Retryable: the queue retries with backoff. */
@@ -51,16 +53,20 @@ export async function runJob(
     attempt: attempt.attemptsMade + 1,
   });
   // A Redis that lost its data lets the reconciler enqueue this job again while a first copy still
-  // runs: PostgreSQL keeps it to one copy, and the copy that finds the lease taken leaves it be. The
-  // run is read only once the lease is held, so a copy that follows a finished one sees its outcome.
-  // A step's copy waits a while for a taken lease first: BullMQ hands a killed worker's job over
-  // before PostgreSQL may have dropped that worker's session, and a copy skipped then would complete
-  // the job id for good (re-enqueueing it is a no-op). Compare jobs do not wait: the reconciler
-  // re-creates a lost one under the next interval's id.
+  // runs: PostgreSQL keeps it to one copy. The run is read only once the lease is held, so a copy
+  // that follows a finished one sees its outcome. A step's copy never completes its job id while the
+  // lease is taken (re-enqueueing a completed id is a no-op, so the step would be lost if the holder
+  // then died): it waits a while (BullMQ hands a killed worker's job over before PostgreSQL may have
+  // dropped that worker's session), then is tried again later. Compare jobs do not wait: the
+  // reconciler re-creates a lost one under the next interval's id.
   const lease = await deps.leases.tryAcquire(attempt.id, { wait: def.phase !== null, signal: shutdown });
   if (!lease && shutdown.aborted) {
     // Stopped while waiting: the job is left for the next worker, not completed as skipped.
     return { status: 'retry', error: new Error('worker shutting down') };
+  }
+  if (!lease && def.phase !== null) {
+    log.warn('job deferred: another copy of it is running; trying again later');
+    return { status: 'later', reason: 'another copy is running' };
   }
   if (!lease) {
     log.warn('job skipped: another copy of it is running');

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobDefinition } from '../engine/job-definition.js';
 import type { JobAttempt, JobRunResult } from '../engine/run-job.js';
@@ -19,6 +19,8 @@ export interface WorkerOptions {
    */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How soon a job deferred because another copy holds its lease is tried again (default 30 s). */
+  busyRetryMs?: number;
 }
 
 /** A BullMQ worker over the run queue; each job name maps to its definition in jobs/. */
@@ -28,7 +30,7 @@ export function createWorker(options: WorkerOptions) {
   const connection = createRedisConnection(options.redisUrl, true);
   const worker = new Worker(
     RUN_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const def = byName.get(job.name);
       if (!def) throw new UnrecoverableError(`no processor for job "${job.name}"`);
       const result = await options.run(
@@ -46,6 +48,11 @@ export function createWorker(options: WorkerOptions) {
       options.onResult?.(job.name, result.status);
       if (result.status === 'failed') throw new UnrecoverableError(result.message);
       if (result.status === 'retry') throw result.error;
+      if (result.status === 'later') {
+        // Back to the delayed set under the same id, without spending an attempt.
+        await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 30_000), token);
+        throw new DelayedError(result.reason);
+      }
       return result.status === 'done' ? { outcome: result.outcome.type } : { skipped: result.reason };
     },
     {

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
 import type { JobAttempt } from '../../src/engine/run-job.js';
 import { runJob } from '../../src/engine/run-job.js';
+import { createWorker } from '../../src/queue/create-worker.js';
 import { createJobLeases } from '../../src/store/job-leases.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
+import { eventually } from '../support/eventually.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { TEST_REDIS_URL } from '../support/test-redis.js';
 
 let bot: TestBot;
 
@@ -61,8 +64,9 @@ describe('runJob with a copy of the same job already running', () => {
     const first = runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(calls).toBe(1);
+    // Not completed as skipped: the queue tries it again later (the first copy may yet die).
     const second = await runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
-    expect(second).toEqual({ status: 'skipped', reason: 'another copy is running' });
+    expect(second).toEqual({ status: 'later', reason: 'another copy is running' });
     expect(calls).toBe(1);
     // A different job id is not held back.
     const other: JobDefinition = { ...slow, run: async () => ({ type: 'done' }) };
@@ -78,7 +82,7 @@ describe('runJob with a copy of the same job already running', () => {
     expect(calls).toBe(2);
     finish();
     expect((await third).status).toBe('done');
-    expect(bot.logs.some((l) => l.includes('another copy of it is running'))).toBe(true);
+    expect(bot.logs.some((l) => l.includes('another copy of it is running; trying again later'))).toBe(true);
   }, 30_000);
 
   it('a copy handed a killed worker’s job waits for that worker’s lease to go, then does the work', async () => {
@@ -127,4 +131,65 @@ describe('runJob with a copy of the same job already running', () => {
     expect(Date.now() - started).toBeLessThan(12_000); // far from the 25 s it would have waited
     await again?.release();
   }, 45_000);
+
+  it('a step whose lease a live copy holds past the wait goes back to the queue, and runs once that copy is gone', async () => {
+    const created = await bot.composition.store.runs.createRun(
+      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: true },
+      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
+    );
+    if (!created.ok) throw new Error('expected a run');
+    const runId = created.run.id;
+    const jobId = `${runId}.preflight`;
+    // The first copy of the step, still running (Redis lost its job; the reconciler enqueued it again).
+    const firstCopy = await createJobLeases({ databaseUrl: bot.database.url }).tryAcquire(jobId);
+    if (!firstCopy) throw new Error('expected the lease');
+    let calls = 0;
+    const step: JobDefinition = {
+      name: 'preflight',
+      phase: 'preflight',
+      run: async () => {
+        calls++;
+        return { type: 'done' };
+      },
+    };
+    const deps = {
+      ...bot.composition.deps,
+      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 200, retryMs: 50 }),
+    };
+    const statuses: string[] = [];
+    const worker = createWorker({
+      redisUrl: TEST_REDIS_URL,
+      prefix: bot.queuePrefix,
+      log: bot.composition.deps.log,
+      definitions: [step],
+      busyRetryMs: 300,
+      run: (def, a, shutdown) => runJob(def, a, deps, bot.composition.engine, shutdown),
+      onResult: (_job, status) => statuses.push(status),
+    });
+    try {
+      await bot.composition.queue.enqueue({ job: 'preflight', jobId, payload: { v: 1, runId } });
+      await eventually(() => statuses.filter((s) => s === 'later').length >= 2, 10_000);
+      const job = await jobState(jobId);
+      // Deferred, not completed (a completed id cannot be enqueued again) and no attempt spent.
+      expect(job).toMatchObject({
+        state: expect.stringMatching(/^(delayed|waiting|active)$/),
+        attemptsMade: 0,
+      });
+      expect(calls).toBe(0);
+
+      // The first copy dies without finishing the step: the next try does it.
+      await firstCopy.release();
+      await eventually(async () => (await jobState(jobId))?.state === 'completed', 10_000);
+      expect(calls).toBe(1);
+      expect(statuses.at(-1)).toBe('done');
+    } finally {
+      await worker.close();
+      await firstCopy.release();
+    }
+  }, 30_000);
 });
+
+async function jobState(jobId: string): Promise<{ state: string; attemptsMade: number } | null> {
+  const job = await bot.composition.queue.queue.getJob(jobId);
+  return job ? { state: await job.getState(), attemptsMade: job.attemptsMade } : null;
+}

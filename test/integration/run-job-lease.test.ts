@@ -86,27 +86,14 @@ describe('runJob with a copy of the same job already running', () => {
   }, 30_000);
 
   it('a copy handed a killed worker’s job waits for that worker’s lease to go, then does the work', async () => {
-    const created = await bot.composition.store.runs.createRun(
-      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: true },
-      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
-    );
-    if (!created.ok) throw new Error('expected a run');
-    const runId = created.run.id;
+    const runId = await newRun();
     const jobId = `${runId}.preflight`;
     // The killed worker's session: PostgreSQL has not noticed yet that its client is gone.
     const deadWorker = createJobLeases({ databaseUrl: bot.database.url });
     const held = await deadWorker.tryAcquire(jobId);
     if (!held) throw new Error('expected the lease');
     setTimeout(() => void held.release(), 700);
-    let calls = 0;
-    const step: JobDefinition = {
-      name: 'preflight',
-      phase: 'preflight',
-      run: async () => {
-        calls++;
-        return { type: 'done' };
-      },
-    };
+    const step = countingStep();
     const deps = {
       ...bot.composition.deps,
       leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 5_000, retryMs: 100 }),
@@ -116,7 +103,7 @@ describe('runJob with a copy of the same job already running', () => {
       status: 'done',
       outcome: { type: 'done' },
     });
-    expect(calls).toBe(1);
+    expect(step.calls).toBe(1);
     // A compare job (no phase of its own) does not wait: the reconciler re-creates a lost one.
     const again = await deadWorker.tryAcquire(`${runId}.compare.1`);
     const compare: JobDefinition = { ...step, name: 'compare', phase: null };
@@ -133,25 +120,12 @@ describe('runJob with a copy of the same job already running', () => {
   }, 45_000);
 
   it('a step whose lease a live copy holds past the wait goes back to the queue, and runs once that copy is gone', async () => {
-    const created = await bot.composition.store.runs.createRun(
-      { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: true },
-      { actor: 'U1', kind: 'command.start', phase: null, details: {} },
-    );
-    if (!created.ok) throw new Error('expected a run');
-    const runId = created.run.id;
+    const runId = await newRun();
     const jobId = `${runId}.preflight`;
     // The first copy of the step, still running (Redis lost its job; the reconciler enqueued it again).
     const firstCopy = await createJobLeases({ databaseUrl: bot.database.url }).tryAcquire(jobId);
     if (!firstCopy) throw new Error('expected the lease');
-    let calls = 0;
-    const step: JobDefinition = {
-      name: 'preflight',
-      phase: 'preflight',
-      run: async () => {
-        calls++;
-        return { type: 'done' };
-      },
-    };
+    const step = countingStep();
     const deps = {
       ...bot.composition.deps,
       leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 200, retryMs: 50 }),
@@ -175,12 +149,12 @@ describe('runJob with a copy of the same job already running', () => {
         state: expect.stringMatching(/^(delayed|waiting|active)$/),
         attemptsMade: 0,
       });
-      expect(calls).toBe(0);
+      expect(step.calls).toBe(0);
 
       // The first copy dies without finishing the step: the next try does it.
       await firstCopy.release();
       await eventually(async () => (await jobState(jobId))?.state === 'completed', 10_000);
-      expect(calls).toBe(1);
+      expect(step.calls).toBe(1);
       expect(statuses.at(-1)).toBe('done');
     } finally {
       await worker.close();
@@ -188,6 +162,29 @@ describe('runJob with a copy of the same job already running', () => {
     }
   }, 30_000);
 });
+
+async function newRun(): Promise<string> {
+  const created = await bot.composition.store.runs.createRun(
+    { environment: 'prod', requestedBy: 'U1', channel: 'C1', planSteps: [5, 100], dryRun: true },
+    { actor: 'U1', kind: 'command.start', phase: null, details: {} },
+  );
+  if (!created.ok) throw new Error('expected a run');
+  return created.run.id;
+}
+
+/** A preflight step that only counts its runs. */
+function countingStep(): JobDefinition & { calls: number } {
+  const step = {
+    name: 'preflight',
+    phase: 'preflight',
+    calls: 0,
+    run: async () => {
+      step.calls++;
+      return { type: 'done' };
+    },
+  } satisfies JobDefinition & { calls: number };
+  return step;
+}
 
 async function jobState(jobId: string): Promise<{ state: string; attemptsMade: number } | null> {
   const job = await bot.composition.queue.queue.getJob(jobId);

@@ -26,6 +26,15 @@ const MIGRATIONS_TABLE = 'schema_migrations';
  */
 export async function migrate(options: MigrateOptions): Promise<{ applied: string[] }> {
   const { databaseUrl, log } = options;
+  const dir = options.migrationsDir ?? defaultMigrationsDir();
+  // Checked before anything is created: node-pg-migrate would only say that "a migration failed".
+  if (!existsSync(dir)) {
+    throw new AppError(
+      'E_STORE_UNAVAILABLE',
+      `The database migrations folder ${dir} does not exist. Run the bot from its repository or image (npm start), or keep src/store/migrations next to the compiled dist/ folder.`,
+      { retryable: false, details: { dir } },
+    );
+  }
   await ensureDatabase(databaseUrl, log);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
   // A connection dropped by the server surfaces as the failing query's error, not a crash.
@@ -40,7 +49,7 @@ export async function migrate(options: MigrateOptions): Promise<{ applied: strin
     try {
       const ran = await runner({
         dbClient: client,
-        dir: options.migrationsDir ?? defaultMigrationsDir(),
+        dir,
         direction: 'up',
         migrationsTable: MIGRATIONS_TABLE,
         noLock: true,

@@ -163,6 +163,21 @@ describe('migrate', () => {
     expect((error as Error).message).not.toContain('s3cr3t-pw');
   });
 
+  it('names a missing migrations folder, before it creates the database', async () => {
+    const name = `kub_store_migrate_nodir_${process.pid}`;
+    const error = await migrate({
+      databaseUrl: urlFor(name),
+      migrationsDir: '/nonexistent/migrations',
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_STORE_UNAVAILABLE', retryable: false });
+    expect((error as Error).message).toContain('migrations folder /nonexistent/migrations does not exist');
+    const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+    await admin.connect();
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    await admin.end();
+    expect(rowCount).toBe(0);
+  });
+
   it('rejects a URL that names no database', async () => {
     await expect(migrate({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/' })).rejects.toMatchObject({
       code: 'E_CONFIG_INVALID',

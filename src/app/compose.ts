@@ -120,6 +120,7 @@ export async function compose(options: ComposeOptions) {
     startWorkers,
     async close() {
       await queue.close();
+      await deps.leases.close();
       await runChanges.close();
       await db.close();
     },

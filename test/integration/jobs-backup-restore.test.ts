@@ -81,7 +81,10 @@ function setup(run: Run, yUrl: string, phase: 'backup' | 'restore') {
   const reports: Progress[] = [];
   const deps: EngineDeps = {
     store,
-    leases: { tryAcquire: () => Promise.reject(new Error('jobs do not take leases; runJob does')) },
+    leases: {
+      tryAcquire: () => Promise.reject(new Error('jobs do not take leases; runJob does')),
+      close: async () => undefined,
+    },
     queue: {} as EngineDeps['queue'],
     notifier: noSlack,
     config: botConfig,

@@ -3,7 +3,7 @@ import type { JobDefinition } from '../../src/engine/job-definition.js';
 import type { JobAttempt } from '../../src/engine/run-job.js';
 import { runJob } from '../../src/engine/run-job.js';
 import { createWorker } from '../../src/queue/create-worker.js';
-import { createJobLeases } from '../../src/store/job-leases.js';
+import { createJobLeases, type JobLeases, type JobLeasesOptions } from '../../src/store/job-leases.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
 import { eventually } from '../support/eventually.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -14,7 +14,16 @@ let bot: TestBot;
 beforeAll(async () => {
   bot = await startTestBot({ config: minimalConfigObject(), workers: false });
 }, 60_000);
+const opened: JobLeases[] = [];
+/** Leases of one simulated process, closed with the file. */
+function leasesFor(options: JobLeasesOptions): JobLeases {
+  const leases = createJobLeases(options);
+  opened.push(leases);
+  return leases;
+}
+
 afterAll(async () => {
+  await Promise.all(opened.map((l) => l.close()));
   await bot?.close();
 });
 
@@ -58,7 +67,7 @@ describe('runJob with a copy of the same job already running', () => {
     // A copy waits this long for a taken lease before it leaves the job to the copy holding it.
     const deps = {
       ...bot.composition.deps,
-      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 600, retryMs: 100 }),
+      leases: leasesFor({ databaseUrl: bot.database.url, busyWaitMs: 600, retryMs: 100 }),
     };
     const shutdown = new AbortController().signal;
     const first = runJob(slow, attempt(`${runId}.preflight`, runId), deps, engine, shutdown);
@@ -89,14 +98,14 @@ describe('runJob with a copy of the same job already running', () => {
     const runId = await newRun();
     const jobId = `${runId}.preflight`;
     // The killed worker's session: PostgreSQL has not noticed yet that its client is gone.
-    const deadWorker = createJobLeases({ databaseUrl: bot.database.url });
+    const deadWorker = leasesFor({ databaseUrl: bot.database.url });
     const held = await deadWorker.tryAcquire(jobId);
     if (!held) throw new Error('expected the lease');
     setTimeout(() => void held.release(), 700);
     const step = countingStep();
     const deps = {
       ...bot.composition.deps,
-      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 5_000, retryMs: 100 }),
+      leases: leasesFor({ databaseUrl: bot.database.url, busyWaitMs: 5_000, retryMs: 100 }),
     };
     const shutdown = new AbortController().signal;
     expect(await runJob(step, attempt(jobId, runId), deps, bot.composition.engine, shutdown)).toEqual({
@@ -109,7 +118,7 @@ describe('runJob with a copy of the same job already running', () => {
     const compare: JobDefinition = { ...step, name: 'compare', phase: null };
     const patient = {
       ...deps,
-      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 25_000, retryMs: 100 }),
+      leases: leasesFor({ databaseUrl: bot.database.url, busyWaitMs: 25_000, retryMs: 100 }),
     };
     const started = Date.now();
     expect(
@@ -123,12 +132,12 @@ describe('runJob with a copy of the same job already running', () => {
     const runId = await newRun();
     const jobId = `${runId}.preflight`;
     // The first copy of the step, still running (Redis lost its job; the reconciler enqueued it again).
-    const firstCopy = await createJobLeases({ databaseUrl: bot.database.url }).tryAcquire(jobId);
+    const firstCopy = await leasesFor({ databaseUrl: bot.database.url }).tryAcquire(jobId);
     if (!firstCopy) throw new Error('expected the lease');
     const step = countingStep();
     const deps = {
       ...bot.composition.deps,
-      leases: createJobLeases({ databaseUrl: bot.database.url, busyWaitMs: 200, retryMs: 50 }),
+      leases: leasesFor({ databaseUrl: bot.database.url, busyWaitMs: 200, retryMs: 50 }),
     };
     const statuses: string[] = [];
     const worker = createWorker({

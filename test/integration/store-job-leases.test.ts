@@ -12,8 +12,30 @@ beforeAll(async () => {
   leases = createJobLeases({ databaseUrl: testDb.url });
 });
 afterAll(async () => {
+  await leases?.close();
   await testDb?.drop();
 });
+
+async function query<T>(sql: string): Promise<T[]> {
+  const admin = new pg.Client({ connectionString: testDb.url });
+  await admin.connect();
+  try {
+    return (await admin.query(sql)).rows as T[];
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Ends every session holding an advisory lock on the test database, as a killed worker's would end. */
+async function terminateLeaseSessions(): Promise<number> {
+  // In the select list, so it runs only on the rows the filter kept (this database's lease sessions).
+  const killed = await query<{ ended: boolean }>(
+    `SELECT pg_terminate_backend(l.pid) AS ended FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.pid <> pg_backend_pid()
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  return killed.filter((k) => k.ended).length;
+}
 
 describe('job leases (PostgreSQL session locks)', () => {
   it('one holder per job id at a time, across processes; released, the next one gets it', async () => {
@@ -30,25 +52,44 @@ describe('job leases (PostgreSQL session locks)', () => {
     expect(next).not.toBeNull();
     await next?.release();
     await unrelated?.release();
+    await other.close();
   });
 
-  it('a holder whose connection dies (its worker was killed) frees the lease', async () => {
+  it('a holder whose connection dies (its worker was killed) frees the lease for other processes', async () => {
+    const other = createJobLeases({ databaseUrl: testDb.url });
     const held = await leases.tryAcquire('prod-2.deploy');
     expect(held).not.toBeNull();
-    const admin = new pg.Client({ connectionString: testDb.url });
-    await admin.connect();
-    try {
-      const killed = await admin.query(
-        `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
-          WHERE l.locktype = 'advisory' AND l.pid <> pg_backend_pid()`,
-      );
-      expect(killed.rowCount).toBeGreaterThan(0);
-    } finally {
-      await admin.end();
-    }
-    const taken = await eventually(() => leases.tryAcquire('prod-2.deploy'), 5_000);
+    expect(await other.tryAcquire('prod-2.deploy')).toBeNull();
+    expect(await terminateLeaseSessions()).toBeGreaterThan(0);
+    const taken = await eventually(() => other.tryAcquire('prod-2.deploy'), 5_000);
+    // In this process the copy holding it still runs: no second copy here, though the lock is gone.
+    expect(await leases.tryAcquire('prod-2.deploy')).toBeNull();
     await taken.release();
     await held?.release();
+    // This process opens a new connection for its next lease.
+    const again = await leases.tryAcquire('prod-2.deploy');
+    expect(again).not.toBeNull();
+    await again?.release();
+    await other.close();
+  });
+
+  it('holds every lease of a process on one connection; close ends them all', async () => {
+    const mine = createJobLeases({ databaseUrl: testDb.url });
+    const other = createJobLeases({ databaseUrl: testDb.url });
+    const ids = ['prod-4.backup', 'prod-5.restore', 'prod-6.deploy', 'prod-7.verify', 'prod-8.shift.1'];
+    const taken = await Promise.all(ids.map((id) => mine.tryAcquire(id)));
+    expect(taken.every((l) => l !== null)).toBe(true);
+    const pids = await query<{ pids: string }>(
+      `SELECT count(DISTINCT pid) AS pids FROM pg_locks WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    expect(Number(pids[0]?.pids)).toBe(1);
+    for (const id of ids) expect(await other.tryAcquire(id)).toBeNull();
+    await mine.close();
+    const next = await eventually(() => other.tryAcquire('prod-4.backup'), 5_000);
+    await next.release();
+    await expect(mine.tryAcquire('prod-9.backup')).rejects.toThrow(/closed/);
+    await other.close();
   });
 
   it('PostgreSQL down: a clear retryable error, not a lease', async () => {

@@ -101,6 +101,11 @@ export async function executeEffects(
         break;
     }
   }
+  // Lines an earlier decision of the run left unposted (its process died) come first, before this
+  // decision's messages: a gate must not appear above the step that led to it. The decision's own
+  // lines were written at run.updatedAt, so they are not among them.
+  if (slack.length > 0)
+    slack.unshift(() => postPendingThreadLines(run.id, deps, run.updatedAt).then(() => undefined));
   return async () => {
     for (const step of slack) {
       try {

@@ -28,13 +28,18 @@ const MAX_LINES_PER_DRAIN = 50;
 /**
  * Claims and posts the run's unposted thread lines, oldest first, until none is left to claim: the
  * decision's own lines and any older one a dead process left behind (posting only the oldest would
- * leave each decision's line one decision late). Lines another poster holds are skipped. Returns
- * how many were posted; a failed post stops here (the line is released for a later try).
+ * leave each decision's line one decision late); with `before`, only lines written before then.
+ * Lines another poster holds are skipped. Returns how many were posted; a failed post stops here
+ * (the line is released for a later try).
  */
-export async function postPendingThreadLines(runId: string, deps: EngineDeps): Promise<number> {
+export async function postPendingThreadLines(
+  runId: string,
+  deps: EngineDeps,
+  before?: Date,
+): Promise<number> {
   let posted = 0;
   while (posted < MAX_LINES_PER_DRAIN) {
-    const line = await deps.store.outbox.claimNext(runId);
+    const line = await deps.store.outbox.claimNext(runId, before);
     if (!line) break;
     await postThreadLine(line, deps);
     posted++;

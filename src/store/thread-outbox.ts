@@ -17,8 +17,11 @@ export interface OutboxLine {
  * answer and `markSent` posts the line twice, which beats losing it.
  */
 export interface ThreadOutbox {
-  /** Claims the oldest unsent line of the run that nobody holds; null when there is none. */
-  claimNext(runId: string): Promise<OutboxLine | null>;
+  /**
+   * Claims the oldest unsent line of the run that nobody holds (written before `before`, when given);
+   * null when there is none.
+   */
+  claimNext(runId: string, before?: Date): Promise<OutboxLine | null>;
   /** Claims up to `limit` unsent lines of any run created before `cutoff`, oldest first. */
   claimLost(cutoff: Date, limit: number): Promise<OutboxLine[]>;
   markSent(id: number): Promise<void>;
@@ -76,8 +79,11 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
   }
 
   return {
-    async claimNext(runId) {
-      return (await claim('run_id = $3', [runId], 1))[0] ?? null;
+    async claimNext(runId, before) {
+      const lines = before
+        ? await claim('run_id = $3 AND created_at < $4', [runId, before], 1)
+        : await claim('run_id = $3', [runId], 1);
+      return lines[0] ?? null;
     },
     claimLost(cutoff, limit) {
       return claim('created_at < $3', [cutoff], Math.max(1, Math.min(Math.floor(limit), 500)));

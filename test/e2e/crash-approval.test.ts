@@ -216,4 +216,28 @@ describe('the bot dies right after a commit', () => {
     expect(ownLine).toBe(`:arrow_forward: Resumed by <@${REQUESTER}>.`);
     expect(more).toEqual([]);
   }, 60_000);
+
+  it('a line a dead process left behind is posted before the next decision’s gate message', async () => {
+    const run = await store().runs.getRun('stage-1');
+    const threadTs = run?.threadTs ?? '';
+    const before = bot.slack.thread(CHANNEL, threadTs).length;
+    // Paused, committed; the process dies before the post.
+    expect(
+      (await bot.composition.engine.apply('stage-1', { type: 'pause_requested', actor: APPROVER })).ok,
+    ).toBe(true);
+    // Another process asks for a step: a decision with a gate and no thread line of its own.
+    const asked = await bot.composition.engine.apply('stage-1', {
+      type: 'shift_requested',
+      actor: REQUESTER,
+      percent: 100,
+    });
+    if (!asked.ok) throw new Error(asked.reason);
+    await asked.deferred();
+    const gate = (await store().gates.pendingGates('stage-1')).find((g) => g.targetWeight === 100);
+    if (!gate) throw new Error('expected a gate for 100 %');
+    const added = bot.slack.thread(CHANNEL, threadTs).slice(before);
+    const lost = added.findIndex((m) => /^:double_vertical_bar: Paused/.test(m.text));
+    const asking = added.findIndex((m) => JSON.stringify(m.blocks ?? []).includes(gate.id));
+    expect({ lost, asking, texts: added.map((m) => m.text) }).toMatchObject({ lost: 0, asking: 1 });
+  }, 60_000);
 });

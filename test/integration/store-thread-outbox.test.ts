@@ -56,6 +56,15 @@ describe('thread outbox', () => {
     expect(await outbox.claimNext(run.id)).toBeNull();
   });
 
+  it('with a time, hands out only the lines written before it: a decision’s backlog, not its own lines', async () => {
+    const older = await runs.updateRun(run.id, run.version, {}, [], ['left behind']);
+    advance(1_000);
+    const decided = await runs.updateRun(run.id, older.version, {}, [], ['its own']);
+    expect((await outbox.claimNext(run.id, decided.updatedAt))?.text).toBe('left behind');
+    expect(await outbox.claimNext(run.id, decided.updatedAt)).toBeNull();
+    expect((await outbox.claimNext(run.id))?.text).toBe('its own');
+  });
+
   it('a claimed line is not handed out again until its claim runs out; a sent one never', async () => {
     await runs.updateRun(run.id, run.version, {}, [], ['hello']);
     const line = await outbox.claimNext(run.id);

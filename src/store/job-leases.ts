@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { toStoreError } from './to-store-error.js';
 
 /** Held while one copy of a job runs; `release` lets the next copy in. */
@@ -33,6 +33,12 @@ export interface JobLeasesOptions {
   busyWaitMs?: number;
   /** Between tries (default 250 ms). */
   retryMs?: number;
+  /**
+   * How long a lease query may go unanswered before the connection is given up (default 10 s): a
+   * connection a NAT or load balancer dropped silently would otherwise hang every lease of the process,
+   * and the `release` at the end of each job.
+   */
+  queryTimeoutMs?: number;
 }
 
 const LOCK_KEY = "hashtextextended('kong-upgrade-bot:job:' || $1, 0)";
@@ -41,38 +47,75 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
   const { databaseUrl, log } = options;
   const busyWaitMs = options.busyWaitMs ?? 15_000;
   const retryMs = options.retryMs ?? 250;
+  const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   // Job ids this process holds. Advisory locks are re-entrant within a session, so a second copy of
   // a job in this same process would get the lock again: this set refuses it. An id stays here until
   // its copy releases it, even if the connection is lost meanwhile (that copy is still running).
   const held = new Set<string>();
-  let session: Promise<pg.Client> | null = null;
+  // The connection of this process's leases: `client` is known at once, `ready` once it is connected.
+  let session: { client: pg.Client; ready: Promise<pg.Client> } | null = null;
   let closed = false;
 
+  /** Forgets the connection (if it is still the current one) so the next lease opens another. */
+  function drop(client: pg.Client): boolean {
+    if (session?.client !== client) return false;
+    session = null;
+    return true;
+  }
+
   function connection(): Promise<pg.Client> {
-    if (session) return session;
-    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
-    const current: Promise<pg.Client> = client.connect().then(
-      () => client,
-      (error: unknown) => {
-        if (session === current) session = null;
-        throw toStoreError(error, databaseUrl, 'connect');
-      },
-    );
+    if (session) return session.ready;
+    // Keep-alive probes keep an idle lease connection (a job can run for an hour) open through NATs.
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+    });
     // A lost connection takes its leases with it (PostgreSQL released them); the next lease opens a
     // new one. The jobs' own queries report the outage.
     const lost = (error?: Error) => {
-      if (session !== current) return;
-      session = null;
-      if (!closed)
-        log?.warn(
-          { err: error ? toStoreError(error, databaseUrl, 'query') : undefined, held: [...held] },
-          'job lease connection lost',
-        );
+      if (!drop(client) || closed) return;
+      log?.warn(
+        { err: error ? toStoreError(error, databaseUrl, 'query') : undefined, held: [...held] },
+        'job lease connection lost',
+      );
     };
     client.on('error', lost);
     client.on('end', () => lost());
-    session = current;
-    return current;
+    const ready = client.connect().then(
+      () => client,
+      (error: unknown) => {
+        drop(client);
+        throw toStoreError(error, databaseUrl, 'connect');
+      },
+    );
+    session = { client, ready };
+    return ready;
+  }
+
+  /** A lease query with a deadline; a connection that misses it is given up. */
+  async function leaseQuery(client: pg.Client, sql: string, jobId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        drop(client);
+        client.end().catch(() => undefined);
+        reject(
+          new AppError(
+            'E_STORE_UNAVAILABLE',
+            `PostgreSQL did not answer a job lease query within ${queryTimeoutMs / 1000} s; the lease connection was given up and the job will be tried again.`,
+            { retryable: true, details: { jobId } },
+          ),
+        );
+      }, queryTimeoutMs);
+    });
+    try {
+      const { rows } = await Promise.race([client.query<{ ok: boolean }>(sql, [jobId]), deadline]);
+      return rows[0]?.ok === true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function tryOnce(jobId: string): Promise<JobLease | null> {
@@ -82,11 +125,7 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
     let client: pg.Client;
     try {
       client = await connection();
-      const { rows } = await client.query<{ held: boolean }>(
-        `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS held`,
-        [jobId],
-      );
-      if (rows[0]?.held !== true) {
+      if (!(await leaseQuery(client, `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`, jobId))) {
         held.delete(jobId);
         return null;
       }
@@ -101,8 +140,10 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
         released = true;
         held.delete(jobId);
         // Unlocked on the connection that took it; a lost one has released it already.
-        if (session && (await session.catch(() => null)) === client)
-          await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [jobId]).catch(() => undefined);
+        if (session?.client === client)
+          await leaseQuery(client, `SELECT pg_advisory_unlock(${LOCK_KEY}) AS ok`, jobId).catch(
+            () => undefined,
+          );
       },
     };
   }
@@ -120,8 +161,13 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
       closed = true;
       const current = session;
       session = null;
-      const client = await current?.catch(() => null);
-      await client?.end().catch(() => undefined);
+      if (
+        await current?.ready.then(
+          () => true,
+          () => false,
+        )
+      )
+        await current?.client.end().catch(() => undefined);
     },
   };
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobLeases, type JobLeases } from '../../src/store/job-leases.js';
 import { eventually } from '../support/eventually.js';
+import { startStallingTcpProxy } from '../support/stalling-tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let testDb: TestDatabase;
@@ -90,6 +91,41 @@ describe('job leases (PostgreSQL session locks)', () => {
     await next.release();
     await expect(mine.tryAcquire('prod-9.backup')).rejects.toThrow(/closed/);
     await other.close();
+  });
+
+  it('a connection the network dropped silently: the release and the next lease give up within the deadline, then a new connection serves', async () => {
+    const proxy = await startStallingTcpProxy('127.0.0.1', Number(new URL(testDb.url).port || 5432));
+    const viaProxy = new URL(testDb.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const flaky = createJobLeases({ databaseUrl: viaProxy.toString(), queryTimeoutMs: 300 });
+    const notAHang = <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('hung')), 5_000)),
+      ]);
+    try {
+      const first = await flaky.tryAcquire('prod-10.backup');
+      expect(first).not.toBeNull();
+      proxy.stall();
+      // The job's end does not wait for an answer that never comes.
+      await notAHang(first?.release() ?? Promise.resolve());
+      proxy.resume();
+      const second = await notAHang(flaky.tryAcquire('prod-11.restore'));
+      expect(second).not.toBeNull();
+      proxy.stall();
+      await expect(notAHang(flaky.tryAcquire('prod-12.deploy'))).rejects.toMatchObject({
+        code: 'E_STORE_UNAVAILABLE',
+        retryable: true,
+        message: expect.stringContaining('did not answer a job lease query'),
+      });
+      proxy.resume();
+      const third = await notAHang(flaky.tryAcquire('prod-12.deploy'));
+      expect(third).not.toBeNull();
+      await third?.release();
+    } finally {
+      await flaky.close();
+      await proxy.close();
+    }
   });
 
   it('PostgreSQL down: a clear retryable error, not a lease', async () => {

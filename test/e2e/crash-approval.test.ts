@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../src/domain/domain-event.js';
 import type { Gate } from '../../src/domain/gate.js';
 import { judgeGateClick } from '../../src/domain/judge-gate-click.js';
 import { reconcile } from '../../src/engine/reconcile.js';
@@ -47,6 +48,17 @@ describe('the bot dies right after a commit', () => {
 
   const store = () => bot.composition.store;
   const reconcileNow = () => reconcile(bot.composition.deps, bot.composition.engine);
+  /** A decision of stage-1 committed and its Slack side carried out, as by a live process. */
+  async function decideAndPost(event: DomainEvent) {
+    const applied = await bot.composition.engine.apply('stage-1', event);
+    if (!applied.ok) throw new Error(applied.reason);
+    await applied.deferred();
+  }
+  /** A decision of stage-1 committed by a process that dies before its Slack side. */
+  async function decideAndDie(event: DomainEvent) {
+    const applied = await bot.composition.engine.apply('stage-1', event);
+    if (!applied.ok) throw new Error(applied.reason);
+  }
   /** Thread messages carrying buttons for this gate. */
   const gateMessages = (threadTs: string, gateId: string) =>
     bot.slack.thread(CHANNEL, threadTs).filter((m) => JSON.stringify(m.blocks ?? []).includes(gateId));
@@ -193,24 +205,12 @@ describe('the bot dies right after a commit', () => {
     const posted = () => bot.slack.thread(CHANNEL, threadTs).map((m) => m.text);
     const before = posted().length;
     // The run (paused by the test before) is resumed, its line posted as usual.
-    const resumedFirst = await bot.composition.engine.apply('stage-1', {
-      type: 'resume_requested',
-      actor: APPROVER,
-    });
-    if (!resumedFirst.ok) throw new Error(resumedFirst.reason);
-    await resumedFirst.deferred();
+    await decideAndPost({ type: 'resume_requested', actor: APPROVER });
     expect(posted().slice(before)).toEqual([`:arrow_forward: Resumed by <@${APPROVER}>.`]);
     // Paused, committed; the process dies before the post (its deferred step never runs).
-    expect(
-      (await bot.composition.engine.apply('stage-1', { type: 'pause_requested', actor: APPROVER })).ok,
-    ).toBe(true);
+    await decideAndDie({ type: 'pause_requested', actor: APPROVER });
     // Another process resumes the run: its post step sends the lost line and then its own, no reconciler.
-    const resumed = await bot.composition.engine.apply('stage-1', {
-      type: 'resume_requested',
-      actor: REQUESTER,
-    });
-    if (!resumed.ok) throw new Error(resumed.reason);
-    await resumed.deferred();
+    await decideAndPost({ type: 'resume_requested', actor: REQUESTER });
     const [lostLine, ownLine, ...more] = posted().slice(before + 1);
     expect(lostLine).toMatch(new RegExp(`^:double_vertical_bar: Paused.*<@${APPROVER}>`));
     expect(ownLine).toBe(`:arrow_forward: Resumed by <@${REQUESTER}>.`);
@@ -221,18 +221,9 @@ describe('the bot dies right after a commit', () => {
     const run = await store().runs.getRun('stage-1');
     const threadTs = run?.threadTs ?? '';
     const before = bot.slack.thread(CHANNEL, threadTs).length;
-    // Paused, committed; the process dies before the post.
-    expect(
-      (await bot.composition.engine.apply('stage-1', { type: 'pause_requested', actor: APPROVER })).ok,
-    ).toBe(true);
+    await decideAndDie({ type: 'pause_requested', actor: APPROVER });
     // Another process asks for a step: a decision with a gate and no thread line of its own.
-    const asked = await bot.composition.engine.apply('stage-1', {
-      type: 'shift_requested',
-      actor: REQUESTER,
-      percent: 100,
-    });
-    if (!asked.ok) throw new Error(asked.reason);
-    await asked.deferred();
+    await decideAndPost({ type: 'shift_requested', actor: REQUESTER, percent: 100 });
     const gate = (await store().gates.pendingGates('stage-1')).find((g) => g.targetWeight === 100);
     if (!gate) throw new Error('expected a gate for 100 %');
     const added = bot.slack.thread(CHANNEL, threadTs).slice(before);

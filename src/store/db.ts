@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { maskUrl } from '../mask-url.js';
+import { applicationName } from './application-name.js';
 import { toStoreError } from './to-store-error.js';
 
 /** A result row as PostgreSQL returned it; row-mappers turns these into domain types. */
@@ -35,6 +36,7 @@ export function createDb(options: CreateDbOptions): Db {
   const { databaseUrl, log } = options;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
+    application_name: applicationName('pool'),
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,

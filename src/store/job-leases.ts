@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors.js';
+import { applicationName } from './application-name.js';
 import { toStoreError } from './to-store-error.js';
 
 /** Held while one copy of a job runs; `release` lets the next copy in. */
@@ -68,6 +69,7 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
     // Keep-alive probes keep an idle lease connection (a job can run for an hour) open through NATs.
     const client = new pg.Client({
       connectionString: databaseUrl,
+      application_name: applicationName('job leases'),
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 30_000,

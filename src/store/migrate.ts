@@ -4,6 +4,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { applicationName } from './application-name.js';
 import { ensureDatabase } from './ensure-database.js';
 import { toStoreError } from './to-store-error.js';
 
@@ -36,7 +37,11 @@ export async function migrate(options: MigrateOptions): Promise<{ applied: strin
     );
   }
   await ensureDatabase(databaseUrl, log);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: applicationName('migrations'),
+    connectionTimeoutMillis: 5_000,
+  });
   // A connection dropped by the server surfaces as the failing query's error, not a crash.
   client.on('error', () => undefined);
   try {

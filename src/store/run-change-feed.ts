@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff-delay.js';
+import { applicationName } from './application-name.js';
 import { toStoreError } from './to-store-error.js';
 
 /** The channel the `run_changed` triggers notify on (migration 1764160000000). */
@@ -68,6 +69,7 @@ export function createRunChangeFeed(options: RunChangeFeedOptions): RunChangeFee
     if (closed) return;
     const c = new pg.Client({
       connectionString: databaseUrl,
+      application_name: applicationName('run changes'),
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
     });

@@ -23,6 +23,22 @@ describe('createDb', () => {
     expect(await db.query('SELECT * FROM t WHERE id = $1', [1])).toEqual([{ id: 1, v: 'a' }]);
   });
 
+  it('names its connections for pg_stat_activity, unless DATABASE_URL names them', async () => {
+    expect(await db.query("SELECT current_setting('application_name') AS name")).toEqual([
+      { name: 'kong-upgrade-bot pool' },
+    ]);
+    const url = new URL(testDb.url);
+    url.searchParams.set('application_name', 'ops-chosen');
+    const named = createDb({ databaseUrl: url.toString(), max: 1 });
+    try {
+      expect(await named.query("SELECT current_setting('application_name') AS name")).toEqual([
+        { name: 'ops-chosen' },
+      ]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('commits a transaction that resolves and rolls back one that throws', async () => {
     const value = await db.withTransaction(async (tx) => {
       await tx.query('INSERT INTO t VALUES (2, $1)', ['b']);

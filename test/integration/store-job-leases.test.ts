@@ -85,6 +85,14 @@ describe('job leases (PostgreSQL session locks)', () => {
           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     expect(Number(pids[0]?.pids)).toBe(1);
+    // Named, so an operator can tell which session holds a job's lease.
+    expect(
+      await query<{ name: string }>(
+        `SELECT DISTINCT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE l.locktype = 'advisory' AND l.granted
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      ),
+    ).toEqual([{ name: 'kong-upgrade-bot job leases' }]);
     for (const id of ids) expect(await other.tryAcquire(id)).toBeNull();
     await mine.close();
     const next = await eventually(() => other.tryAcquire('prod-4.backup'), 5_000);

@@ -19,10 +19,6 @@ export async function executeEffects(
   deps: EngineDeps,
 ): Promise<() => Promise<void>> {
   const slack: Step[] = [];
-  // Each thread effect posts the run's next line, so lines and other messages keep their order; the
-  // last one posts whatever is left, so a line a dead process never posted does not push every later
-  // line one decision late.
-  let threadsLeft = effects.filter((e) => e.type === 'thread').length;
   const log = deps.log.child({ runId: run.id });
   for (const effect of effects) {
     switch (effect.type) {
@@ -91,13 +87,9 @@ export async function executeEffects(
         });
         break;
       case 'thread':
-        // The line is in the outbox (written with the decision).
-        threadsLeft--;
-        slack.push(
-          threadsLeft === 0
-            ? () => postPendingThreadLines(run.id, deps).then(() => undefined)
-            : () => postNextThreadLine(run.id, deps).then(() => undefined),
-        );
+        // The line is in the outbox (written with the decision); each thread effect posts the run's
+        // next one, so lines and other messages keep their order.
+        slack.push(() => postNextThreadLine(run.id, deps).then(() => undefined));
         break;
     }
   }

@@ -26,17 +26,12 @@ export async function postNextThreadLine(runId: string, deps: EngineDeps): Promi
 const MAX_LINES_PER_DRAIN = 50;
 
 /**
- * Claims and posts the run's unposted thread lines, oldest first, until none is left to claim: the
- * decision's own lines and any older one a dead process left behind (posting only the oldest would
- * leave each decision's line one decision late); with `before`, only lines written before then.
- * Lines another poster holds are skipped. Returns how many were posted; a failed post stops here
- * (the line is released for a later try).
+ * Claims and posts the run's thread lines written before `before` that are still unposted (a dead
+ * process left them behind), oldest first, so they come ahead of a decision's own messages. Lines
+ * another poster holds are skipped. Returns how many were posted; a failed post stops here (the line
+ * is released for a later try).
  */
-export async function postPendingThreadLines(
-  runId: string,
-  deps: EngineDeps,
-  before?: Date,
-): Promise<number> {
+export async function postPendingThreadLines(runId: string, deps: EngineDeps, before: Date): Promise<number> {
   let posted = 0;
   while (posted < MAX_LINES_PER_DRAIN) {
     const line = await deps.store.outbox.claimNext(runId, before);

@@ -163,13 +163,7 @@ export function createJobLeases(options: JobLeasesOptions): JobLeases {
       closed = true;
       const current = session;
       session = null;
-      if (
-        await current?.ready.then(
-          () => true,
-          () => false,
-        )
-      )
-        await current?.client.end().catch(() => undefined);
+      await current?.ready.then((client) => client.end()).catch(() => undefined);
     },
   };
 }

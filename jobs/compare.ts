@@ -57,7 +57,10 @@ export const compareJob: JobDefinition = {
     const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
     await showLive(ctx, comparison, windows, choice.note);
-    const observedEnough = Date.now() - run.phaseStartedAt.getTime() >= env.plan.observeSeconds * 1000;
+    // The step's start is PostgreSQL's time: compare it with PostgreSQL's clock, not this process's.
+    const dbNow = await deps.store.runs.time();
+    const stepStart = run.stepStartedAt ?? run.phaseStartedAt;
+    const observedEnough = dbNow.getTime() - stepStart.getTime() >= env.plan.observeSeconds * 1000;
     const drift =
       run.phase === 'observing' && observedEnough
         ? await checkDrift(run, { runs: deps.store.runs, x: adaptersFor(env, log, deps.adapters).x }, signal)

@@ -1,5 +1,7 @@
 import { formatDuration } from '../src/domain/describe-run.js';
+import { adaptersFor } from '../src/engine/adapters-for.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { AppError } from '../src/errors.js';
 
 /**
  * Kong's step 9: the run is done. Posts the summary (timeline, approvals, final comparison) and
@@ -8,7 +10,22 @@ import type { JobDefinition } from '../src/engine/job-definition.js';
 export const completeJob: JobDefinition = {
   name: 'complete',
   phase: 'completing',
-  async run({ run, deps }) {
+  async run({ run, env, deps, signal, log }) {
+    // Completion means 100 %: the recorded weight and the router itself (read under its lock) agree.
+    const { router } = adaptersFor(env, log, deps.adapters);
+    const routed = await deps.store.routerLock.withLock(run.environment, () => router.read(signal));
+    if ((run.appliedWeight ?? 0) !== 100 || routed.y !== 100) {
+      throw new AppError(
+        'E_INVALID_INPUT',
+        `Completion needs Y at 100 %, but the recorded split is Y ${run.appliedWeight ?? 0} % and the router reports Y ${routed.y} %.`,
+        {
+          details: {
+            remedy:
+              'Shift to 100 % (with its approval) first; the completion gate is offered again after it.',
+          },
+        },
+      );
+    }
     const [events, gates, samples] = await Promise.all([
       deps.store.events.listEvents(run.id),
       deps.store.gates.listGates(run.id),

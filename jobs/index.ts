@@ -4,6 +4,7 @@ import { compareJob } from './compare.js';
 import { completeJob } from './complete.js';
 import { deployJob } from './deploy.js';
 import { preflightJob } from './preflight.js';
+import { readbackJob } from './readback.js';
 import { restoreJob } from './restore.js';
 import { rollbackJob } from './rollback.js';
 import { shiftJob } from './shift.js';
@@ -20,4 +21,5 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
   compareJob,
   rollbackJob,
   completeJob,
+  readbackJob,
 ];

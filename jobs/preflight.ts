@@ -5,7 +5,7 @@ import type { JobDefinition } from '../src/engine/job-definition.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
-import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import { type PreflightCheck, runPreflightChecks } from '../src/kong/preflight-checks.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -17,12 +17,29 @@ export const preflightJob: JobDefinition = {
   async run({ run, env, deps, signal, progress }) {
     const { x, y, router } = adaptersFor(env, deps.log, deps.adapters);
     await progress.report({ done: 0, total: 4, label: 'reading X and Y' });
-    const [xInfo, xStatus, yInfo, yStatus] = await Promise.all([
+    const [xInfo, xStatus, yInfo, yStatus, routed] = await Promise.all([
       x.info(signal),
       x.status(signal),
       y.info(signal),
       y.status(signal),
+      deps.store.routerLock
+        .withLock(run.environment, () => router.read(signal))
+        .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
     ]);
+    // A run starts from all traffic on X: a split left by someone (or by an earlier run) would make
+    // every comparison and the freeze's promise wrong.
+    if ('y' in routed && routed.y !== 0 && !run.dryRun) {
+      throw new AppError(
+        'E_PREFLIGHT_FAILED',
+        `the ${router.kind} router already sends Y ${routed.y} % of the traffic (X ${routed.x} %); a run starts only from 100 % on X`,
+        {
+          details: {
+            remedy:
+              'Set the router to 100 % X (or roll back the run that left this split with `/kong-upgrade rollback <run>`), then start a new run.',
+          },
+        },
+      );
+    }
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
     const snapshot = await x.snapshot(signal);
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
@@ -37,6 +54,7 @@ export const preflightJob: JobDefinition = {
       xEntities: { routes: snapshot.routes, plugins: snapshot.plugins },
       pgDump,
     });
+    checks.push(routerCheck(routed));
     const report = formatPreflightReport(checks);
     await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
     await progress.report({ done: 4, total: 4, label: 'done' });
@@ -87,4 +105,29 @@ async function pgDumpCheck(
     }
     return { error: isAppError(err) ? err.message : String(err) };
   }
+}
+
+/** What the router reports before anything moves: all on X (pass), a split (dry runs), or unreadable. */
+function routerCheck(routed: { x: number; y: number } | { error: string }): PreflightCheck {
+  if ('error' in routed) {
+    return {
+      id: 'router-split',
+      status: 'warn',
+      title: 'The traffic router could not be read',
+      detail: `${routed.error} Traffic steps will fail until the router answers.`,
+    };
+  }
+  return routed.y === 0
+    ? {
+        id: 'router-split',
+        status: 'pass',
+        title: 'The router sends all traffic to X',
+        detail: `X ${routed.x} % / Y 0 %`,
+      }
+    : {
+        id: 'router-split',
+        status: 'warn',
+        title: `The router already sends Y ${routed.y} %`,
+        detail: `X ${routed.x} % / Y ${routed.y} %: a real run refuses to start until X has 100 %.`,
+      };
 }

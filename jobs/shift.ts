@@ -7,7 +7,9 @@ import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
 
 /**
  * Applies an approved traffic step. Runs once per gate (job id `gate.<id>`); a retry after a crash
- * finds the router already at the target and only confirms it, so no weight is applied twice.
+ * finds the router already at the target and only confirms it, so no weight is applied twice. The
+ * write happens under the environment's router lock, after checking (under that lock) that the run is
+ * still carrying out this very gate: a rollback approved meanwhile wins, and this step writes nothing.
  */
 export const shiftJob: JobDefinition = {
   name: 'shift',
@@ -21,9 +23,20 @@ export const shiftJob: JobDefinition = {
     }
     const target = gate.targetWeight;
     const { x, router } = adaptersFor(env, log, deps.adapters);
+    // Fails closed: no fingerprint, or X changed, means no increase (a decrease is always allowed).
     if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, { runs: deps.store.runs, x }, signal);
-    const current = await router.read(signal);
-    if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);
-    return { type: 'weight_applied', weight: target };
+    return deps.store.routerLock.withLock(run.environment, async () => {
+      const now = await deps.store.runs.getRun(run.id);
+      if (now?.phase !== 'shifting' || (now.inFlightGateId !== null && now.inFlightGateId !== gate.id)) {
+        log.info(
+          { phase: now?.phase },
+          'traffic step not applied: the run moved on before the router was free',
+        );
+        return { type: 'done' as const };
+      }
+      const current = await router.read(signal);
+      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);
+      return { type: 'weight_applied' as const, weight: target };
+    });
   },
 };

@@ -20,9 +20,11 @@ export const approvalsSchema = z
   .strictObject({
     approvers: z.array(userIdSchema).default(() => []),
     approverGroups: z.array(groupIdSchema).default(() => []),
-    /** The one who started a run may not approve its traffic increases. */
+    /** Neither the one who started a run nor the one who asked for a step may approve an increase. */
     fourEyes: z.boolean().default(true),
     gateTimeoutMinutes: z.int().min(1).max(10_080).default(60),
+    /** Distinct approvers each increase and the completion need. */
+    minApprovals: z.int().min(1).max(20).default(1),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;
@@ -33,6 +35,17 @@ export const approvalsSchema = z
         path: ['approvers'],
         message: 'nobody could approve: approvers and approverGroups are both empty',
         params: { hint: 'list Slack user IDs (U…) in approvers or user group IDs (S…) in approverGroups' },
+      });
+    }
+    // With only listed users (no groups), an increase needing more approvers than could ever approve
+    // it would wait forever; the starter and the requester do not count (fourEyes).
+    const min = typeof approvals.minApprovals === 'number' ? approvals.minApprovals : 1;
+    if (groups === 0 && users > 0 && min > users) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minApprovals'],
+        message: `needs ${min} distinct approvers but only ${users} are listed in approvers`,
+        params: { hint: 'lower minApprovals, or list more approvers (or an approver group)' },
       });
     }
   }, whenObject);

@@ -2,7 +2,7 @@ import { type Decision, refuse } from './decision.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
 import { gateJobId } from './job-names.js';
-import { isTerminal, type Run } from './run.js';
+import { canRollBack, isTerminal, type Run } from './run.js';
 
 type GateEvent = Extract<DomainEvent, { type: 'gate_decided' | 'gate_expired' }>;
 
@@ -12,30 +12,46 @@ export function gateTitle(kind: 'shift' | 'rollback' | 'complete', targetWeight:
   return `Shift ${targetWeight} % of traffic to Y`;
 }
 
+/**
+ * After a shift or completion gate closed without effect, the run goes back to watching its current
+ * step (so the plan's next gate is offered again when its preconditions hold), or stays waiting when
+ * Y has no traffic yet (nothing is compared then; a person asks for the first step).
+ */
+function afterClosedStep(run: Run): Partial<Pick<Run, 'phase'>> {
+  return run.phase === 'awaiting_gate' && (run.appliedWeight ?? 0) > 0 ? { phase: 'observing' } : {};
+}
+
 export function decideGate(run: Run, event: GateEvent): Decision {
   const { gate } = event;
   const title = gateTitle(gate.kind, gate.targetWeight);
+  const stepGate = gate.kind !== 'rollback';
   if (event.type === 'gate_expired') {
     return {
       ok: true,
-      patch: {},
+      patch: stepGate && !isTerminal(run.phase) ? afterClosedStep(run) : {},
       events: [],
       effects: [
         {
           type: 'thread',
-          text: `:hourglass: The approval "${title}" expired unanswered. Nothing changed. Ask again with \`/kong-upgrade ${gate.kind === 'rollback' ? `rollback ${run.id}` : `shift ${run.id} <percent>`}\`.`,
+          text: `:hourglass: The approval "${title}" expired unanswered. Nothing changed.${stepGate ? " The plan's next step is offered again when its conditions hold, or ask with `/kong-upgrade shift " + run.id + ' <percent>`.' : ` Ask again with \`/kong-upgrade rollback ${run.id}\`.`}`,
         },
+        { type: 'update_card' },
       ],
     };
   }
-  if (isTerminal(run.phase)) return refuse(`${run.id} has already ended.`);
+  if (gate.kind === 'rollback' ? !canRollBack(run) : isTerminal(run.phase)) {
+    return refuse(
+      run.phase === 'rolling_back' ? `${run.id} is already rolling back.` : `${run.id} has already ended.`,
+    );
+  }
   if (event.outcome === 'rejected') {
     return {
       ok: true,
-      patch: {},
+      patch: stepGate ? afterClosedStep(run) : {},
       events: [],
       effects: [
         { type: 'thread', text: `:no_entry: <@${event.actor}> rejected "${title}". Nothing changed.` },
+        { type: 'update_card' },
       ],
     };
   }
@@ -43,11 +59,15 @@ export function decideGate(run: Run, event: GateEvent): Decision {
     type: 'thread',
     text: `:white_check_mark: <@${event.actor}> approved "${title}".`,
   };
+  if (stepGate && run.phase !== 'awaiting_gate' && run.phase !== 'observing') {
+    // Checked again here: the run may have moved (a rollback began) between the click and now.
+    return refuse(`${run.id} is ${run.phase.replaceAll('_', ' ')}, so "${title}" can no longer take effect.`);
+  }
   switch (gate.kind) {
     case 'shift':
       return {
         ok: true,
-        patch: { phase: 'shifting' },
+        patch: { phase: 'shifting', inFlightGateId: gate.id },
         events: [],
         effects: [
           approved,
@@ -63,7 +83,7 @@ export function decideGate(run: Run, event: GateEvent): Decision {
     case 'rollback':
       return {
         ok: true,
-        patch: { phase: 'rolling_back', paused: false },
+        patch: { phase: 'rolling_back', paused: false, inFlightGateId: gate.id, finishedAt: null },
         events: [],
         effects: [
           { type: 'cancel_jobs' },
@@ -79,9 +99,12 @@ export function decideGate(run: Run, event: GateEvent): Decision {
         ],
       };
     case 'complete':
+      if ((run.appliedWeight ?? 0) !== 100) {
+        return refuse(`completion needs Y confirmed at 100 %, and Y has ${run.appliedWeight ?? 0} %.`);
+      }
       return {
         ok: true,
-        patch: { phase: 'completing' },
+        patch: { phase: 'completing', inFlightGateId: gate.id },
         events: [],
         effects: [
           approved,

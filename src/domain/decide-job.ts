@@ -1,9 +1,11 @@
 import { compareSlot, type ObservationPolicy } from './decide-observation.js';
+import type { RunPatch } from './decision.js';
 import { type Decision, refuse } from './decision.js';
 import { phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
 import { type JobName, jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
+import { planPosition } from './plan.js';
 import { isTerminal, type Phase, type Run } from './run.js';
 
 type JobEvent = Extract<DomainEvent, { type: 'job_succeeded' | 'job_failed' | 'weight_applied' }>;
@@ -17,6 +19,23 @@ function phaseOfJob(job: JobName): Phase | null {
   return null;
 }
 
+export function split(weight: number): string {
+  return `X ${100 - weight} % / Y ${weight} %`;
+}
+
+/**
+ * The fields that follow a router-confirmed weight: the plan position (a decrease moves it back) and,
+ * when the weight changed, a new step that has not been observed or judged yet.
+ */
+export function weightPatch(run: Run, weight: number, now: Date): RunPatch {
+  const changed = weight !== (run.appliedWeight ?? 0) || run.appliedWeight === null;
+  return {
+    appliedWeight: weight,
+    stepIndex: planPosition(run.planSteps, weight),
+    ...(changed ? { stepStartedAt: now, stepFailing: false, lastVerdict: null } : {}),
+  };
+}
+
 export function decideJob(run: Run, event: JobEvent, now: Date, policy: ObservationPolicy): Decision {
   if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
   switch (event.type) {
@@ -28,6 +47,8 @@ export function decideJob(run: Run, event: JobEvent, now: Date, policy: Observat
       return weightApplied(run, event, now, policy);
   }
 }
+
+const CLOSE_ON_END = (why: string): Effect => ({ type: 'close_gates', reason: why });
 
 function jobSucceeded(run: Run, event: Extract<JobEvent, { type: 'job_succeeded' }>, now: Date): Decision {
   if (phaseOfJob(event.job) !== run.phase) {
@@ -46,9 +67,9 @@ function jobSucceeded(run: Run, event: Extract<JobEvent, { type: 'job_succeeded'
   if (event.job === 'complete') {
     return {
       ok: true,
-      patch: { phase: 'completed', finishedAt: now },
+      patch: { phase: 'completed', finishedAt: now, inFlightGateId: null },
       events,
-      effects: [thread, { type: 'update_card' }],
+      effects: [CLOSE_ON_END('the upgrade completed'), thread, { type: 'update_card' }],
     };
   }
   const index = PREPARATION_JOBS.indexOf(event.job as PreparationJob);
@@ -57,7 +78,7 @@ function jobSucceeded(run: Run, event: Extract<JobEvent, { type: 'job_succeeded'
       ok: true,
       patch: { ...facts, phase: 'completed', finishedAt: now },
       events,
-      effects: [thread, { type: 'update_card' }],
+      effects: [CLOSE_ON_END('the dry run ended'), thread, { type: 'update_card' }],
     };
   }
   const next = PREPARATION_JOBS[index + 1];
@@ -93,31 +114,75 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     actor: `job:${event.job}`,
     kind: `job.${event.job}.failed`,
     phase: run.phase,
-    details: { code: event.code, message: event.message },
+    details: { code: event.code, message: event.message, observedWeight: event.observedWeight ?? null },
   };
-  if (event.job === 'compare') {
+  if (event.job === 'compare' || event.job === 'readback') {
     return {
       ok: true,
       patch: {},
       events: [event0],
       effects: [
-        { type: 'thread', text: `:warning: Metric comparison failed: ${sentence(event.message)}${remedy}` },
+        {
+          type: 'thread',
+          text: `:warning: ${event.job === 'compare' ? 'Metric comparison' : 'Reading the router back'} failed: ${sentence(event.message)}${remedy}`,
+        },
       ],
     };
   }
   if (phaseOfJob(event.job) !== run.phase) {
     return refuse(`the ${event.job} failure does not apply: ${run.id} is in ${run.phase}.`);
   }
+  // What the router reported after the failure is the truth: a write may have landed part-way.
+  const observed = event.observedWeight;
+  const weight = observed ?? run.appliedWeight ?? 0;
+  const actual =
+    observed === undefined
+      ? `The router could not be read back; the recorded split is unchanged (${split(run.appliedWeight ?? 0)}).`
+      : observed === (run.appliedWeight ?? 0)
+        ? `The router reports ${split(observed)}, unchanged.`
+        : `The router now reports ${split(observed)} (it was ${split(run.appliedWeight ?? 0)}); that split is recorded.`;
   if (event.job === 'shift') {
-    // The router did not confirm the new weight: nothing is recorded, the run stays where it was.
     return {
       ok: true,
-      patch: { phase: run.appliedWeight === null ? 'awaiting_gate' : 'observing' },
+      patch: {
+        ...(observed === undefined ? {} : weightPatch(run, observed, now)),
+        phase: weight === 0 ? 'awaiting_gate' : 'observing',
+        inFlightGateId: null,
+      },
       events: [event0],
       effects: [
         {
           type: 'thread',
-          text: `:x: The traffic step failed: ${sentence(event.message)} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+          text: `:x: The traffic step failed: ${sentence(event.message)} ${actual}${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+        },
+        { type: 'update_card' },
+      ],
+    };
+  }
+  if (event.job === 'rollback') {
+    // A rollback is never given up: the run stays rolling back and the reconciler tries again.
+    return {
+      ok: true,
+      patch: observed === undefined ? {} : weightPatch(run, observed, now),
+      events: [event0],
+      effects: [
+        {
+          type: 'thread',
+          text: `:rotating_light: <!here> The rollback could not be confirmed yet: ${sentence(event.message)} ${actual}${remedy} The bot keeps trying every 30 s; fix the router, or set it to 100 % X by hand.`,
+        },
+        { type: 'update_card' },
+      ],
+    };
+  }
+  if (event.job === 'complete') {
+    return {
+      ok: true,
+      patch: { phase: 'observing', inFlightGateId: null },
+      events: [event0],
+      effects: [
+        {
+          type: 'thread',
+          text: `:x: Completion did not go through: ${sentence(event.message)}${remedy} Nothing changed; Y keeps ${run.appliedWeight ?? 0} %.`,
         },
         { type: 'update_card' },
       ],
@@ -133,7 +198,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     },
     events: [event0],
     effects: [
-      { type: 'close_gates', reason: `the run failed during ${run.phase}` },
+      CLOSE_ON_END(`the run failed during ${run.phase}`),
       { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
       { type: 'update_card' },
     ],
@@ -146,6 +211,14 @@ function weightApplied(
   now: Date,
   policy: ObservationPolicy,
 ): Decision {
+  // A result counts only for the job and the approved gate the run is waiting for: a late shift
+  // finishing during a rollback must not pass for the rollback's result.
+  if (run.phase !== phaseOfJob(event.job)) {
+    return refuse(`the ${event.job} result does not apply: ${run.id} is ${run.phase.replaceAll('_', ' ')}.`);
+  }
+  if (run.inFlightGateId !== null && event.gateId !== run.inFlightGateId) {
+    return refuse(`the ${event.job} result belongs to another approval than the one ${run.id} carries out.`);
+  }
   const events = [
     {
       actor: event.actor,
@@ -154,43 +227,46 @@ function weightApplied(
       details: { weight: event.weight, previous: run.appliedWeight, gateId: event.gateId ?? null },
     },
   ];
-  const split = `X ${100 - event.weight} % / Y ${event.weight} %`;
-  if (run.phase === 'rolling_back') {
+  if (event.job === 'rollback') {
+    if (event.weight !== 0) return refuse(`a rollback must end with Y at 0 %, not ${event.weight} %.`);
     return {
       ok: true,
-      patch: { appliedWeight: event.weight, phase: 'rolled_back', finishedAt: now },
+      patch: { ...weightPatch(run, 0, now), phase: 'rolled_back', finishedAt: now, inFlightGateId: null },
       events,
       effects: [
+        CLOSE_ON_END('the run was rolled back'),
         {
           type: 'thread',
-          text: `:leftwards_arrow_with_hook: Rolled back: ${split}, confirmed by the router.`,
+          text: `:leftwards_arrow_with_hook: Rolled back: ${split(0)}, confirmed by the router. The write freeze on X has ended.`,
         },
         { type: 'update_card' },
       ],
     };
   }
-  if (run.phase !== 'shifting') return refuse(`no traffic step is in progress on ${run.id}.`);
-  const stepIndex = run.planSteps.indexOf(event.weight);
   return {
     ok: true,
     patch: {
-      appliedWeight: event.weight,
-      phase: 'observing',
-      stepIndex: stepIndex >= 0 ? stepIndex : run.stepIndex,
+      ...weightPatch(run, event.weight, now),
+      phase: event.weight === 0 ? 'awaiting_gate' : 'observing',
+      inFlightGateId: null,
     },
     events,
     effects: [
       {
         type: 'thread',
-        text: `:twisted_rightwards_arrows: Traffic is now ${split}, confirmed by the router.`,
+        text: `:twisted_rightwards_arrows: Traffic is now ${split(event.weight)}, confirmed by the router.`,
       },
       { type: 'update_card' },
       // Start (or join) the comparison chain: one compare job per interval slot.
-      {
-        type: 'enqueue',
-        job: 'compare',
-        jobId: jobIdFor(run.id, 'compare', compareSlot(now, policy.intervalSeconds)),
-      },
+      ...(event.weight > 0
+        ? [
+            {
+              type: 'enqueue' as const,
+              job: 'compare' as const,
+              jobId: jobIdFor(run.id, 'compare', compareSlot(now, policy.intervalSeconds)),
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -1,6 +1,8 @@
-import { type Decision, refuse } from './decision.js';
+import { type Decision, type RunPatch, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { increaseBlockers } from './increase-blockers.js';
+import { nextPlanWeight } from './plan.js';
 import { isTerminal, type Run } from './run.js';
 
 type ComparisonEvent = Extract<DomainEvent, { type: 'comparison_made' }>;
@@ -9,6 +11,8 @@ export interface ObservationPolicy {
   observeSeconds: number;
   /** Comparison interval; compare jobs are keyed by interval slot so chains never double up. */
   intervalSeconds: number;
+  /** A rollback gate of the run is open (read with the run, in the same query). */
+  rollbackPending?: boolean;
 }
 
 /** The id of the compare job for the interval slot that contains `now` (or the next one). */
@@ -23,9 +27,11 @@ export function describeDrift(drift: DriftItem[], max = 10): string {
 }
 
 /**
- * A comparison of X and Y came in. A failure proposes a rollback at once (never rolls back by
- * itself); after `observeSeconds` at the current step, a passing comparison with an unchanged X
- * proposes the next step (or completion at 100 %).
+ * A comparison of X and Y came in. Its verdict is kept on the run (the rules of increases read it).
+ * A failure proposes a rollback at once (never rolls back by itself) and replaces any pending step.
+ * The next step (or completion at 100 %) is offered only when increaseBlockers has nothing against it:
+ * a whole observation period at the current step, no failing comparison since the step began, this
+ * comparison passing or warning, no drift (checked with this comparison) and no rollback open.
  */
 export function decideObservation(
   run: Run,
@@ -40,14 +46,34 @@ export function decideObservation(
     phase: run.phase,
     details: { verdict: event.verdict, failing: event.failing, drift: event.drift?.length ?? null },
   };
+  // Verdicts count only for the step they judged: a traffic step or rollback in progress changes Y.
+  const judging = run.phase === 'observing' || run.phase === 'awaiting_gate';
+  const patch: RunPatch = judging
+    ? { lastVerdict: event.verdict, ...(event.verdict === 'fail' ? { stepFailing: true } : {}) }
+    : {};
+  if (event.drift !== null) patch.driftDetected = event.drift.length > 0;
+  const rollbackPending = event.rollbackPending || policy.rollbackPending === true;
+  const effects: Effect[] = [];
+  const events = [record];
+  if (event.drift && event.drift.length > 0 && !run.driftDetected) {
+    events.push({ ...record, kind: 'freeze.drift', details: { changes: event.drift } as never });
+    effects.push({
+      type: 'thread',
+      text: `:warning: *X's configuration changed during the write freeze*; traffic increases are blocked until this is resolved (rollback stays possible):\n${describeDrift(event.drift)}`,
+    });
+  }
   if (event.verdict === 'fail') {
-    if (event.rollbackPending || run.phase === 'rolling_back')
-      return { ok: true, patch: {}, events: [record], effects: [] };
+    if (rollbackPending || run.phase === 'rolling_back') return { ok: true, patch, events, effects };
     return {
       ok: true,
-      patch: {},
-      events: [record],
+      // The rollback gate replaces a pending step: the run is back to watching its current step.
+      patch:
+        run.phase === 'awaiting_gate' && (run.appliedWeight ?? 0) > 0
+          ? { ...patch, phase: 'observing' }
+          : patch,
+      events,
       effects: [
+        ...effects,
         {
           type: 'request_gate',
           kind: 'rollback',
@@ -55,38 +81,47 @@ export function decideObservation(
           reason: `Y is worse than X: ${event.failing.join('; ')}`,
           details: [`*Failing:*\n${event.failing.map((f) => `• ${f}`).join('\n')}`],
         },
-      ],
-    };
-  }
-  if (run.phase !== 'observing' || run.paused) return { ok: true, patch: {}, events: [record], effects: [] };
-  const observedMs = now.getTime() - run.phaseStartedAt.getTime();
-  if (observedMs < policy.observeSeconds * 1000)
-    return { ok: true, patch: {}, events: [record], effects: [] };
-  if (event.verdict === 'insufficient_data') return { ok: true, patch: {}, events: [record], effects: [] };
-  if (event.drift === null) return { ok: true, patch: {}, events: [record], effects: [] };
-  if (event.drift.length > 0) {
-    return {
-      ok: true,
-      patch: { phase: 'awaiting_gate' },
-      events: [{ ...record, kind: 'freeze.drift', details: { changes: event.drift } }],
-      effects: [
-        {
-          type: 'thread',
-          text: `:warning: *X's configuration changed during the write freeze*; traffic increases are blocked until this is resolved (rollback stays possible):\n${describeDrift(event.drift)}`,
-        },
         { type: 'update_card' },
       ],
     };
   }
-  const next = run.planSteps[run.stepIndex + 1];
+  if (run.phase !== 'observing' || event.drift === null) {
+    return {
+      ok: true,
+      patch,
+      events,
+      effects: effects.length > 0 ? [...effects, { type: 'update_card' }] : [],
+    };
+  }
+  const next = nextPlanWeight(run.planSteps, run.appliedWeight);
+  const target =
+    next === null ? { kind: 'complete' as const, weight: 100 } : { kind: 'shift' as const, weight: next };
+  const judged: Run = { ...run, ...patch } as Run;
+  const blockers = increaseBlockers(judged, target, {
+    now,
+    observeSeconds: policy.observeSeconds,
+    rollbackPending,
+  });
+  if (blockers.length > 0) {
+    return {
+      ok: true,
+      patch,
+      events,
+      effects: effects.length > 0 ? [...effects, { type: 'update_card' }] : [],
+    };
+  }
+  const heldSeconds = run.stepStartedAt
+    ? Math.round((now.getTime() - run.stepStartedAt.getTime()) / 1000)
+    : 0;
   const details = [
     event.verdict === 'warn'
       ? `:warning: Comparison shows warnings: ${event.failing.join('; ') || 'see the comparison'}`
       : ':white_check_mark: Comparison passes',
+    `:white_check_mark: No failing comparison since Y got ${run.appliedWeight ?? 0} % (${heldSeconds} s)`,
     ':snowflake: X unchanged since the freeze',
   ];
   const gate: Effect =
-    next === undefined
+    target.kind === 'complete'
       ? {
           type: 'request_gate',
           kind: 'complete',
@@ -97,14 +132,14 @@ export function decideObservation(
       : {
           type: 'request_gate',
           kind: 'shift',
-          targetWeight: next,
-          reason: `Y held ${run.appliedWeight ?? 0} % for ${Math.round(observedMs / 1000)} s`,
+          targetWeight: target.weight,
+          reason: `Y held ${run.appliedWeight ?? 0} % for ${heldSeconds} s`,
           details,
         };
   return {
     ok: true,
-    patch: { phase: 'awaiting_gate' },
-    events: [record],
-    effects: [gate, { type: 'update_card' }],
+    patch: { ...patch, phase: 'awaiting_gate' },
+    events,
+    effects: [...effects, gate, { type: 'update_card' }],
   };
 }

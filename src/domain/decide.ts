@@ -1,5 +1,5 @@
 import { decideGate } from './decide-gate.js';
-import { decideJob } from './decide-job.js';
+import { decideJob, split, weightPatch } from './decide-job.js';
 import { decideObservation, type ObservationPolicy } from './decide-observation.js';
 import { decideRequest } from './decide-request.js';
 import { type Decision, refuse } from './decision.js';
@@ -7,6 +7,8 @@ import { phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Run } from './run.js';
+
+type ObservedEvent = Extract<DomainEvent, { type: 'weight_observed' }>;
 
 const DEFAULT_POLICY: ObservationPolicy = { observeSeconds: 600, intervalSeconds: 60 };
 
@@ -25,7 +27,9 @@ export function decide(
       return decideObservation(run, event, now, policy);
     case 'shift_requested':
     case 'rollback_requested':
-      return decideRequest(run, event);
+      return decideRequest(run, event, now, policy);
+    case 'weight_observed':
+      return decideObservedWeight(run, event, now);
     case 'run_created':
       return {
         ok: true,
@@ -49,22 +53,35 @@ export function decide(
     case 'gate_decided':
     case 'gate_expired':
       return decideGate(run, event);
-    case 'abort_requested':
+    case 'abort_requested': {
       if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
+      if (run.phase === 'rolling_back') {
+        return refuse(`${run.id} is rolling back; the rollback finishes first (it cannot be aborted).`);
+      }
+      const weight = run.appliedWeight ?? 0;
       return {
         ok: true,
-        patch: { phase: 'aborted', failedPhase: run.phase, finishedAt: now, paused: false },
+        patch: {
+          phase: 'aborted',
+          failedPhase: run.phase,
+          finishedAt: now,
+          paused: false,
+          inFlightGateId: null,
+        },
         events: [{ actor: event.actor, kind: 'run.aborted', phase: run.phase, details: {} }],
         effects: [
           { type: 'cancel_jobs' },
           { type: 'close_gates', reason: `the run was aborted by <@${event.actor}>` },
           {
             type: 'thread',
-            text: `:octagonal_sign: Aborted by <@${event.actor}> during ${phaseLabel(run.phase).toLowerCase()}. Traffic stays where it is: X ${100 - (run.appliedWeight ?? 0)} % / Y ${run.appliedWeight ?? 0} %. The write freeze of this run has ended.`,
+            text: `:octagonal_sign: Aborted by <@${event.actor}> during ${phaseLabel(run.phase).toLowerCase()}. Traffic stays where it is (recorded: ${split(weight)}); the bot reads the router back and reports the split it finds.${weight === 0 && run.phase !== 'shifting' ? ' The write freeze of this run has ended.' : ''}`,
           },
           { type: 'update_card' },
+          // A step may have been in flight: what the router really has is read under its lock.
+          { type: 'enqueue', job: 'readback', jobId: jobIdFor(run.id, 'readback') },
         ],
       };
+    }
     case 'pause_requested':
       if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
       if (run.paused) return refuse(`${run.id} is already paused.`);
@@ -98,4 +115,36 @@ export function decide(
       };
     }
   }
+}
+
+/**
+ * The router was read back outside a step (after an abort): the recorded weight follows what it
+ * reports, and the thread says whether the write freeze ends (only with Y at 0 %).
+ */
+function decideObservedWeight(run: Run, event: ObservedEvent, now: Date): Decision {
+  const recorded = run.appliedWeight ?? 0;
+  const ended = isTerminal(run.phase);
+  const found =
+    event.weight === recorded
+      ? `The router reports ${split(event.weight)}, as recorded.`
+      : `The router reports ${split(event.weight)} (recorded was ${split(recorded)}); the recorded split now follows the router.`;
+  const freeze =
+    !ended || run.phase === 'completed'
+      ? ''
+      : event.weight === 0
+        ? ' The write freeze of this run has ended.'
+        : ` *Y still serves ${event.weight} % from the restored copy*, so the write freeze on X stays: roll back with \`/kong-upgrade rollback ${run.id}\`.`;
+  return {
+    ok: true,
+    patch: weightPatch(run, event.weight, now),
+    events: [
+      {
+        actor: event.actor,
+        kind: 'traffic.weight_observed',
+        phase: run.phase,
+        details: { weight: event.weight, recorded, reason: event.reason },
+      },
+    ],
+    effects: [{ type: 'thread', text: `:mag: ${found}${freeze}` }, { type: 'update_card' }],
+  };
 }

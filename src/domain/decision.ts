@@ -15,6 +15,11 @@ export type RunPatch = Partial<
     | 'failureReason'
     | 'failedPhase'
     | 'finishedAt'
+    | 'stepStartedAt'
+    | 'stepFailing'
+    | 'lastVerdict'
+    | 'driftDetected'
+    | 'inFlightGateId'
   >
 > & {
   /** X's configuration fingerprint taken at the freeze (stored beside the run, see Run.xFingerprinted). */

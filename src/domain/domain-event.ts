@@ -13,11 +13,22 @@ export type DomainEvent =
       /** Facts the job learned that the run keeps. */
       facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: unknown };
     }
-  | { type: 'job_failed'; job: JobName; code: string; message: string; remedy?: string }
+  | {
+      type: 'job_failed';
+      job: JobName;
+      code: string;
+      message: string;
+      remedy?: string;
+      /** % to Y the router reported after a traffic job failed (a write may have landed part-way). */
+      observedWeight?: number;
+    }
   | { type: 'abort_requested'; actor: string }
   | { type: 'pause_requested'; actor: string }
   | { type: 'resume_requested'; actor: string }
-  | { type: 'weight_applied'; actor: string; weight: number; gateId?: string }
+  /** A traffic job's confirmed result; it counts only for the job and approved gate that produced it. */
+  | { type: 'weight_applied'; actor: string; job: 'shift' | 'rollback'; weight: number; gateId?: string }
+  /** What the router reports, read back outside a step (after an abort): the recorded weight follows it. */
+  | { type: 'weight_observed'; actor: string; weight: number; reason: 'abort' }
   | { type: 'gate_decided'; actor: string; gate: Gate; outcome: 'approved' | 'rejected' }
   | { type: 'gate_expired'; gate: Gate }
   | { type: 'shift_requested'; actor: string; percent: number }

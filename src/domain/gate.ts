@@ -20,4 +20,6 @@ export interface Gate {
   messageTs: string | null;
   /** The comparison shown in the gate message, as stored data. */
   comparison: unknown;
+  /** Distinct approvals it needs (approvals.minApprovals for increases and completion, else 1). */
+  requiredApprovals: number;
 }

@@ -9,6 +9,7 @@ export const JOB_NAMES = [
   'compare',
   'rollback',
   'complete',
+  'readback',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -28,3 +28,19 @@ export function validatePlanSteps(steps: readonly number[]): string | null {
   }
   return null;
 }
+
+/**
+ * Where the plan stands at a router-confirmed weight: the index of the last step at or below it
+ * (-1 below the first). A decrease moves the position back; an off-plan weight sits between steps.
+ */
+export function planPosition(steps: readonly number[], weight: number | null): number {
+  let index = -1;
+  for (let i = 0; i < steps.length; i++) if ((steps[i] as number) <= (weight ?? 0)) index = i;
+  return index;
+}
+
+/** The plan's next weight above the confirmed one; null at 100 % (what remains is completion). */
+export function nextPlanWeight(steps: readonly number[], weight: number | null): number | null {
+  if ((weight ?? 0) >= 100) return null;
+  return steps.find((s) => s > (weight ?? 0)) ?? 100;
+}

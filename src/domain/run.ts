@@ -1,3 +1,4 @@
+import type { Verdict } from './domain-event.js';
 import type { Weights } from './weights.js';
 
 /** Phases of a run (DESIGN 5). Order of the happy path matters for progress display. */
@@ -60,9 +61,30 @@ export interface Run {
   phaseStartedAt: Date;
   finishedAt: Date | null;
   version: number;
+  /** When the router confirmed the current weight (database clock); null before the first step. */
+  stepStartedAt: Date | null;
+  /** A comparison failed since the current step began: no increase until the weight changes. */
+  stepFailing: boolean;
+  /** The newest comparison's verdict at the current step; null when none came yet. */
+  lastVerdict: Verdict | null;
+  /** The newest drift check found X's configuration changed during the freeze. */
+  driftDetected: boolean;
+  /** The approved gate whose traffic job (shift, rollback, complete) the run waits for. */
+  inFlightGateId: string | null;
 }
 
 export function appliedWeights(run: Pick<Run, 'appliedWeight'>): Weights {
   const y = run.appliedWeight ?? 0;
   return { x: 100 - y, y };
+}
+
+/**
+ * Whether a rollback may be asked for and approved: in any active phase but a rollback in progress,
+ * and after an abort or a failure that left Y with traffic (the split is still live; only the bot's
+ * rollback puts it back on X in the audited way).
+ */
+export function canRollBack(run: Pick<Run, 'phase' | 'appliedWeight'>): boolean {
+  if (run.phase === 'rolling_back') return false;
+  if (!isTerminal(run.phase)) return true;
+  return (run.phase === 'aborted' || run.phase === 'failed') && (run.appliedWeight ?? 0) > 0;
 }

@@ -14,6 +14,10 @@ export interface AdapterOptions {
   kongTimeoutMs?: number;
   /** Extra attempts per Kong Admin API GET (createKongAdmin's default: 3). */
   kongRetries?: number;
+  /** Attempts per router call that is safe to repeat (the routers' default: 3). */
+  routerAttempts?: number;
+  /** Per router call or command (the routers' default: 10 s). */
+  routerTimeoutMs?: number;
 }
 
 /** Adapters are built from the config file only (never from chat input), per environment. */
@@ -32,8 +36,12 @@ export function kongAdminFor(
   });
 }
 
-export function routerFor(env: EnvironmentConfig, log: Logger): TrafficRouter {
-  return createTrafficRouter(env.traffic, { log: log.child({ adapter: 'router' }) });
+export function routerFor(env: EnvironmentConfig, log: Logger, options: AdapterOptions = {}): TrafficRouter {
+  return createTrafficRouter(env.traffic, {
+    log: log.child({ adapter: 'router' }),
+    ...(options.routerAttempts !== undefined ? { attempts: options.routerAttempts } : {}),
+    ...(options.routerTimeoutMs !== undefined ? { timeoutMs: options.routerTimeoutMs } : {}),
+  });
 }
 
 /** Both clusters' Admin APIs and the traffic router of an environment. */
@@ -45,7 +53,7 @@ export function adaptersFor(
   return {
     x: kongAdminFor(env.clusterX, log, { ...options, label: 'X' }),
     y: kongAdminFor(env.clusterY, log, { ...options, label: 'Y' }),
-    router: routerFor(env, log),
+    router: routerFor(env, log, options),
   };
 }
 

@@ -11,18 +11,28 @@ export interface CheckDriftDeps {
   x: KongAdmin;
 }
 
+/** Stands for every change when the freeze's fingerprint cannot be read: unknown counts as drift. */
+export const UNKNOWN_FREEZE: DriftItem = {
+  type: 'freeze',
+  id: 'fingerprint',
+  name: "X's fingerprint from the freeze is missing or unreadable, so changes cannot be ruled out",
+  change: 'changed',
+};
+
 /**
- * Re-reads X's configuration and lists what changed since the freeze. Null when the run has no
- * fingerprint (a dry run), so callers do not mistake "not checked" for "unchanged".
+ * Re-reads X's configuration and lists what changed since the freeze. Null only for a dry run (no
+ * freeze), so callers do not mistake "not checked" for "unchanged". Fails closed: a run whose
+ * fingerprint is missing or unreadable reports UNKNOWN_FREEZE, which blocks every increase.
  */
 export async function checkDrift(
   run: Run,
   deps: CheckDriftDeps,
   signal?: AbortSignal,
 ): Promise<DriftItem[] | null> {
-  if (!run.xFingerprinted) return null;
+  if (run.dryRun) return null;
+  if (!run.xFingerprinted) return [UNKNOWN_FREEZE];
   const stored = configFingerprintSchema.safeParse(await deps.runs.getXFingerprint(run.id));
-  if (!stored.success) return null;
+  if (!stored.success) return [UNKNOWN_FREEZE];
   const now = fingerprintConfig(await deps.x.snapshot(signal));
   return diffFingerprints(stored.data, now);
 }
@@ -30,13 +40,15 @@ export async function checkDrift(
 /** Throws when X drifted: no traffic increase may be applied on a configuration that changed. */
 export async function assertNoDrift(run: Run, deps: CheckDriftDeps, signal?: AbortSignal): Promise<void> {
   const drift = await checkDrift(run, deps, signal);
-  if (drift && drift.length > 0) {
+  if (drift === null || drift.length > 0) {
     throw new AppError(
       'E_FREEZE_DRIFT',
-      `X's configuration changed during the write freeze:\n${describeDrift(drift)}`,
+      drift === null
+        ? 'a dry run has no write freeze, so it never moves traffic'
+        : `X's configuration changed during the write freeze:\n${describeDrift(drift)}`,
       {
         details: {
-          changes: drift,
+          changes: drift ?? [],
           remedy:
             'Revert the change on X (or, if it was intended, make the same change on Y and start a new run). Rollback stays possible.',
         },

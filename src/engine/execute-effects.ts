@@ -12,15 +12,31 @@ type Step = () => Promise<void>;
  * Carries out a decision's effects. Queue and database effects run now (they are part of what
  * the caller acknowledges); Slack effects are returned as one deferred step, run in order, each
  * failure logged and skipped: the state is already committed and the next change repaints.
+ * A queue or database effect that fails does not undo the committed decision: it is reported in
+ * `delayed` (so the reply tells the truth) and the reconciler, which rebuilds jobs from the stored
+ * phases, finishes it.
  */
 export async function executeEffects(
   run: Run,
   effects: Effect[],
   deps: EngineDeps,
-): Promise<() => Promise<void>> {
+  now: Date = deps.now(),
+): Promise<{ deferred: () => Promise<void>; delayed: string[] }> {
   const slack: Step[] = [];
+  const delayed: string[] = [];
   const log = deps.log.child({ runId: run.id });
   for (const effect of effects) {
+    try {
+      await carryOut(effect);
+    } catch (err) {
+      log.warn(
+        { effect: effect.type, err: (err as Error).message },
+        'effect failed after commit; the reconciler finishes it',
+      );
+      delayed.push(DELAYED[effect.type] ?? effect.type);
+    }
+  }
+  async function carryOut(effect: Effect): Promise<void> {
     switch (effect.type) {
       case 'enqueue':
         await deps.queue.enqueue({
@@ -40,7 +56,7 @@ export async function executeEffects(
         break;
       }
       case 'request_gate': {
-        const expiresAt = new Date(deps.now().getTime() + deps.config.approvals.gateTimeoutMinutes * 60_000);
+        const expiresAt = new Date(now.getTime() + deps.config.approvals.gateTimeoutMinutes * 60_000);
         const { gate, superseded, existing } = await deps.store.gates.createGate(
           {
             runId: run.id,
@@ -49,6 +65,8 @@ export async function executeEffects(
             requestedBy: effect.requestedBy ?? null,
             expiresAt,
             comparison: effect.details ?? null,
+            // Fixed at request time; the judge asks for it only when the gate increases Y's traffic.
+            requiredApprovals: effect.kind === 'rollback' ? 1 : deps.config.approvals.minApprovals,
           },
           {
             actor: effect.requestedBy ?? 'bot',
@@ -58,7 +76,7 @@ export async function executeEffects(
           },
         );
         // The same rollback was already asked for and is still open: its message stands.
-        if (existing) break;
+        if (existing) return;
         for (const old of superseded) {
           slack.push(() => closeGateMessage(deps.notifier, old, run, 'a newer request replaced it'));
         }
@@ -98,7 +116,7 @@ export async function executeEffects(
   // lines were written at run.updatedAt, so they are not among them.
   if (slack.length > 0)
     slack.unshift(() => postPendingThreadLines(run.id, deps, run.updatedAt).then(() => undefined));
-  return async () => {
+  const deferred = async () => {
     for (const step of slack) {
       try {
         await step();
@@ -107,7 +125,16 @@ export async function executeEffects(
       }
     }
   };
+  return { deferred, delayed };
 }
+
+/** What a failed follow-up means for the person who acted, in plain words. */
+const DELAYED: Partial<Record<Effect['type'], string>> = {
+  enqueue: 'starting its job is delayed (the job queue is not reachable); the bot retries on its own',
+  cancel_jobs: 'stopping its queued jobs is delayed; they see the new phase and stop on their own',
+  close_gates: 'closing its open approvals is delayed; they can no longer be approved',
+  request_gate: 'the approval request could not be created; ask again in a minute',
+};
 
 /**
  * Posts the run card once; its ts is the run's thread. The start command's post-ack work, the first

@@ -27,6 +27,8 @@ export type JobOutcome =
       facts?: { fromVersion?: string; toVersion?: string; xFingerprint?: unknown };
     }
   | { type: 'weight_applied'; weight: number }
+  /** What the router reports, read back outside a step (the recorded weight follows it). */
+  | { type: 'weight_observed'; weight: number }
   /** A comparison of X and Y; decide() may propose a rollback or the next step. */
   | {
       type: 'comparison';
@@ -42,5 +44,7 @@ export interface JobDefinition {
   name: JobName;
   /** The phase the run must be in for the job to do anything; null for jobs valid in any active phase. */
   phase: Phase | null;
+  /** Runs after the run ended too (reading the router back after an abort). */
+  afterEnd?: boolean;
   run(ctx: JobContext): Promise<JobOutcome>;
 }

@@ -49,10 +49,12 @@ export async function reconcile(
     await deps.queue.enqueue(request);
     enqueued.push(request.jobId);
   };
+  // Every cutoff below is compared with timestamps PostgreSQL wrote: take its clock, not this process's.
+  const now = await deps.store.runs.time();
   for (const listed of await deps.store.runs.listActiveRuns()) {
     if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
-    await postLostGateMessages(listed, deps);
-    const run = (await resumeLostApproval(listed, deps, engine)) ?? listed;
+    await postLostGateMessages(listed, deps, now);
+    const run = (await resumeLostApproval(listed, deps, engine, now)) ?? listed;
     const payload = { v: 1 as const, runId: run.id };
     const gate = await gateInFlight(run, deps);
     if (gate) {
@@ -76,7 +78,7 @@ export async function reconcile(
     ) {
       // Traffic is split: the compare chain must be alive. The current slot's id is the one a live
       // chain has already used (or scheduled), so this only adds a job when the chain was lost.
-      const slot = compareSlot(deps.now(), env.metrics.intervalSeconds);
+      const slot = compareSlot(now, env.metrics.intervalSeconds);
       await enqueue({
         job: 'compare',
         jobId: jobIdFor(run.id, 'compare', slot),
@@ -84,8 +86,8 @@ export async function reconcile(
       });
     }
   }
-  await postLostThreadLines(deps);
-  const expired = await deps.store.gates.expireDueGates(deps.now());
+  await postLostThreadLines(deps, now);
+  const expired = await deps.store.gates.expireDueGates();
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });
     if (applied.run) await closeGateMessage(deps.notifier, gate, applied.run).catch(warnGateMessage(deps));
@@ -99,8 +101,8 @@ function warnGateMessage(deps: EngineDeps) {
 }
 
 /** Thread lines whose poster died (or whose post failed): posted now, oldest first, runs ended included. */
-async function postLostThreadLines(deps: EngineDeps): Promise<void> {
-  const cutoff = new Date(deps.now().getTime() - LOST_THREAD_LINE_GRACE_MS);
+async function postLostThreadLines(deps: EngineDeps, now: Date): Promise<void> {
+  const cutoff = new Date(now.getTime() - LOST_THREAD_LINE_GRACE_MS);
   for (const line of await deps.store.outbox.claimLost(cutoff, 100)) {
     await postThreadLine(line, deps).catch((err: Error) =>
       deps.log.warn(
@@ -112,8 +114,8 @@ async function postLostThreadLines(deps: EngineDeps): Promise<void> {
 }
 
 /** Pending gates whose message a crash lost: posted now (once, see postGateMessage), with their reason. */
-async function postLostGateMessages(run: Run, deps: EngineDeps): Promise<void> {
-  const cutoff = deps.now().getTime() - LOST_GATE_MESSAGE_GRACE_MS;
+async function postLostGateMessages(run: Run, deps: EngineDeps, now: Date): Promise<void> {
+  const cutoff = now.getTime() - LOST_GATE_MESSAGE_GRACE_MS;
   for (const gate of await deps.store.gates.pendingGates(run.id)) {
     if (gate.messageTs || gate.requestedAt.getTime() > cutoff) continue;
     try {
@@ -135,6 +137,9 @@ async function postLostGateMessages(run: Run, deps: EngineDeps): Promise<void> {
 async function gateInFlight(run: Run, deps: EngineDeps): Promise<Gate | null> {
   const kind = (Object.keys(GATE_PHASES) as GateKind[]).find((k) => GATE_PHASES[k] === run.phase);
   if (!kind) return null;
+  // The gate the run carries out is recorded with its approval; the newest approved one of the kind is
+  // the fallback for a run approved before that was recorded.
+  if (run.inFlightGateId) return deps.store.gates.getGate(run.inFlightGateId);
   const gates = await deps.store.gates.listGates(run.id);
   return gates.filter((g) => g.kind === kind && g.status === 'approved').at(-1) ?? null;
 }
@@ -143,8 +148,13 @@ async function gateInFlight(run: Run, deps: EngineDeps): Promise<Gate | null> {
  * An approval recorded after the run's phase started, with the run not in the gate's phase: the
  * click was decided (exactly once, in its transaction) but the run never moved. Move it now.
  */
-async function resumeLostApproval(run: Run, deps: EngineDeps, engine: RunEngine): Promise<Run | null> {
-  const cutoff = deps.now().getTime() - LOST_APPROVAL_GRACE_MS;
+async function resumeLostApproval(
+  run: Run,
+  deps: EngineDeps,
+  engine: RunEngine,
+  now: Date,
+): Promise<Run | null> {
+  const cutoff = now.getTime() - LOST_APPROVAL_GRACE_MS;
   const gates = await deps.store.gates.listGates(run.id);
   const lost = gates.find(
     (g) =>
@@ -165,8 +175,15 @@ async function resumeLostApproval(run: Run, deps: EngineDeps, engine: RunEngine)
     gate: lost,
     outcome: 'approved',
   });
-  const moved = applied.run ?? run;
-  await closeGateMessage(deps.notifier, lost, moved).catch(warnGateMessage(deps));
+  if (!applied.ok) {
+    // The run moved on before the approval took effect (a rollback began): it does nothing, and says so.
+    const withdrawn = await deps.store.gates.withdrawApproval(lost.id, applied.reason);
+    await closeGateMessage(deps.notifier, withdrawn ?? lost, applied.run ?? run, applied.reason).catch(
+      warnGateMessage(deps),
+    );
+    return applied.run;
+  }
+  await closeGateMessage(deps.notifier, lost, applied.run).catch(warnGateMessage(deps));
   return applied.run;
 }
 

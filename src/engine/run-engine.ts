@@ -8,8 +8,14 @@ import { executeEffects } from './execute-effects.js';
 export type ApplyResult =
   | {
       ok: true;
-      run: Run /** Slack side of the effects; call after the ack when in the ack path. */;
+      run: Run;
+      /** Slack side of the effects; call after the ack when in the ack path. */
       deferred: () => Promise<void>;
+      /**
+       * Follow-ups that failed after the decision committed (e.g. the job queue was unreachable), in
+       * plain words: the decision stands, and the reconciler finishes them. Replies must say so.
+       */
+      delayed: string[];
     }
   | { ok: false; reason: string; run: Run | null };
 
@@ -22,12 +28,16 @@ const MAX_CONFLICT_RETRIES = 5;
 export function createRunEngine(deps: EngineDeps) {
   async function apply(runId: string, event: DomainEvent): Promise<ApplyResult> {
     for (let attempt = 0; ; attempt += 1) {
-      const run = await deps.store.runs.getRun(runId);
-      if (!run) return { ok: false, reason: `There is no run ${runId}.`, run: null };
+      // The run, PostgreSQL's clock and whether a rollback is open, in one read: every time the rules
+      // compare comes from the database, never from this process's clock.
+      const read = await deps.store.runs.getRunAt(runId);
+      if (!read) return { ok: false, reason: `There is no run ${runId}.`, run: null };
+      const { run, now } = read;
       const env = deps.config.environments[run.environment];
-      const decision = decide(run, event, deps.now(), {
+      const decision = decide(run, event, now, {
         observeSeconds: env?.plan.observeSeconds ?? 600,
         intervalSeconds: env?.metrics.intervalSeconds ?? 60,
+        rollbackPending: read.rollbackPending,
       });
       if (!decision.ok) return { ok: false, reason: decision.reason, run };
       let updated: Run;
@@ -49,8 +59,8 @@ export function createRunEngine(deps: EngineDeps) {
         { runId, event: event.type, from: run.phase, to: updated.phase, version: updated.version },
         'run decided',
       );
-      const deferred = await executeEffects(updated, decision.effects, deps);
-      return { ok: true, run: updated, deferred };
+      const { deferred, delayed } = await executeEffects(updated, decision.effects, deps, now);
+      return { ok: true, run: updated, deferred, delayed };
     }
   }
 

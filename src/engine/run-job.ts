@@ -90,7 +90,7 @@ async function runLeased(
 ): Promise<JobRunResult> {
   const run = await deps.store.runs.getRun(payload.runId);
   if (!run) return { status: 'failed', message: `run ${payload.runId} does not exist` };
-  if (isTerminal(run.phase) || (def.phase !== null && run.phase !== def.phase)) {
+  if ((isTerminal(run.phase) && !def.afterEnd) || (def.phase !== null && run.phase !== def.phase)) {
     log.info({ phase: run.phase }, 'job skipped: the run is not in its phase');
     return { status: 'skipped', reason: `run is in ${run.phase}` };
   }
@@ -115,7 +115,7 @@ async function runLeased(
     deps.store.runs
       .getPhase(run.id)
       .then((phase) => {
-        if (!phase || isTerminal(phase) || (def.phase !== null && phase !== def.phase)) {
+        if (!phase || (isTerminal(phase) && !def.afterEnd) || (def.phase !== null && phase !== def.phase)) {
           controller.abort(new Error(`run moved to ${phase ?? 'nowhere'}`));
         }
       })
@@ -157,12 +157,14 @@ async function runLeased(
     log.warn({ code: error.code, retryable: error.retryable, final, err: error.message }, 'job failed');
     if (!final || shutdown.aborted) return { status: 'retry', error };
     const remedy = typeof error.details.remedy === 'string' ? error.details.remedy : undefined;
+    const observed = error.details.observedWeight;
     await engine.applyNow(run.id, {
       type: 'job_failed',
       job: def.name,
       code: error.code,
       message: error.message,
       ...(remedy ? { remedy } : {}),
+      ...(typeof observed === 'number' ? { observedWeight: observed } : {}),
     });
     return { status: 'failed', message: error.message };
   } finally {
@@ -182,12 +184,16 @@ function toEvent(def: JobDefinition, outcome: JobOutcome, gateId: string | undef
         ...(outcome.facts ? { facts: outcome.facts } : {}),
       };
     case 'weight_applied':
+      if (def.name !== 'shift' && def.name !== 'rollback') return null;
       return {
         type: 'weight_applied',
         actor: `job:${def.name}`,
+        job: def.name,
         weight: outcome.weight,
         ...(gateId ? { gateId } : {}),
       };
+    case 'weight_observed':
+      return { type: 'weight_observed', actor: `job:${def.name}`, weight: outcome.weight, reason: 'abort' };
     case 'comparison':
       return {
         type: 'comparison_made',

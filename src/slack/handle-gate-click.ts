@@ -42,41 +42,89 @@ export function createGateClickHandler(deps: GateClickDeps) {
     const input = { ...raw, userId: stripNul(raw.userId) };
     if (!UUID.test(input.gateId))
       return { ephemeral: 'That button does not belong to an approval the bot knows.' };
+    // Once the decision committed, a later failure must not be reported as "nothing changed".
+    let committed: string | null = null;
     try {
       const userIsApprover = await deps.isApprover(input.userId);
       const decided = await deps.store.gates.decideGate({
         gateId: input.gateId,
         userId: input.userId,
-        now: deps.now(),
-        judge: (gate, run) =>
-          judgeGateClick(gate, run, {
-            userId: input.userId,
-            action: input.action,
-            now: deps.now(),
-            userIsApprover,
-            fourEyes: deps.config.approvals.fourEyes,
-          }),
+        judge: (gate, run, ctx) =>
+          judgeGateClick(
+            gate,
+            run,
+            {
+              userId: input.userId,
+              action: input.action,
+              now: ctx.now,
+              userIsApprover,
+              fourEyes: deps.config.approvals.fourEyes,
+            },
+            {
+              approvals: ctx.approvals,
+              rollbackPending: ctx.rollbackPending,
+              observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
+            },
+          ),
       });
       if (decided.outcome === 'refused') return { ephemeral: decided.reason ?? 'Nothing changed.' };
+      if (decided.outcome === 'recorded') {
+        return {
+          ephemeral: `Your approval is recorded (${decided.approvals} of ${decided.required}). The step needs ${
+            (decided.required ?? 0) - (decided.approvals ?? 0)
+          } more approver(s), who did not start the run and did not ask for the step.`,
+        };
+      }
+      const outcome = decided.outcome;
+      committed = outcome;
       const applied = await deps.engine.apply(decided.run.id, {
         type: 'gate_decided',
         actor: input.userId,
         gate: decided.gate,
-        outcome: decided.outcome,
+        outcome,
       });
+      if (!applied.ok) {
+        // The run moved on (a rollback began) between the click and now: the approval does nothing,
+        // and the gate says so instead of looking approved.
+        const withdrawn =
+          outcome === 'approved'
+            ? await deps.store.gates.withdrawApproval(decided.gate.id, applied.reason)
+            : null;
+        return {
+          ephemeral: `Your ${outcome === 'approved' ? 'approval' : 'rejection'} was recorded, but it changes nothing: ${applied.reason}`,
+          after: async () => {
+            await closeGateMessage(
+              deps.notifier,
+              withdrawn ?? decided.gate,
+              applied.run ?? decided.run,
+              applied.reason,
+            ).catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
+          },
+        };
+      }
       return {
+        ...(applied.delayed.length > 0
+          ? {
+              ephemeral: `${outcome === 'approved' ? 'Approved' : 'Rejected'}; ${applied.delayed.join('; ')}.`,
+            }
+          : {}),
         after: async () => {
           const { gate } = decided;
-          const run = applied.ok ? applied.run : decided.run;
-          await closeGateMessage(deps.notifier, gate, run).catch((err: Error) =>
+          await closeGateMessage(deps.notifier, gate, applied.run).catch((err: Error) =>
             deps.log.warn({ err: err.message }, 'gate message update failed'),
           );
-          if (applied.ok) await applied.deferred();
+          await applied.deferred();
         },
       };
     } catch (err) {
       if (isAppError(err) && err.code === 'E_NOT_FOUND')
         return { ephemeral: 'That approval no longer exists.' };
+      if (committed !== null) {
+        deps.log.error({ err, gateId: input.gateId }, 'gate decided, but moving the run failed');
+        return {
+          ephemeral: `Your click was recorded (${committed}), but carrying it out is delayed by an error; the bot finishes it on its own within a minute.`,
+        };
+      }
       if (isAppError(err) && err.code === 'E_STORE_UNAVAILABLE') {
         return {
           ephemeral:

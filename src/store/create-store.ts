@@ -4,6 +4,7 @@ import { createEventLog, type EventLog } from './event-log.js';
 import { createGateStore, type GateStore } from './gate-store.js';
 import { createLookupCache } from './lookup-cache.js';
 import { createMetricSampleStore, type MetricSampleStore } from './metric-sample-store.js';
+import { createRouterLock, type RouterLock } from './router-lock.js';
 import type { RunChangeFeed } from './run-change-feed.js';
 import { createRunReadCache } from './run-read-cache.js';
 import { createRunStore, type RunStore } from './run-store.js';
@@ -18,6 +19,8 @@ export interface Store {
   samples: MetricSampleStore;
   backups: BackupStore;
   outbox: ThreadOutbox;
+  /** Serialises router writes per environment. */
+  routerLock: RouterLock;
 }
 
 export interface CreateStoreOptions extends StoreOptions {
@@ -73,8 +76,12 @@ function repositories(db: Db, options: StoreOptions): Store {
 }
 
 /** The repositories that never write `runs` or `run_events`. */
-function unwatched(db: Db, options: StoreOptions): Pick<Store, 'samples' | 'backups' | 'outbox'> {
+function unwatched(
+  db: Db,
+  options: StoreOptions,
+): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock'> {
   return {
+    routerLock: createRouterLock(db),
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
     outbox: createThreadOutbox(db, options),

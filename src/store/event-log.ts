@@ -24,7 +24,7 @@ export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
           details: { runId },
         });
       }
-      const [inserted] = await insertEvents(db, runId, [event], clock());
+      const [inserted] = await insertEvents(db, runId, [event], await clock(db));
       if (inserted === undefined)
         throw new AppError('E_UNKNOWN', 'PostgreSQL returned no row for an event insert.');
       return inserted;

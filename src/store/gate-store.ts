@@ -1,5 +1,5 @@
 import type { Gate, GateKind } from '../domain/gate.js';
-import type { GateJudgement } from '../domain/judge-gate-click.js';
+import type { GateClickContext, GateJudgement } from '../domain/judge-gate-click.js';
 import type { Run } from '../domain/run.js';
 import type { NewRunEvent } from '../domain/run-event.js';
 import { AppError } from '../errors.js';
@@ -15,10 +15,19 @@ export interface NewGateInput {
   requestedBy: string | null;
   expiresAt: Date;
   comparison: unknown;
+  /** Distinct approvals it needs (default 1). */
+  requiredApprovals?: number;
 }
 
-/** The caller's pure decision on a click, given the locked gate and the run as they are now. */
-export type GateJudge = (gate: Gate, run: Run) => GateJudgement;
+/**
+ * The caller's pure decision on a click, given the locked gate, the run as it is now, the gate's
+ * approvals so far, whether a rollback is open, and the database clock.
+ */
+export type GateJudge = (
+  gate: Gate,
+  run: Run,
+  ctx: Omit<GateClickContext, 'observeSeconds'> & { now: Date },
+) => GateJudgement;
 
 export interface DecideGateResult {
   outcome: GateJudgement['outcome'];
@@ -26,6 +35,9 @@ export interface DecideGateResult {
   gate: Gate;
   run: Run;
   reason?: string;
+  /** Distinct approvals so far and how many the gate needs (when an approval was counted). */
+  approvals?: number;
+  required?: number;
 }
 
 /** Approval gates (`gates`). Every status change writes an audit event in the same transaction. */
@@ -35,7 +47,9 @@ export interface GateStore {
    * their messages can be updated). `event` is written with `gateId` added to its details.
    * A pending rollback is never superseded: a new rollback request returns it with `existing: true`
    * and writes nothing (a failing comparison and a `rollback` command can ask at the same moment),
-   * and a new traffic step leaves it open beside the step.
+   * and a new traffic step (a decrease: increases are not offered then) leaves it open beside the
+   * step. A new rollback supersedes the pending shift or complete gate: Y must not get more traffic
+   * while its rollback is being asked for.
    */
   createGate(
     input: NewGateInput,
@@ -57,23 +71,35 @@ export interface GateStore {
   /** Oldest first. */
   listGates(runId: string): Promise<Gate[]>;
   /**
-   * One transaction: lock the gate, load the run, ask `judge`, record the decision when approved or
+   * One transaction: lock the gate, load the run (share-locked, so a phase change waits for this
+   * decision), ask `judge`, record an approval (gate_approvals) and the decision when approved or
    * rejected, append the judge's event either way. Concurrent clicks are serialised by the row lock,
    * so the judge of a later click sees the earlier decision. Unknown gate: E_NOT_FOUND.
    */
   decideGate(input: {
     gateId: string;
     userId: string;
-    now: Date;
     judge: GateJudge;
+    /** The decision's time; default the store's clock (PostgreSQL's in production). */
+    now?: Date;
   }): Promise<DecideGateResult>;
+  /** Who approved the gate, in order. */
+  approvalsOf(gateId: string): Promise<string[]>;
+  /**
+   * An approved gate whose run had moved on before the approval could take effect (a rollback began):
+   * it becomes `superseded`, with a `gate.superseded` event carrying `reason`. Null when it was not approved.
+   */
+  withdrawApproval(gateId: string, reason: string): Promise<Gate | null>;
   /**
    * Every pending gate of the run becomes `superseded` (the run was aborted, failed or is rolling
    * back), with a `gate.superseded` event each carrying `reason`. Returns the closed gates.
    */
   closePendingGates(runId: string, reason: string): Promise<Gate[]>;
-  /** Pending gates whose `expires_at` <= now become `expired`, each with a `gate.expired` event. */
-  expireDueGates(now: Date): Promise<Gate[]>;
+  /**
+   * Pending gates whose `expires_at` <= now become `expired`, each with a `gate.expired` event. `now`
+   * defaults to the store's clock (PostgreSQL's in production).
+   */
+  expireDueGates(now?: Date): Promise<Gate[]>;
   /** Earliest `expires_at` among pending gates, for arming a timer; null when none are pending. */
   nextGateExpiry(): Promise<Date | null>;
 }
@@ -88,6 +114,14 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
     if (!UUID.test(id)) return null;
     const rows = await q.query(`SELECT * FROM gates WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     return rows[0] === undefined ? null : mapGate(rows[0]);
+  }
+
+  async function approversOf(q: Queryable, gateId: string): Promise<string[]> {
+    const rows = await q.query(
+      'SELECT user_id FROM gate_approvals WHERE gate_id = $1 ORDER BY approved_at, user_id',
+      [gateId],
+    );
+    return rows.map((r) => String(r.user_id));
   }
 
   async function runById(q: Queryable, id: string, lock = false): Promise<Run> {
@@ -105,7 +139,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       return db.withTransaction(async (tx) => {
         // Locking the run serialises gate creation per run, so supersede + insert cannot interleave.
         const run = await runById(tx, input.runId, true);
-        const now = clock();
+        const now = await clock(tx);
         if (input.kind === 'rollback') {
           const [pending] = await tx.query(
             "SELECT * FROM gates WHERE run_id = $1 AND status = 'pending' AND kind = 'rollback' LIMIT 1",
@@ -113,15 +147,17 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
           );
           if (pending !== undefined) return { gate: mapGate(pending), superseded: [], existing: true };
         }
-        // A pending rollback is never replaced by a traffic step: it stays open until decided.
+        // A pending rollback is never replaced by a traffic step: it stays open until decided. A
+        // rollback replaces the pending shift or completion (the unique index allows one of those).
         const supersededRows = await tx.query(
           `UPDATE gates SET status = 'superseded', decided_at = $2
             WHERE run_id = $1 AND status = 'pending' AND kind <> 'rollback' RETURNING *`,
           [input.runId, now],
         );
         const [row] = await tx.query(
-          `INSERT INTO gates (run_id, kind, target_weight, requested_by, requested_at, expires_at, comparison)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+          `INSERT INTO gates (run_id, kind, target_weight, requested_by, requested_at, expires_at, comparison,
+                             required_approvals)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
           [
             input.runId,
             input.kind,
@@ -130,6 +166,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
             now,
             input.expiresAt,
             toJsonb(input.comparison),
+            Math.max(1, input.requiredApprovals ?? 1),
           ],
         );
         if (row === undefined)
@@ -189,7 +226,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       return rows.map(mapGate);
     },
 
-    decideGate({ gateId, userId, now, judge }) {
+    decideGate({ gateId, userId, judge, now: at }) {
       return db.withTransaction(async (tx) => {
         const gate = await gateById(tx, gateId, true);
         if (gate === null) {
@@ -197,12 +234,41 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
             details: { gateId },
           });
         }
-        const run = await runById(tx, gate.runId);
-        const judgement = judge(gate, run);
+        const now = at ?? (await clock(tx));
+        const [runRow] = await tx.query(`SELECT ${runColumns()} FROM runs WHERE id = $1 FOR SHARE`, [
+          gate.runId,
+        ]);
+        if (runRow === undefined)
+          throw new AppError('E_NOT_FOUND', `There is no run ${gate.runId}.`, {
+            details: { runId: gate.runId },
+          });
+        const run = mapRun(runRow);
+        const approvals = await approversOf(tx, gateId);
+        const [open] = await tx.query(
+          "SELECT 1 FROM gates WHERE run_id = $1 AND status = 'pending' AND kind = 'rollback' AND id <> $2 LIMIT 1",
+          [run.id, gateId],
+        );
+        const judgement = judge(gate, run, { now, approvals, rollbackPending: open !== undefined });
         const event = { ...judgement.event, details: { ...judgement.event.details, gateId, userId } };
         if (judgement.outcome === 'refused') {
           await insertEvents(tx, run.id, [event], now);
           return { outcome: 'refused', gate, run, reason: judgement.reason };
+        }
+        if (judgement.outcome !== 'rejected') {
+          await tx.query(
+            'INSERT INTO gate_approvals (gate_id, user_id, approved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [gateId, userId, now],
+          );
+        }
+        if (judgement.outcome === 'recorded') {
+          await insertEvents(tx, run.id, [event], now);
+          return {
+            outcome: 'recorded',
+            gate,
+            run,
+            approvals: judgement.approvals,
+            required: judgement.required,
+          };
         }
         // The WHERE re-checks `pending` so a judge that forgot to cannot decide a gate twice.
         const [row] = await tx.query(
@@ -224,10 +290,46 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       });
     },
 
+    approvalsOf: (gateId) => (UUID.test(gateId) ? approversOf(db, gateId) : Promise.resolve([])),
+
+    withdrawApproval(gateId, reason) {
+      if (!UUID.test(gateId)) return Promise.resolve(null);
+      return db.withTransaction(async (tx) => {
+        const now = await clock(tx);
+        const [row] = await tx.query(
+          `UPDATE gates SET status = 'superseded' WHERE id = $1 AND status = 'approved' RETURNING *`,
+          [gateId],
+        );
+        if (row === undefined) return null;
+        const gate = mapGate(row);
+        const run = await runById(tx, gate.runId);
+        await insertEvents(
+          tx,
+          gate.runId,
+          [
+            {
+              actor: 'bot',
+              kind: 'gate.superseded',
+              phase: run.phase,
+              details: {
+                gateId,
+                kind: gate.kind,
+                targetWeight: gate.targetWeight,
+                reason,
+                wasApproved: true,
+              },
+            },
+          ],
+          now,
+        );
+        return gate;
+      });
+    },
+
     closePendingGates(runId, reason) {
       return db.withTransaction(async (tx) => {
         const run = await runById(tx, runId, true);
-        const now = clock();
+        const now = await clock(tx);
         const rows = await tx.query(
           `UPDATE gates SET status = 'superseded', decided_at = $2
             WHERE run_id = $1 AND status = 'pending' RETURNING *`,
@@ -249,8 +351,9 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       });
     },
 
-    expireDueGates(now) {
+    expireDueGates(at) {
       return db.withTransaction(async (tx) => {
+        const now = at ?? (await clock(tx));
         const rows = await tx.query(
           `UPDATE gates SET status = 'expired', decided_at = $1
             WHERE status = 'pending' AND expires_at <= $1 RETURNING *`,

@@ -44,6 +44,11 @@ export const runRowSchema = z.object({
   phase_started_at: date,
   finished_at: date.nullable(),
   version: int,
+  step_started_at: date.nullable(),
+  step_failing: z.boolean(),
+  last_verdict: z.enum(['pass', 'warn', 'fail', 'insufficient_data']).nullable(),
+  drift_detected: z.boolean(),
+  in_flight_gate_id: z.string().nullable(),
 });
 
 const RUN_TABLE_COLUMNS = [
@@ -70,6 +75,11 @@ const RUN_TABLE_COLUMNS = [
   'phase_started_at',
   'finished_at',
   'version',
+  'step_started_at',
+  'step_failing',
+  'last_verdict',
+  'drift_detected',
+  'in_flight_gate_id',
 ] as const;
 
 /**
@@ -110,6 +120,11 @@ export function mapRun(row: Row): Run {
     phaseStartedAt: r.phase_started_at,
     finishedAt: r.finished_at,
     version: r.version,
+    stepStartedAt: r.step_started_at,
+    stepFailing: r.step_failing,
+    lastVerdict: r.last_verdict,
+    driftDetected: r.drift_detected,
+    inFlightGateId: r.in_flight_gate_id,
   };
 }
 
@@ -129,6 +144,11 @@ export const RUN_PATCH_COLUMNS = {
   failureReason: 'failure_reason',
   failedPhase: 'failed_phase',
   finishedAt: 'finished_at',
+  stepStartedAt: 'step_started_at',
+  stepFailing: 'step_failing',
+  lastVerdict: 'last_verdict',
+  driftDetected: 'drift_detected',
+  inFlightGateId: 'in_flight_gate_id',
 } as const satisfies Partial<Record<keyof Run | 'xFingerprint', string>>;
 
 export type RunPatch = Partial<Pick<Run, Exclude<keyof typeof RUN_PATCH_COLUMNS, 'xFingerprint'>>> & {
@@ -183,6 +203,7 @@ const gateRowSchema = z.object({
   decided_at: date.nullable(),
   message_ts: z.string().nullable(),
   comparison: z.unknown(),
+  required_approvals: int,
 });
 
 export function mapGate(row: Row): Gate {
@@ -200,6 +221,7 @@ export function mapGate(row: Row): Gate {
     decidedAt: r.decided_at,
     messageTs: r.message_ts,
     comparison: r.comparison ?? null,
+    requiredApprovals: r.required_approvals,
   };
 }
 

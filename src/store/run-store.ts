@@ -29,6 +29,18 @@ export interface RunStore {
   /** Allocates `<environment>-<n>` and writes the run (phase `preflight`) and its event in one transaction. */
   createRun(input: NewRunInput, event: NewRunEvent): Promise<CreateRunResult>;
   getRun(id: string): Promise<Run | null>;
+  /**
+   * The run, the database clock and whether a rollback gate of the run is open, in one round trip:
+   * what a decision needs, so that the times it compares all come from PostgreSQL.
+   */
+  getRunAt(id: string): Promise<{ run: Run; now: Date; rollbackPending: boolean } | null>;
+  /** The store's clock: PostgreSQL's `now()` (or the test clock). */
+  time(): Promise<Date>;
+  /**
+   * The newest run of the environment that ended without bringing traffic back (aborted or failed with
+   * Y above 0 %): a new run must not start on top of its live split.
+   */
+  findRunLeavingTraffic(environment: string): Promise<Run | null>;
   /** Just the phase (null: no such run): what running jobs poll. */
   getPhase(id: string): Promise<Run['phase'] | null>;
   /**
@@ -111,7 +123,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
           ]);
           if (active !== null) throw new ActiveRunExists(active);
         }
-        const now = clock();
+        const now = await clock(tx);
         const [row] = await tx.query(
           `INSERT INTO runs (id, environment, number, phase, dry_run, requested_by, channel, from_version,
                              to_version, plan_steps, created_at, updated_at, phase_started_at)
@@ -201,7 +213,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
         const [row] = await tx.query(
           `UPDATE runs SET card_ts = $2, thread_ts = $2, version = version + 1, updated_at = $3
             WHERE id = $1 RETURNING ${runColumns()}`,
-          [runId, ts, clock()],
+          [runId, ts, await clock(tx)],
         );
         return row === undefined ? null : mapRun(row);
       });
@@ -226,6 +238,33 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
     },
 
     getRun: (id) => selectOne(db, 'id = $1', [id]),
+
+    async getRunAt(id) {
+      const [row] = await db.query(
+        `SELECT ${runColumns('r')}, now() AS db_now,
+                EXISTS (SELECT 1 FROM gates g WHERE g.run_id = r.id AND g.status = 'pending' AND g.kind = 'rollback')
+                  AS rollback_pending
+           FROM runs r WHERE r.id = $1`,
+        [id],
+      );
+      if (row === undefined) return null;
+      const { db_now: dbNow, rollback_pending: rollbackPending, ...runRow } = row;
+      return {
+        run: mapRun(runRow),
+        now: options.clock ? options.clock() : (dbNow as Date),
+        rollbackPending: rollbackPending === true,
+      };
+    },
+
+    time: () => clock(db),
+
+    findRunLeavingTraffic: (environment) =>
+      selectOne(
+        db,
+        `environment = $1 AND NOT dry_run AND phase IN ('aborted', 'failed') AND applied_weight > 0
+         ORDER BY created_at DESC, number DESC LIMIT 1`,
+        [environment],
+      ),
 
     findActiveRun: (environment) =>
       selectOne(db, `environment = $1 AND NOT dry_run AND ${ACTIVE}`, [environment]),
@@ -253,7 +292,7 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
 
     updateRun(id, expectedVersion, patch, events, threadLines = []) {
       return db.withTransaction(async (tx) => {
-        const now = clock();
+        const now = await clock(tx);
         const columns = runPatchToColumns(patch);
         if (patch.phase !== undefined && isTerminal(patch.phase) && patch.finishedAt === undefined) {
           columns.push(['finished_at', now]);

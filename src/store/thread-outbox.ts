@@ -59,7 +59,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
   const maxAttempts = options.maxAttempts ?? 5;
 
   async function claim(where: string, params: unknown[], limit: number): Promise<OutboxLine[]> {
-    const now = clock();
+    const now = await clock(db);
     const rows = await db.query(
       `UPDATE thread_outbox SET claimed_until = $2, attempts = attempts + 1
         WHERE id IN (SELECT id FROM thread_outbox WHERE ${UNSENT} AND ${where}
@@ -91,7 +91,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
     async markSent(id) {
       await db.query('UPDATE thread_outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1', [
         id,
-        clock(),
+        await clock(db),
       ]);
     },
     async markFailed(id, error) {
@@ -99,7 +99,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
         `UPDATE thread_outbox SET claimed_until = NULL, last_error = $2,
                 given_up_at = CASE WHEN attempts >= $3 THEN $4::timestamptz END
           WHERE id = $1`,
-        [id, error.slice(0, 2_000), maxAttempts, clock()],
+        [id, error.slice(0, 2_000), maxAttempts, await clock(db)],
       );
     },
   };

@@ -70,14 +70,13 @@ describe('the bot dies right after a commit', () => {
       gateId: gate.id,
       userId: APPROVER,
       now,
-      judge: (g, run) =>
-        judgeGateClick(g, run, {
-          userId: APPROVER,
-          action: 'approve',
-          now,
-          userIsApprover: true,
-          fourEyes: true,
-        }),
+      judge: (g, run, ctx) =>
+        judgeGateClick(
+          g,
+          run,
+          { userId: APPROVER, action: 'approve', now, userIsApprover: true, fourEyes: true },
+          { approvals: ctx.approvals, rollbackPending: ctx.rollbackPending, observeSeconds: 0 },
+        ),
     });
   }
 
@@ -91,7 +90,8 @@ describe('the bot dies right after a commit', () => {
 
     await reconcileNow();
     expect((await store().runs.getRun('prod-1'))?.phase).toBe('awaiting_gate');
-    expect(pair.router.requests).toEqual([]);
+    // Preflight reads the router (a run starts only from 100 % on X); nothing was written to it.
+    expect(pair.router.requests.filter((r) => r.method !== 'GET')).toEqual([]);
 
     // Time passes (the click's process is gone): the approval is older than the grace period.
     await bot.composition.db.query(
@@ -125,6 +125,8 @@ describe('the bot dies right after a commit', () => {
   }, 60_000);
 
   it('a gate whose message was lost is posted once, with its reason and buttons; a fresh one is left alone', async () => {
+    // stage shares prod's router, which prod-1 left at 5 %: a run starts only from 100 % on X.
+    pair.router.weights = { x: 100, y: 0 };
     await bot.requester.slashCommand({ text: 'start stage', userId: REQUESTER, channelId: CHANNEL });
     await eventually(async () => (await store().gates.pendingGates('stage-1'))[0]?.messageTs, 30_000);
     const run = await store().runs.getRun('stage-1');
@@ -221,11 +223,13 @@ describe('the bot dies right after a commit', () => {
     const run = await store().runs.getRun('stage-1');
     const threadTs = run?.threadTs ?? '';
     const before = bot.slack.thread(CHANNEL, threadTs).length;
+    // The rollback asked for earlier is closed, so that a new one is a new gate.
+    await store().gates.closePendingGates('stage-1', 'cleared by the test');
     await decideAndDie({ type: 'pause_requested', actor: APPROVER });
-    // Another process asks for a step: a decision with a gate and no thread line of its own.
-    await decideAndPost({ type: 'shift_requested', actor: REQUESTER, percent: 100 });
-    const gate = (await store().gates.pendingGates('stage-1')).find((g) => g.targetWeight === 100);
-    if (!gate) throw new Error('expected a gate for 100 %');
+    // Another process asks for a rollback: a decision with a gate and no thread line of its own.
+    await decideAndPost({ type: 'rollback_requested', actor: REQUESTER });
+    const gate = (await store().gates.pendingGates('stage-1')).find((g) => g.kind === 'rollback');
+    if (!gate) throw new Error('expected a rollback gate');
     const added = bot.slack.thread(CHANNEL, threadTs).slice(before);
     const lost = added.findIndex((m) => /^:double_vertical_bar: Paused/.test(m.text));
     const asking = added.findIndex((m) => JSON.stringify(m.blocks ?? []).includes(gate.id));

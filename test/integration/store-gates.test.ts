@@ -94,6 +94,7 @@ describe('createGate', () => {
       decidedAt: null,
       messageTs: null,
       comparison: [{ metric: 'p95', x: 12.5, y: 13 }],
+      requiredApprovals: 1,
     });
     expect(await gates.getGate(gate.id)).toEqual(gate);
     const log = await events.listEvents(run.id);

@@ -94,6 +94,11 @@ describe('createRun / getRun', () => {
       phaseStartedAt: now,
       finishedAt: null,
       version: 1,
+      stepStartedAt: null,
+      stepFailing: false,
+      lastVerdict: null,
+      driftDetected: false,
+      inFlightGateId: null,
     });
     expect(await runs.getRun(run.id)).toEqual(run);
     const log = await events.listEvents(run.id);

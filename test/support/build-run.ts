@@ -29,6 +29,11 @@ export function buildRun(overrides: Partial<Run> = {}): Run {
     phaseStartedAt: T0,
     finishedAt: null,
     version: 1,
+    stepStartedAt: null,
+    stepFailing: false,
+    lastVerdict: null,
+    driftDetected: false,
+    inFlightGateId: null,
     ...overrides,
   };
 }
@@ -47,6 +52,7 @@ export function buildGate(overrides: Partial<Gate> = {}): Gate {
     decidedAt: null,
     messageTs: '1700000000.000200',
     comparison: null,
+    requiredApprovals: 1,
     ...overrides,
   };
 }

@@ -32,6 +32,7 @@ describe('DESIGN 2.5 example', () => {
         approverGroups: ['S0CCC'],
         fourEyes: true,
         gateTimeoutMinutes: 60,
+        minApprovals: 1,
       },
       environments: {
         prod: {
@@ -124,6 +125,7 @@ describe('defaults', () => {
       approverGroups: [],
       fourEyes: true,
       gateTimeoutMinutes: 60,
+      minApprovals: 1,
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);

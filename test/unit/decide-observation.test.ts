@@ -5,7 +5,14 @@ import { buildRun } from '../support/build-run.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
-const observing = buildRun({ phase: 'observing', appliedWeight: 25, stepIndex: 1, phaseStartedAt: T0 });
+const observing = buildRun({
+  phase: 'observing',
+  appliedWeight: 25,
+  stepIndex: 1,
+  phaseStartedAt: T0,
+  stepStartedAt: T0,
+  xFingerprinted: true,
+});
 const policy = { observeSeconds: 600, intervalSeconds: 60 };
 
 function comparison(
@@ -54,7 +61,7 @@ describe('decide: observation', () => {
     ],
     [
       'pass at 100 % -> completion gate',
-      buildRun({ phase: 'observing', appliedWeight: 100, stepIndex: 3, phaseStartedAt: T0 }),
+      buildRun({ ...observing, appliedWeight: 100, stepIndex: 3 }),
       'pass',
       601,
       [{ kind: 'complete', targetWeight: 100 }],
@@ -68,7 +75,7 @@ describe('decide: observation', () => {
 
   it('a failure never rolls back by itself, and is not proposed twice', () => {
     const d = decide(observing, comparison('fail'), at(10), policy);
-    expect(d.ok && d.patch).toEqual({});
+    expect(d.ok && d.patch).toEqual({ lastVerdict: 'fail', stepFailing: true, driftDetected: false });
     expect(d.ok && d.effects.some((e) => e.type === 'enqueue')).toBe(false);
     const again = decide(observing, comparison('fail', { rollbackPending: true }), at(20), policy);
     expect(gates(again)).toEqual([]);
@@ -87,6 +94,37 @@ describe('decide: observation', () => {
     });
   });
 
+  it('a warning after a failing window at the same step offers nothing (the whole period must pass)', () => {
+    const failedEarlier = { ...observing, stepFailing: true };
+    expect(gates(decide(failedEarlier, comparison('warn'), at(700), policy))).toEqual([]);
+    expect(gates(decide(failedEarlier, comparison('pass'), at(700), policy))).toEqual([]);
+  });
+
+  it('no next step while a rollback gate is open', () => {
+    expect(
+      gates(decide(observing, comparison('pass'), at(700), { ...policy, rollbackPending: true })),
+    ).toEqual([]);
+  });
+
+  it('the plan position follows the confirmed weight: off-plan and decreased weights offer the next step above', () => {
+    const at60 = { ...observing, appliedWeight: 60, stepIndex: 2 };
+    expect(gates(decide(at60, comparison('pass'), at(601), policy))).toEqual([
+      expect.objectContaining({ kind: 'shift', targetWeight: 100 }),
+    ]);
+    // Back down to 70 from 100: not completion, the step back up to 100.
+    const at70 = { ...observing, appliedWeight: 70, stepIndex: 2 };
+    expect(gates(decide(at70, comparison('pass'), at(601), policy))).toEqual([
+      expect.objectContaining({ kind: 'shift', targetWeight: 100 }),
+    ]);
+  });
+
+  it('a failure at a waiting step replaces the pending step with a rollback gate', () => {
+    const waiting = { ...observing, phase: 'awaiting_gate' as const };
+    const d = decide(waiting, comparison('fail'), at(10), policy);
+    expect(d.ok && d.patch).toMatchObject({ phase: 'observing', stepFailing: true });
+    expect(gates(d)).toEqual([expect.objectContaining({ kind: 'rollback' })]);
+  });
+
   it('no drift check this time -> no gate yet', () => {
     expect(gates(decide(observing, comparison('pass', { drift: null }), at(601), policy))).toEqual([]);
   });
@@ -94,7 +132,8 @@ describe('decide: observation', () => {
 
 describe('decide: shift and rollback requests', () => {
   it('shift asks for an approval of that weight, only when Y is verified and nothing moves', () => {
-    const d = decide(observing, { type: 'shift_requested', actor: 'U1', percent: 40 }, T0);
+    const ready = { ...observing, lastVerdict: 'pass' as const };
+    const d = decide(ready, { type: 'shift_requested', actor: 'U1', percent: 40 }, at(601), policy);
     expect(gates(d)).toEqual([
       expect.objectContaining({ kind: 'shift', targetWeight: 40, requestedBy: 'U1' }),
     ]);
@@ -104,7 +143,27 @@ describe('decide: shift and rollback requests', () => {
     expect(
       decide(buildRun({ phase: 'shifting' }), { type: 'shift_requested', actor: 'U1', percent: 40 }, T0).ok,
     ).toBe(false);
-    expect(decide(observing, { type: 'shift_requested', actor: 'U1', percent: 25 }, T0).ok).toBe(false);
+    expect(decide(ready, { type: 'shift_requested', actor: 'U1', percent: 25 }, at(601), policy).ok).toBe(
+      false,
+    );
+  });
+
+  it('a manual shift upward obeys the plan-step rules; a decrease does not wait', () => {
+    const ask = (run: typeof observing, percent: number, s = 601, rollbackPending = false) =>
+      decide(run, { type: 'shift_requested', actor: 'U1', percent }, at(s), { ...policy, rollbackPending });
+    const ready = { ...observing, lastVerdict: 'pass' as const };
+    expect(ask(ready, 100).ok).toBe(true);
+    const early = ask(ready, 100, 30);
+    expect(early.ok).toBe(false);
+    expect(!early.ok && early.reason).toContain('observation period');
+    expect(ask({ ...ready, stepFailing: true }, 100).ok).toBe(false);
+    expect(ask({ ...ready, lastVerdict: null }, 100).ok).toBe(false);
+    expect(ask({ ...ready, driftDetected: true }, 100).ok).toBe(false);
+    expect(ask({ ...ready, xFingerprinted: false }, 100).ok).toBe(false);
+    const pending = ask(ready, 100, 601, true);
+    expect(!pending.ok && pending.reason).toContain('rollback approval is open');
+    // Going down is a partial rollback: at once, and even with a rollback open.
+    expect(ask({ ...ready, stepFailing: true }, 5, 10, true).ok).toBe(true);
   });
 
   it('rollback asks for an approval from any active phase, but not twice while rolling back', () => {

@@ -114,7 +114,57 @@ describe('decide: failures', () => {
       { type: 'job_failed', job: 'shift', code: 'E_ROUTER_APPLY', message: 'nginx -t failed' },
       NOW,
     );
-    expect(d.ok && d.patch).toEqual({ phase: 'observing' });
+    expect(d.ok && d.patch).toEqual({ phase: 'observing', inFlightGateId: null });
+  });
+
+  it('a traffic step that failed part-way records the split the router reports', () => {
+    const d = decide(
+      buildRun({ phase: 'shifting', appliedWeight: 5, stepIndex: 0 }),
+      {
+        type: 'job_failed',
+        job: 'shift',
+        code: 'E_ROUTER_APPLY',
+        message: 'second PATCH refused',
+        observedWeight: 12,
+      },
+      NOW,
+    );
+    expect(d.ok && d.patch).toMatchObject({
+      appliedWeight: 12,
+      stepIndex: 0,
+      phase: 'observing',
+      stepStartedAt: NOW,
+    });
+    expect(d.ok && d.effects.find((e) => e.type === 'thread')).toMatchObject({
+      text: expect.stringContaining('X 88 % / Y 12 %'),
+    });
+  });
+
+  it('a rollback that failed is never given up: the run stays rolling back', () => {
+    const d = decide(
+      buildRun({ phase: 'rolling_back', appliedWeight: 50 }),
+      {
+        type: 'job_failed',
+        job: 'rollback',
+        code: 'E_ROUTER_APPLY',
+        message: 'router down',
+        observedWeight: 50,
+      },
+      NOW,
+    );
+    expect(d.ok && d.patch.phase).toBeUndefined();
+    expect(d.ok && d.effects.find((e) => e.type === 'thread')).toMatchObject({
+      text: expect.stringContaining('keeps trying'),
+    });
+  });
+
+  it('completion that did not go through goes back to observing, never to failed', () => {
+    const d = decide(
+      buildRun({ phase: 'completing', appliedWeight: 100 }),
+      { type: 'job_failed', job: 'complete', code: 'E_INVALID_INPUT', message: 'router at 70' },
+      NOW,
+    );
+    expect(d.ok && d.patch).toMatchObject({ phase: 'observing' });
   });
 
   it('a compare failure is only a warning', () => {
@@ -151,9 +201,15 @@ describe('decide: commands', () => {
       'close_gates',
       'thread',
       'update_card',
+      'enqueue',
     ]);
+    expect(d.ok && d.effects.find((e) => e.type === 'enqueue')).toMatchObject({ job: 'readback' });
     expect(d.ok && d.effects.find((e) => e.type === 'thread')).toMatchObject({
       text: expect.stringContaining('X 75 % / Y 25 %'),
+    });
+    // With Y still serving, the freeze is not announced as over.
+    expect(d.ok && d.effects.find((e) => e.type === 'thread')).not.toMatchObject({
+      text: expect.stringContaining('freeze of this run has ended'),
     });
     expect(d.ok && d.events[0]).toMatchObject({ actor: 'U1', kind: 'run.aborted' });
   });
@@ -219,18 +275,22 @@ describe('decide: gates and weights', () => {
   it('a confirmed weight is recorded with its plan step; a rollback ends the run', () => {
     const d = decide(
       buildRun({ phase: 'shifting' }),
-      { type: 'weight_applied', actor: 'job:shift', weight: 25 },
+      { type: 'weight_applied', actor: 'job:shift', job: 'shift', weight: 25 },
       NOW,
     );
     expect(d.ok && d.patch).toMatchObject({ appliedWeight: 25, stepIndex: 1, phase: 'observing' });
     const r = decide(
       buildRun({ phase: 'rolling_back', appliedWeight: 25 }),
-      { type: 'weight_applied', actor: 'job:rollback', weight: 0 },
+      { type: 'weight_applied', actor: 'job:rollback', job: 'rollback', weight: 0 },
       NOW,
     );
     expect(r.ok && r.patch).toMatchObject({ appliedWeight: 0, phase: 'rolled_back' });
     expect(
-      decide(buildRun({ phase: 'observing' }), { type: 'weight_applied', actor: 'x', weight: 50 }, NOW).ok,
+      decide(
+        buildRun({ phase: 'observing' }),
+        { type: 'weight_applied', actor: 'x', job: 'shift', weight: 50 },
+        NOW,
+      ).ok,
     ).toBe(false);
   });
 });
@@ -251,5 +311,121 @@ describe('decide: failure lines', () => {
     const text = d.ok ? (d.effects.find((e) => e.type === 'thread') as { text: string }).text : '';
     expect(text).toContain('then retry. Start a new run.');
     expect(text).not.toContain('..');
+  });
+});
+
+describe('decide: traffic results count only for the job and gate that produced them', () => {
+  const GATE = '00000000-0000-4000-8000-0000000000aa';
+  const OTHER = '00000000-0000-4000-8000-0000000000bb';
+  const applied = (job: 'shift' | 'rollback', weight: number, gateId = GATE): DomainEvent => ({
+    type: 'weight_applied',
+    actor: `job:${job}`,
+    job,
+    weight,
+    gateId,
+  });
+
+  it("a shift's result during a rollback is not the rollback's result", () => {
+    const rolling = buildRun({ phase: 'rolling_back', appliedWeight: 25, inFlightGateId: GATE });
+    expect(decide(rolling, applied('shift', 50), NOW).ok).toBe(false);
+    expect(decide(rolling, applied('rollback', 0, OTHER), NOW).ok).toBe(false);
+    expect(decide(rolling, applied('rollback', 50), NOW).ok).toBe(false);
+    const done = decide(rolling, applied('rollback', 0), NOW);
+    expect(done.ok && done.patch).toMatchObject({
+      phase: 'rolled_back',
+      appliedWeight: 0,
+      inFlightGateId: null,
+    });
+    expect(done.ok && done.effects.map((e) => e.type)).toContain('close_gates');
+  });
+
+  it('a shift result for another gate than the one in flight is refused', () => {
+    const shifting = buildRun({ phase: 'shifting', appliedWeight: 5, inFlightGateId: GATE });
+    expect(decide(shifting, applied('shift', 25, OTHER), NOW).ok).toBe(false);
+    const d = decide(shifting, applied('shift', 25), NOW);
+    expect(d.ok && d.patch).toMatchObject({
+      appliedWeight: 25,
+      phase: 'observing',
+      stepStartedAt: NOW,
+      stepFailing: false,
+    });
+  });
+
+  it('a shift gate approved after a rollback began does nothing; a rollback always may', () => {
+    const rolling = buildRun({ phase: 'rolling_back', appliedWeight: 25 });
+    const shift = decide(
+      rolling,
+      { type: 'gate_decided', actor: 'U2', gate: buildGate({ targetWeight: 50 }), outcome: 'approved' },
+      NOW,
+    );
+    expect(shift.ok).toBe(false);
+    const aborted = buildRun({ phase: 'aborted', appliedWeight: 5 });
+    const rollback = decide(
+      aborted,
+      {
+        type: 'gate_decided',
+        actor: 'U2',
+        gate: buildGate({ kind: 'rollback', targetWeight: 0 }),
+        outcome: 'approved',
+      },
+      NOW,
+    );
+    expect(rollback.ok && rollback.patch).toMatchObject({ phase: 'rolling_back', finishedAt: null });
+  });
+
+  it('completion is approved only at a confirmed 100 %', () => {
+    const gate = buildGate({ kind: 'complete', targetWeight: 100 });
+    expect(
+      decide(
+        buildRun({ phase: 'awaiting_gate', appliedWeight: 70 }),
+        { type: 'gate_decided', actor: 'U2', gate, outcome: 'approved' },
+        NOW,
+      ).ok,
+    ).toBe(false);
+    expect(
+      decide(
+        buildRun({ phase: 'awaiting_gate', appliedWeight: 100 }),
+        { type: 'gate_decided', actor: 'U2', gate, outcome: 'approved' },
+        NOW,
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('abort is refused while a rollback is in progress (the rollback finishes first)', () => {
+    expect(
+      decide(
+        buildRun({ phase: 'rolling_back', appliedWeight: 25 }),
+        { type: 'abort_requested', actor: 'U1' },
+        NOW,
+      ).ok,
+    ).toBe(false);
+  });
+
+  it('rollback can be asked for after an abort that left Y traffic, not after one that did not', () => {
+    const ask: DomainEvent = { type: 'rollback_requested', actor: 'U1' };
+    expect(decide(buildRun({ phase: 'aborted', appliedWeight: 5 }), ask, NOW).ok).toBe(true);
+    expect(decide(buildRun({ phase: 'aborted', appliedWeight: 0 }), ask, NOW).ok).toBe(false);
+    expect(decide(buildRun({ phase: 'completed', appliedWeight: 100 }), ask, NOW).ok).toBe(false);
+  });
+
+  it('the router read back after an abort is recorded, and the freeze stays while Y serves', () => {
+    const aborted = buildRun({ phase: 'aborted', appliedWeight: 5 });
+    const d = decide(
+      aborted,
+      { type: 'weight_observed', actor: 'job:readback', weight: 25, reason: 'abort' },
+      NOW,
+    );
+    expect(d.ok && d.patch).toMatchObject({ appliedWeight: 25, stepIndex: 1 });
+    expect(d.ok && d.effects.find((e) => e.type === 'thread')).toMatchObject({
+      text: expect.stringContaining('write freeze on X stays'),
+    });
+    const zero = decide(
+      aborted,
+      { type: 'weight_observed', actor: 'job:readback', weight: 0, reason: 'abort' },
+      NOW,
+    );
+    expect(zero.ok && zero.effects.find((e) => e.type === 'thread')).toMatchObject({
+      text: expect.stringContaining('write freeze of this run has ended'),
+    });
   });
 });

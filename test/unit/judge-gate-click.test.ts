@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type GateClick, judgeGateClick } from '../../src/domain/judge-gate-click.js';
+import { type GateClick, type GateClickContext, judgeGateClick } from '../../src/domain/judge-gate-click.js';
+import type { Run } from '../../src/domain/run.js';
 import { buildGate, buildRun } from '../support/build-run.js';
 
 const NOW = new Date('2026-01-01T00:10:00Z');
@@ -11,62 +12,221 @@ const click = (o: Partial<GateClick> = {}): GateClick => ({
   fourEyes: true,
   ...o,
 });
-const run = buildRun({ phase: 'awaiting_gate', requestedBy: 'U0REQ' });
+const ctx = (o: Partial<GateClickContext> = {}): GateClickContext => ({
+  approvals: [],
+  rollbackPending: false,
+  observeSeconds: 300,
+  ...o,
+});
+/** Verified Y, nothing shifted yet: the first step may be approved. */
+const run = buildRun({ phase: 'awaiting_gate', requestedBy: 'U0REQ', xFingerprinted: true });
+/** Y has held 25 % for 10 minutes with a passing comparison: the next step may be approved. */
+const observed = (o: Partial<Run> = {}) =>
+  buildRun({
+    phase: 'awaiting_gate',
+    requestedBy: 'U0REQ',
+    xFingerprinted: true,
+    appliedWeight: 25,
+    stepIndex: 1,
+    stepStartedAt: new Date(NOW.getTime() - 600_000),
+    lastVerdict: 'pass',
+    ...o,
+  });
+const up = buildGate({ targetWeight: 50 });
 
-describe('judgeGateClick', () => {
+describe('judgeGateClick: who may decide a gate, and when', () => {
   const cases: [string, Parameters<typeof judgeGateClick>, string, string?][] = [
-    ['approver approves', [buildGate(), run, click()], 'approved'],
-    ['approver rejects', [buildGate(), run, click({ action: 'reject' })], 'rejected'],
+    ['an approver approves the first step', [buildGate(), run, click(), ctx()], 'approved'],
+    ['an approver rejects', [buildGate(), run, click({ action: 'reject' }), ctx()], 'rejected'],
     [
-      'requester approves a shift (four eyes)',
-      [buildGate(), run, click({ userId: 'U0REQ' })],
+      'the starter approves an increase',
+      [buildGate(), run, click({ userId: 'U0REQ' }), ctx()],
       'refused',
       'four_eyes',
     ],
     [
-      'requester approves completion (four eyes)',
-      [buildGate({ kind: 'complete' }), run, click({ userId: 'U0REQ' })],
-      'refused',
-      'four_eyes',
-    ],
-    [
-      'requester approves a rollback',
-      [buildGate({ kind: 'rollback' }), run, click({ userId: 'U0REQ' })],
-      'approved',
-    ],
-    [
-      'requester approves a shift back down',
+      'the starter approves completion',
       [
-        buildGate({ targetWeight: 5 }),
-        buildRun({ phase: 'awaiting_gate', appliedWeight: 25 }),
+        buildGate({ kind: 'complete', targetWeight: 100 }),
+        observed({ appliedWeight: 100 }),
         click({ userId: 'U0REQ' }),
+        ctx(),
+      ],
+      'refused',
+      'four_eyes',
+    ],
+    [
+      'the one who asked for a step approves it (self-approval)',
+      [buildGate({ targetWeight: 50, requestedBy: 'U0APP' }), observed(), click({ userId: 'U0APP' }), ctx()],
+      'refused',
+      'requester',
+    ],
+    [
+      'another approver approves a step someone asked for',
+      [
+        buildGate({ targetWeight: 50, requestedBy: 'U0APP' }),
+        observed(),
+        click({ userId: 'U0OTHER' }),
+        ctx(),
       ],
       'approved',
     ],
     [
-      'requester approves with fourEyes off',
-      [buildGate(), run, click({ userId: 'U0REQ', fourEyes: false })],
+      'the one who asked for a decrease approves it (a partial rollback)',
+      [buildGate({ targetWeight: 5, requestedBy: 'U0APP' }), observed(), click({ userId: 'U0APP' }), ctx()],
       'approved',
     ],
-    ['requester may reject', [buildGate(), run, click({ userId: 'U0REQ', action: 'reject' })], 'rejected'],
-    ['non-approver', [buildGate(), run, click({ userIsApprover: false })], 'refused', 'not_approver'],
     [
-      'decided gate',
-      [buildGate({ status: 'approved', decidedBy: 'U9' }), run, click()],
+      'the starter approves a rollback',
+      [buildGate({ kind: 'rollback', targetWeight: 0 }), observed(), click({ userId: 'U0REQ' }), ctx()],
+      'approved',
+    ],
+    [
+      'the starter approves a shift back down',
+      [buildGate({ targetWeight: 5 }), observed(), click({ userId: 'U0REQ' }), ctx()],
+      'approved',
+    ],
+    [
+      'with fourEyes off the starter may approve',
+      [buildGate(), run, click({ userId: 'U0REQ', fourEyes: false }), ctx()],
+      'approved',
+    ],
+    [
+      'the starter may reject',
+      [buildGate(), run, click({ userId: 'U0REQ', action: 'reject' }), ctx()],
+      'rejected',
+    ],
+    [
+      'a non-approver',
+      [buildGate(), run, click({ userIsApprover: false }), ctx()],
+      'refused',
+      'not_approver',
+    ],
+    [
+      'a decided gate',
+      [buildGate({ status: 'approved', decidedBy: 'U9' }), run, click(), ctx()],
       'refused',
       'not_pending',
     ],
-    ['expired gate', [buildGate({ expiresAt: NOW }), run, click()], 'refused', 'expired'],
-    ['ended run', [buildGate(), buildRun({ phase: 'aborted' }), click()], 'refused', 'run_ended'],
+    ['an expired gate', [buildGate({ expiresAt: NOW }), run, click(), ctx()], 'refused', 'expired'],
     [
-      'paused run',
-      [buildGate(), buildRun({ phase: 'awaiting_gate', paused: true }), click()],
+      'a step of an ended run',
+      [buildGate(), buildRun({ phase: 'aborted' }), click(), ctx()],
+      'refused',
+      'run_ended',
+    ],
+    [
+      'a rollback of an aborted run that left Y traffic',
+      [
+        buildGate({ kind: 'rollback', targetWeight: 0 }),
+        buildRun({ phase: 'aborted', appliedWeight: 5 }),
+        click(),
+        ctx(),
+      ],
+      'approved',
+    ],
+    [
+      'a rollback of an aborted run with Y at 0',
+      [
+        buildGate({ kind: 'rollback', targetWeight: 0 }),
+        buildRun({ phase: 'aborted', appliedWeight: 0 }),
+        click(),
+        ctx(),
+      ],
+      'refused',
+      'run_ended',
+    ],
+    [
+      'a step while a rollback runs',
+      [up, observed({ phase: 'rolling_back' }), click(), ctx()],
+      'refused',
+      'phase',
+    ],
+    [
+      'a step while another step is applied',
+      [up, observed({ phase: 'shifting' }), click(), ctx()],
+      'refused',
+      'phase',
+    ],
+    [
+      'a paused run',
+      [buildGate(), buildRun({ phase: 'awaiting_gate', paused: true }), click(), ctx()],
       'refused',
       'paused',
     ],
     [
-      'paused run, rollback',
-      [buildGate({ kind: 'rollback' }), buildRun({ phase: 'observing', paused: true }), click()],
+      'a rollback of a paused run',
+      [buildGate({ kind: 'rollback' }), buildRun({ phase: 'observing', paused: true }), click(), ctx()],
+      'approved',
+    ],
+    [
+      'an increase while a rollback is open',
+      [up, observed(), click(), ctx({ rollbackPending: true })],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'a decrease while a rollback is open',
+      [buildGate({ targetWeight: 5 }), observed(), click(), ctx({ rollbackPending: true })],
+      'approved',
+    ],
+    [
+      'an increase before the observation period ended',
+      [up, observed({ stepStartedAt: new Date(NOW.getTime() - 60_000) }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'an increase after a failing comparison at this step',
+      [up, observed({ stepFailing: true }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'an increase with too few requests judged',
+      [up, observed({ lastVerdict: 'insufficient_data' }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    ['an increase after a warning', [up, observed({ lastVerdict: 'warn' }), click(), ctx()], 'approved'],
+    [
+      'an increase after drift',
+      [up, observed({ driftDetected: true }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'an increase with no freeze fingerprint (fails closed)',
+      [up, observed({ xFingerprinted: false }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'completion below 100 %',
+      [buildGate({ kind: 'complete', targetWeight: 100 }), observed({ appliedWeight: 70 }), click(), ctx()],
+      'refused',
+      'preconditions',
+    ],
+    [
+      'completion at a confirmed 100 %',
+      [buildGate({ kind: 'complete', targetWeight: 100 }), observed({ appliedWeight: 100 }), click(), ctx()],
+      'approved',
+    ],
+    [
+      'the same approver twice',
+      [buildGate({ requiredApprovals: 2 }), run, click(), ctx({ approvals: ['U0APP'] })],
+      'refused',
+      'already_approved',
+    ],
+    ['the first of two approvals', [buildGate({ requiredApprovals: 2 }), run, click(), ctx()], 'recorded'],
+    [
+      'the second of two approvals',
+      [buildGate({ requiredApprovals: 2 }), run, click(), ctx({ approvals: ['U0B'] })],
+      'approved',
+    ],
+    [
+      'a rollback needs one approval',
+      [buildGate({ kind: 'rollback', requiredApprovals: 2 }), run, click(), ctx()],
       'approved',
     ],
   ];
@@ -76,5 +236,20 @@ describe('judgeGateClick', () => {
     expect(j.event.actor).toBe(args[2].userId);
     if (code) expect(j.event.details).toMatchObject({ code });
     if (j.outcome === 'refused') expect(j.reason.length).toBeGreaterThan(10);
+  });
+
+  it('names every reason an increase is blocked', () => {
+    const j = judgeGateClick(
+      up,
+      observed({ stepFailing: true, driftDetected: true, stepStartedAt: new Date(NOW.getTime() - 1000) }),
+      click(),
+      ctx({ rollbackPending: true }),
+    );
+    expect(j.outcome).toBe('refused');
+    if (j.outcome !== 'refused') return;
+    expect(j.reason).toContain('rollback approval is open');
+    expect(j.reason).toContain('changed during the write freeze');
+    expect(j.reason).toContain('observation period');
+    expect(j.reason).toContain('comparison failed');
   });
 });

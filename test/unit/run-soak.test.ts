@@ -38,6 +38,7 @@ const gate = (
   requestedAt: at(requested),
   expiresAt: at(3600),
   decidedBy: SOAK_APPROVER,
+  requiredApprovals: 1,
   decidedAt: at(decided),
   messageTs: '1.1',
   comparison: null,

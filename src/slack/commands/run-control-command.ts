@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/domain-event.js';
-import { isTerminal } from '../../domain/run.js';
+import { canRollBack, isTerminal } from '../../domain/run.js';
 import type { RunRef } from '../parse-command.js';
 import { usageLine } from '../usage.js';
 import { type CommandDeps, type CommandInput, type CommandReply, ephemeral } from './command-context.js';
@@ -41,7 +41,10 @@ export async function runControlCommand(
   deps: CommandDeps,
 ): Promise<CommandReply> {
   const run = await deps.store.runs.getRun(cmd.run.id);
-  if (!run || isTerminal(run.phase)) {
+  // An aborted or failed run that left Y traffic can still be rolled back: the split is live.
+  const open =
+    run && (cmd.kind === 'rollback' ? canRollBack(run) || !isTerminal(run.phase) : !isTerminal(run.phase));
+  if (!run || !open) {
     const why = run ? `${run.id} has already ended (${run.phase})` : `There is no run ${cmd.run.id}`;
     return ephemeral(`${why}; nothing to ${cmd.kind}.\nUsage: \`${usageLine(cmd.kind)}\``);
   }
@@ -58,11 +61,13 @@ export async function runControlCommand(
   }
   const result = await deps.engine.apply(run.id, eventFor(cmd, input.userId));
   if (!result.ok) return ephemeral(`${result.reason} Nothing changed.`);
+  // The decision committed: say so even when a follow-up failed (the reconciler finishes it).
+  const delayed = result.delayed.length > 0 ? ` Note: ${result.delayed.join('; ')}.` : '';
   const extra =
     cmd.kind === 'abort'
-      ? ` Its jobs are stopped; traffic stays where it is (Y ${result.run.appliedWeight ?? 0} %).`
+      ? ` Its jobs are stopped; traffic stays where it is (recorded: Y ${result.run.appliedWeight ?? 0} %); the bot reads the router back and reports the split in the thread.`
       : '';
   const what =
     cmd.kind === 'shift' ? `${run.id}: ${cmd.percent} % to Y, ${DONE.shift}` : `${run.id} ${DONE[cmd.kind]}`;
-  return { ack: { response_type: 'ephemeral', text: `${what}.${extra}` }, after: result.deferred };
+  return { ack: { response_type: 'ephemeral', text: `${what}.${extra}${delayed}` }, after: result.deferred };
 }

@@ -21,6 +21,15 @@ export async function startCommand(
   const env = deps.config.environments[cmd.environment];
   if (!env) return ephemeral(`Unknown environment "${cmd.environment}".`);
   const channel = deps.config.slack?.channel ?? input.channelId;
+  if (!cmd.dryRun) {
+    // A run that ended without bringing traffic back left a live split: a new run would start on top of it.
+    const leftover = await deps.store.runs.findRunLeavingTraffic(cmd.environment);
+    if (leftover) {
+      return ephemeral(
+        `${cmd.environment} cannot start a new run: *${leftover.id}* ended (${phaseLabel(leftover.phase).toLowerCase()}) with Y still at ${leftover.appliedWeight ?? 0} % (${messageLink(leftover.channel, leftover.cardTs)}). Roll it back first with \`/kong-upgrade rollback ${leftover.id}\`. Nothing changed.`,
+      );
+    }
+  }
   const created = await deps.store.runs.createRun(
     {
       environment: cmd.environment,

@@ -56,8 +56,10 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
   if (m.source === 'prometheus' && m.prometheus) {
     return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: m.intervalSeconds, logger });
   }
+  // The token goes only to metrics URLs under the cluster's Admin API (DESIGN 12.8).
   const target = (c: EnvironmentConfig['clusterX']) => ({
-    metricsUrls: [c.metricsUrl ?? `${c.adminUrl.replace(/\/$/, '')}/metrics`],
+    metricsUrls: c.metricsUrls,
+    adminUrl: c.adminUrl,
     ...(c.adminToken ? { headers: { 'Kong-Admin-Token': c.adminToken } } : {}),
   });
   return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), logger });

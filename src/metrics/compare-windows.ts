@@ -104,13 +104,13 @@ export function compareWindows(x: WindowStats, y: WindowStats, thresholds: Compa
 export function nodeCoverage(x: Pick<WindowStats, 'nodes'>, y: Pick<WindowStats, 'nodes'>): string[] {
   const out: string[] = [];
   const yn = y.nodes;
-  if (yn && yn.answered < yn.total) {
+  if (yn && (yn.answered < yn.total || yn.answered === 0)) {
     out.push(
       `Y: ${yn.answered} of ${yn.total} nodes counted${yn.failed.length > 0 ? `; not scraped: ${yn.failed.join(', ')}` : ' (a node is back and sets its baseline)'}: no pass until every Y node is read`,
     );
   }
   const xn = x.nodes;
-  if (xn && xn.total > 0 && xn.answered === 0) {
+  if (xn && xn.answered === 0) {
     out.push(
       `X: no node counted${xn.failed.length > 0 ? `; not scraped: ${xn.failed.join(', ')}` : ''}: nothing to compare Y with`,
     );

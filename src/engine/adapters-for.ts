@@ -62,5 +62,8 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
     adminUrl: c.adminUrl,
     ...(c.adminToken ? { headers: { 'Kong-Admin-Token': c.adminToken } } : {}),
   });
-  return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), logger });
+  // A node that does not answer within half an interval (at most 10 s) is skipped for that
+  // interval, so a slow node never delays the comparison of the others past the next interval.
+  const timeoutMs = Math.max(1000, Math.min(10_000, (m.intervalSeconds * 1000) / 2));
+  return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), timeoutMs, logger });
 }

@@ -96,8 +96,14 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
     }
     // One deadline for the whole cluster: retries happen inside it, never after it.
     const { signal: deadline, deadline: timer } = withTimeout(timeoutMs, signal);
+    // Why a node failed is judged when it failed: a quick HTTP 500 stays an HTTP 500 even if another
+    // node later ran into the deadline.
     const results = await Promise.allSettled(
-      target.metricsUrls.map((url) => scrapeNode(url, target, deadline)),
+      target.metricsUrls.map((url) =>
+        scrapeNode(url, target, deadline).catch((error: unknown) => {
+          throw new NodeFailure(whyFailed(error, timer.aborted), error);
+        }),
+      ),
     );
     if (signal?.aborted) {
       throw new AppError(
@@ -120,9 +126,10 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
       const url = target.metricsUrls[i] ?? '';
       if (result.status === 'fulfilled') snapshot.nodes[shortHash(url)] = result.value;
       else {
-        snapshot.unreachable.push(`${describeEndpoint(url)} (${whyFailed(result.reason, timer.aborted)})`);
+        const failure = result.reason as NodeFailure;
+        snapshot.unreachable.push(`${describeEndpoint(url)} (${failure.why})`);
         options.logger?.warn(
-          { cluster, url: describeEndpoint(url), err: String(result.reason) },
+          { cluster, url: describeEndpoint(url), err: String(failure.cause) },
           'metrics node skipped',
         );
       }
@@ -167,4 +174,13 @@ function whyFailed(error: unknown, timedOut: boolean): string {
     if (/timed out/.test(error.message)) return 'timed out';
   }
   return 'unreachable';
+}
+
+class NodeFailure extends Error {
+  constructor(
+    readonly why: string,
+    override readonly cause: unknown,
+  ) {
+    super(why);
+  }
 }

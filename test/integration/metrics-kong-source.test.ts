@@ -153,6 +153,13 @@ describe('kong metrics source', () => {
     expect(snapshot.unreachable).toHaveLength(50);
   });
 
+  it('says why each node failed, judged when it failed', async () => {
+    x1.setDelay(1500);
+    x2.failNext(500, 5);
+    const snapshot = await source({ timeoutMs: 300, retries: 0 }).scrape('x');
+    expect(snapshot.unreachable).toEqual([`${x1.url} (timed out)`, `${x2.url} (HTTP 500)`]);
+  });
+
   it("sends the admin token only to metrics URLs under the cluster's adminUrl", async () => {
     const origin = new URL(y1.url).origin;
     const src = source({

@@ -229,6 +229,16 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
     });
   }
 
+  /** Said when a window would see too few scrapes to count every node (undefined: fine or unknown). */
+  function windowProblem(
+    name: 'X' | 'Y',
+    rangeSeconds: number,
+    scrape: number | undefined,
+  ): string | undefined {
+    if (scrape === undefined || rangeSeconds >= 2 * scrape) return undefined;
+    return `The comparison window (${rangeSeconds} s) is shorter than twice Prometheus' scrape interval of ${name}'s targets (${scrape} s): a window that short sees too few scrapes and silently leaves nodes out. Set metrics.intervalSeconds to at least ${Math.ceil(2 * scrape)}, or scrape ${name} more often.`;
+  }
+
   async function cluster(
     name: 'X' | 'Y',
     selector: string,
@@ -242,14 +252,9 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
       query(vectorSchema, q.up, end, signal),
       query(vectorSchema, q.up, start, signal),
     ]);
-    const scrape = await scrapeIntervalOf(upNow, signal);
-    if (scrape !== undefined && rangeSeconds < 2 * scrape) {
-      throw new AppError(
-        'E_CONFIG_INVALID',
-        `The comparison window (${rangeSeconds} s) is shorter than twice Prometheus' scrape interval of ${name}'s targets (${scrape} s): a window that short sees too few scrapes and silently leaves nodes out. Set metrics.intervalSeconds to at least ${Math.ceil(2 * scrape)}, or scrape ${name} more often.`,
-        { details: { cluster: name, rangeSeconds, scrapeIntervalSeconds: scrape } },
-      );
-    }
+    const tooShort = windowProblem(name, rangeSeconds, await scrapeIntervalOf(upNow, signal));
+    if (tooShort)
+      throw new AppError('E_CONFIG_INVALID', tooShort, { details: { cluster: name, rangeSeconds } });
     const empty: WindowStats = {
       seconds: rangeSeconds,
       requests: 0,
@@ -377,6 +382,20 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
         windows: { x: xs.value, y: ys.value, start: new Date(end.getTime() - rangeSeconds * 1000), end },
         state: { kind: 'prometheus', at: end.toISOString() },
       };
+    },
+    async check(signal?: AbortSignal): Promise<string[]> {
+      const problems: string[] = [];
+      for (const [name, selector] of [
+        ['X', options.xSelector],
+        ['Y', options.ySelector],
+      ] as const) {
+        const up = await query(vectorSchema, withSelector('up', selector), now(), signal);
+        if (up.length === 0)
+          problems.push(`No Prometheus target matches ${name}'s selector ${selector.trim()}.`);
+        const problem = windowProblem(name, options.intervalSeconds, await scrapeIntervalOf(up, signal));
+        if (problem) problems.push(problem);
+      }
+      return problems;
     },
     describe() {
       return `prometheus: query ${describeEndpoint(base)} for X ${options.xSelector} and Y ${options.ySelector}`;

@@ -116,6 +116,13 @@ describe('prometheus source against a real Prometheus', () => {
     expect((error as AppError).code).toBe('E_CONFIG_INVALID');
     expect((error as AppError).message).toContain("shorter than twice Prometheus' scrape interval");
     expect((error as AppError).message).toContain('at least 2');
+    // Said at start-up too (the bot logs what check() finds), and nothing when the settings work.
+    const problems = await source({ intervalSeconds: 1, y: '{cluster="nobdy"}' }).check?.();
+    expect(problems).toEqual([
+      expect.stringContaining("shorter than twice Prometheus' scrape interval of X's targets (1 s)"),
+      'No Prometheus target matches Y\'s selector {cluster="nobdy"}.',
+    ]);
+    expect(await source().check?.()).toEqual([]);
   });
 
   it('a dead Y, a selector matching nothing and a target without Kong series are named, never zero traffic', async () => {

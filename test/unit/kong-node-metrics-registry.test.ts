@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrometheusText } from '../../src/kong/parse-prometheus-text.js';
+import { nodeSnapshotFrom } from '../../src/metrics/cluster-snapshot.js';
 import {
   MetricsRegistry,
   type NodeGauges,
@@ -116,9 +118,7 @@ describe('MetricsRegistry', () => {
 });
 
 describe('MetricsRegistry on Kong 2.8', () => {
-  it('writes the 2.8 catalogue: kong_http_status, kong_latency{type}, no node_id, no workspace', async () => {
-    const { parsePrometheusText } = await import('../../src/kong/parse-prometheus-text.js');
-    const { nodeSnapshotFrom } = await import('../../src/metrics/cluster-snapshot.js');
+  it('writes the 2.8 catalogue: kong_http_status, kong_latency{type}, no node_id, no workspace', () => {
     const r = new MetricsRegistry();
     r.observe(obs({ requestMs: 45, upstreamMs: 42, kongMs: 3 }), '2.8.4');
     r.observe(obs({ code: 503, requestMs: 12, upstreamMs: 10, kongMs: 2 }), '2.8.4');

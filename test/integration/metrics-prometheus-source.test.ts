@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkMetricsSources } from '../../src/engine/check-metrics-sources.js';
 import { AppError } from '../../src/errors.js';
 import type { MetricsSource } from '../../src/metrics/metrics-source.js';
 import {
@@ -8,6 +10,7 @@ import {
   rawIncrease,
   withSelector,
 } from '../../src/metrics/prometheus-metrics-source.js';
+import { minimalConfigObject, parseConfigObject, withConfigKey } from '../support/config-fixtures.js';
 import { type FakePrometheus, startFakePrometheus } from '../support/fake-prometheus.js';
 
 let prom: FakePrometheus;
@@ -124,5 +127,24 @@ describe('prometheus metrics source', () => {
     expect(() => source({ xSelector: 'cluster="x"' })).toThrow(AppError);
     expect(withSelector('m', '', 'code=~"5.."')).toBe('m{code=~"5.."}');
     expect(withSelector('m', '{a="1"}', 'b="2"')).toBe('m{a="1",b="2"}');
+  });
+});
+
+describe('checkMetricsSources at start-up', () => {
+  it('logs what a prometheus source finds wrong, and nothing for the kong source', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const P = 'environments.prod';
+    const config = parseConfigObject(
+      withConfigKey(minimalConfigObject(), `${P}.metrics`, {
+        source: 'prometheus',
+        prometheus: { url: prom.url, xSelector: '{cluster="x"}', ySelector: '{cluster="y"}' },
+      }),
+    );
+    await checkMetricsSources(config, log);
+    expect(lines.join('')).toContain('No Prometheus target matches Y');
+    lines.length = 0;
+    await checkMetricsSources(parseConfigObject(minimalConfigObject()), log);
+    expect(lines).toEqual([]);
   });
 });

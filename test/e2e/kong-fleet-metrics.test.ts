@@ -81,7 +81,13 @@ describe('2.8 → 3.9 across clusters of several nodes', () => {
       deploy: { commands: [['node', '-e', 'console.log("ok")']], timeoutSeconds: 60 },
       traffic: { router: 'webhook', webhook: { url: balancer.controlUrl, secret: ROUTER_SECRET } },
       plan: { steps: plan, observeSeconds: 0 },
-      metrics: { source: 'kong', intervalSeconds: INTERVAL_SECONDS, thresholds: { minRequests: 100 } },
+      // Latency limits wide: this file is about counting nodes and 5xx; on a loaded test machine the
+      // extra balancer hop in front of each cluster adds tail lag that says nothing about Y.
+      metrics: {
+        source: 'kong',
+        intervalSeconds: INTERVAL_SECONDS,
+        thresholds: { minRequests: 100, maxP95LatencyRatio: 4, maxP99LatencyRatio: 6 },
+      },
     });
     bot = await startTestBot({
       config: {

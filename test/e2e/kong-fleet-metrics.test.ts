@@ -140,6 +140,17 @@ describe('2.8 → 3.9 across clusters of several nodes', () => {
     await eventually(async () => (await ySamples(runId)).length > seen, 30_000, 20);
     return Date.now();
   }
+  /** Heals every node and ends the run whatever state a failed test left it in, so the next starts clean. */
+  async function end(runId: string) {
+    for (const n of [...x.nodes, ...y.nodes]) {
+      n.setFaults({ errorRatio: 0, addedLatencyMs: UPSTREAM_MS });
+      n.setMetricsFault('none');
+    }
+    const run = await bot.composition.store.runs.getRun(runId);
+    if (!run || ['aborted', 'rolled_back', 'completed', 'failed'].includes(run.phase)) return;
+    await bot.requester.slashCommand({ text: `abort ${runId}`, userId: REQUESTER, channelId: CHANNEL });
+    await eventually(async () => (await getRun(runId)).phase === 'aborted', 30_000);
+  }
   async function rollBack(runId: string, gate: Gate) {
     await click(gate);
     await eventually(async () => (await getRun(runId)).phase === 'rolled_back', 30_000);
@@ -147,91 +158,103 @@ describe('2.8 → 3.9 across clusters of several nodes', () => {
   }
 
   it('fleet: Y counts every node; an unreachable Y node is named and never passes; one node at 60 % 5xx gets a rollback gate', async () => {
-    const lost = y.nodes[2];
-    if (!lost) throw new Error('three Y nodes expected');
-    lost.setMetricsFault('hang');
-    await startAt('fleet', 'fleet-1', 50);
-    const blind = await eventually(async () => {
-      const list = await ySamples('fleet-1');
-      return list.length >= 3 && list;
-    }, 30_000);
-    expect(
-      blind.map((s) => s.verdict),
-      describe_(blind),
-    ).toEqual(blind.map(() => 'insufficient_data'));
-    expect(await bot.composition.store.gates.pendingGates('fleet-1')).toEqual([]);
-    const blindText = await liveText('fleet-1');
-    expect(blindText).toContain('(2 of 3 nodes)');
-    expect(blindText).toContain(`${y.metricsUrls[2]} (timed out)`);
+    try {
+      const lost = y.nodes[2];
+      if (!lost) throw new Error('three Y nodes expected');
+      lost.setMetricsFault('hang');
+      await startAt('fleet', 'fleet-1', 50);
+      const blind = await eventually(async () => {
+        const list = await ySamples('fleet-1');
+        return list.length >= 3 && list;
+      }, 30_000);
+      expect(
+        blind.map((s) => s.verdict),
+        describe_(blind),
+      ).toEqual(blind.map(() => 'insufficient_data'));
+      expect(await bot.composition.store.gates.pendingGates('fleet-1')).toEqual([]);
+      const blindText = await liveText('fleet-1');
+      expect(blindText).toContain('(2 of 3 nodes)');
+      expect(blindText).toContain(`${y.metricsUrls[2]} (timed out)`);
 
-    lost.setMetricsFault('none');
-    const gate100 = await pendingGate('fleet-1', 'shift', 100);
-    expect(gate100.targetWeight).toBe(100);
-    const counted = await eventually(async () => {
-      const last = (await ySamples('fleet-1')).at(-1);
-      return last && last.verdict !== 'insufficient_data' && last;
-    }, 30_000);
-    // The sum of three nodes, each serving a third: about Y's share of the load over the window.
-    const seconds = (counted.windowEnd.getTime() - counted.windowStart.getTime()) / 1000;
-    const expected = RATE * 0.5 * seconds;
-    expect(counted.requests, describe_([counted])).toBeGreaterThan(expected * 0.6);
-    expect(counted.requests).toBeLessThan(expected * 1.4);
-    expect(await liveText('fleet-1')).toContain('(3 of 3 nodes)');
+      lost.setMetricsFault('none');
+      const gate100 = await pendingGate('fleet-1', 'shift', 100);
+      expect(gate100.targetWeight).toBe(100);
+      const counted = await eventually(async () => {
+        const last = (await ySamples('fleet-1')).at(-1);
+        return last && last.verdict !== 'insufficient_data' && last;
+      }, 30_000);
+      // The sum of three nodes, each serving a third: about Y's share of the load over the window.
+      const seconds = (counted.windowEnd.getTime() - counted.windowStart.getTime()) / 1000;
+      const expected = RATE * 0.5 * seconds;
+      expect(counted.requests, describe_([counted])).toBeGreaterThan(expected * 0.6);
+      expect(counted.requests).toBeLessThan(expected * 1.4);
+      expect(await liveText('fleet-1')).toContain('(3 of 3 nodes)');
 
-    const faultAt = await nextWindow('fleet-1');
-    y.nodes[0]?.setFaults({ errorRatio: 0.6 });
-    const rollback = await pendingGate('fleet-1', 'rollback');
-    const all = await ySamples('fleet-1');
-    expect(rollback.requestedAt.getTime() - faultAt, describe_(all)).toBeLessThanOrEqual(
-      INTERVAL_SECONDS * 1000 + 5000,
-    );
-    y.nodes[0]?.setFaults({ errorRatio: 0 });
-    await rollBack('fleet-1', rollback);
+      const faultAt = await nextWindow('fleet-1');
+      y.nodes[0]?.setFaults({ errorRatio: 0.6 });
+      const rollback = await pendingGate('fleet-1', 'rollback');
+      const all = await ySamples('fleet-1');
+      expect(rollback.requestedAt.getTime() - faultAt, describe_(all)).toBeLessThanOrEqual(
+        INTERVAL_SECONDS * 1000 + 5000,
+      );
+      y.nodes[0]?.setFaults({ errorRatio: 0 });
+      await rollBack('fleet-1', rollback);
+    } finally {
+      await end('fleet-1');
+    }
   }, 90_000);
 
   it('2.8.4 X, 3.9.1 Y: 5xx on Y at 25 % leads to a rollback gate', async () => {
-    await startAt('fault', 'fault-1', 25);
-    const faultAt = await nextWindow('fault-1');
-    for (const n of y.nodes) n.setFaults({ errorRatio: 0.1 });
-    const rollback = await pendingGate('fault-1', 'rollback').catch(async (e) => {
-      console.log(describe_(await ySamples('fault-1')), await liveText('fault-1'));
-      throw e;
-    });
-    const all = await ySamples('fault-1');
-    expect(rollback.requestedAt.getTime() - faultAt, describe_(all)).toBeLessThanOrEqual(
-      INTERVAL_SECONDS * 1000 + 5000,
-    );
-    for (const n of y.nodes) n.setFaults({ errorRatio: 0 });
-    await rollBack('fault-1', rollback);
+    try {
+      await startAt('fault', 'fault-1', 25);
+      const faultAt = await nextWindow('fault-1');
+      for (const n of y.nodes) n.setFaults({ errorRatio: 0.1 });
+      const rollback = await pendingGate('fault-1', 'rollback').catch(async (e) => {
+        console.log(describe_(await ySamples('fault-1')), await liveText('fault-1'));
+        throw e;
+      });
+      const all = await ySamples('fault-1');
+      expect(rollback.requestedAt.getTime() - faultAt, describe_(all)).toBeLessThanOrEqual(
+        INTERVAL_SECONDS * 1000 + 5000,
+      );
+      for (const n of y.nodes) n.setFaults({ errorRatio: 0 });
+      await rollBack('fault-1', rollback);
+    } finally {
+      await end('fault-1');
+    }
   }, 60_000);
 
   it('2.8.4 X, 3.9.1 Y: a real verdict at every interval, the plan walked to 100 % and completed', async () => {
-    await startAt('walk', 'walk-1', 25);
-    for (const next of [50, 100]) {
-      await click(await pendingGate('walk-1', 'shift', next));
-      await eventually(async () => (await getRun('walk-1')).appliedWeight === next, 30_000);
+    try {
+      await startAt('walk', 'walk-1', 25);
+      for (const next of [50, 100]) {
+        await click(await pendingGate('walk-1', 'shift', next));
+        await eventually(async () => (await getRun('walk-1')).appliedWeight === next, 30_000);
+      }
+      await click(
+        await pendingGate('walk-1', 'complete').catch(async (e) => {
+          console.log(describe_(await ySamples('walk-1')), await liveText('walk-1'));
+          throw e;
+        }),
+      );
+      await eventually(async () => (await getRun('walk-1')).phase === 'completed', 30_000);
+      const all = await ySamples('walk-1');
+      expect(all.length).toBeGreaterThanOrEqual(3);
+      // X on 2.8 is read: every window has X's requests (or X's last window with traffic at 100 %) and a
+      // verdict. The first window is left out: it starts at the baseline scrape, so it may be very short.
+      const real = all.slice(1);
+      expect(
+        real.every((s) => s.verdict === 'pass' || s.verdict === 'warn'),
+        describe_(all),
+      ).toBe(true);
+      const xs = (await bot.composition.store.samples.listSamples('walk-1')).filter((s) => s.cluster === 'x');
+      expect(
+        xs.slice(1).every((s) => s.requests >= 100),
+        xs.map((s) => s.requests).join(','),
+      ).toBe(true);
+      expect(balancer.weights()).toEqual({ x: 0, y: 100 });
+    } finally {
+      await end('walk-1');
     }
-    await click(
-      await pendingGate('walk-1', 'complete').catch(async (e) => {
-        console.log(describe_(await ySamples('walk-1')), await liveText('walk-1'));
-        throw e;
-      }),
-    );
-    await eventually(async () => (await getRun('walk-1')).phase === 'completed', 30_000);
-    const all = await ySamples('walk-1');
-    expect(all.length).toBeGreaterThanOrEqual(3);
-    // X on 2.8 is read: every window has X's requests (or X's last window with traffic at 100 %) and a
-    // verdict. The first window is left out: it starts at the baseline scrape, so it may be very short.
-    const real = all.slice(1);
-    expect(
-      real.every((s) => s.verdict === 'pass' || s.verdict === 'warn'),
-      describe_(all),
-    ).toBe(true);
-    const xs = (await bot.composition.store.samples.listSamples('walk-1')).filter((s) => s.cluster === 'x');
-    expect(
-      xs.slice(1).every((s) => s.requests >= 100),
-      xs.map((s) => s.requests).join(','),
-    ).toBe(true);
-    expect(balancer.weights()).toEqual({ x: 0, y: 100 });
   }, 90_000);
 });

@@ -9,6 +9,7 @@ import { loadConfig } from './config/load-config.js';
 import { loadEnv, type RunMode } from './config/load-env.js';
 import { readProcessEnv } from './config/read-process-env.js';
 import { collectSecretValues } from './config/secrets.js';
+import { checkMetricsSources } from './engine/check-metrics-sources.js';
 import { isAppError } from './errors.js';
 import { migrate } from './store/migrate.js';
 
@@ -105,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // One line that says the process is up (workers have no 'bot listening' line of their own).
   log.info({ mode }, mode === 'start' ? 'bot and workers running' : 'workers running');
+  void checkMetricsSources(config, log);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

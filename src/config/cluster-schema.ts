@@ -6,8 +6,15 @@ const clusterShape = {
   /** Sent as the Kong-Admin-Token header when set. */
   adminToken: secretSchema.optional(),
   proxyUrl: baseUrlSchema('http://kong-x:8000'),
-  /** Default: adminUrl + /metrics. */
+  /** One node's metrics (kept for single-node configs). Default: adminUrl + /metrics. */
   metricsUrl: httpUrlSchema('http://kong-x-status:8100/metrics').optional(),
+  /** Every node (traditional) or data plane (hybrid) that serves traffic; each is scraped every interval. */
+  metricsUrls: z
+    .array(httpUrlSchema('http://kong-x-1:8100/metrics'))
+    .min(1, 'must list at least one URL, e.g. [http://kong-x-1:8100/metrics]')
+    .max(500, 'lists more than 500 nodes; scrape them through Prometheus (metrics.source: prometheus)')
+    .refine((urls) => new Set(urls).size === urls.length, 'lists the same URL twice')
+    .optional(),
   databaseUrl: postgresUrlSchema,
 };
 
@@ -24,16 +31,36 @@ export const kongVersionSchema = z
   })
   .regex(KONG_VERSION, 'must be a Kong version such as 3.9.1 or 3.4.3.12');
 
-function withMetricsDefault<T extends { adminUrl: string; metricsUrl?: string | undefined }>(
-  cluster: T,
-): T & { metricsUrl: string } {
-  return { ...cluster, metricsUrl: cluster.metricsUrl ?? `${cluster.adminUrl}/metrics` };
+/** `metricsUrls` wins; `metricsUrl` (one node) is its one-element form; neither: the Admin API's /metrics. */
+function withMetricsDefault<
+  T extends { adminUrl: string; metricsUrl?: string | undefined; metricsUrls?: string[] | undefined },
+>(cluster: T): T & { metricsUrl: string; metricsUrls: string[] } {
+  const metricsUrls = cluster.metricsUrls ?? [cluster.metricsUrl ?? `${cluster.adminUrl}/metrics`];
+  return { ...cluster, metricsUrl: metricsUrls[0] ?? `${cluster.adminUrl}/metrics`, metricsUrls };
 }
 
-export const clusterSchema = z.strictObject(clusterShape).transform(withMetricsDefault);
+function notBothMetricsKeys(
+  cluster: { metricsUrl?: string | undefined; metricsUrls?: string[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (cluster.metricsUrl !== undefined && cluster.metricsUrls !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metricsUrl'],
+      message: 'cannot be set together with metricsUrls',
+      params: { hint: 'list every node under metricsUrls and remove metricsUrl' },
+    });
+  }
+}
+
+export const clusterSchema = z
+  .strictObject(clusterShape)
+  .superRefine(notBothMetricsKeys)
+  .transform(withMetricsDefault);
 
 export const clusterYSchema = z
   .strictObject({ ...clusterShape, version: kongVersionSchema })
+  .superRefine(notBothMetricsKeys)
   .transform(withMetricsDefault);
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;

@@ -41,7 +41,7 @@ export function collectSecretValues(config: BotConfig | undefined, env: SecretEn
   for (const environment of Object.values(config?.environments ?? {})) {
     for (const cluster of [environment.clusterX, environment.clusterY]) {
       values.push(cluster.adminToken);
-      for (const url of [cluster.adminUrl, cluster.proxyUrl, cluster.metricsUrl, cluster.databaseUrl]) {
+      for (const url of [cluster.adminUrl, cluster.proxyUrl, ...cluster.metricsUrls, cluster.databaseUrl]) {
         values.push(...urlPasswords(url));
       }
     }

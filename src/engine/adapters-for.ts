@@ -64,9 +64,14 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
   if (m.source === 'prometheus' && m.prometheus) {
     return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: m.intervalSeconds, logger });
   }
+  // The token goes only to metrics URLs under the cluster's Admin API (DESIGN 12.8).
   const target = (c: EnvironmentConfig['clusterX']) => ({
-    metricsUrls: [c.metricsUrl ?? `${c.adminUrl.replace(/\/$/, '')}/metrics`],
+    metricsUrls: c.metricsUrls,
+    adminUrl: c.adminUrl,
     ...(c.adminToken ? { headers: { 'Kong-Admin-Token': c.adminToken } } : {}),
   });
-  return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), logger });
+  // A node that does not answer within half an interval (at most 10 s) is skipped for that
+  // interval, so a slow node never delays the comparison of the others past the next interval.
+  const timeoutMs = Math.max(1000, Math.min(10_000, (m.intervalSeconds * 1000) / 2));
+  return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), timeoutMs, logger });
 }

@@ -49,6 +49,33 @@ const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
 const SUMMARY_SUFFIXES = ['_sum', '_count'] as const;
 
 class LineError extends Error {}
+/** A label value still open at the end of the line: Kong writes newlines in label values unescaped. */
+class UnterminatedLabel extends LineError {}
+
+/** A sample whose label value holds raw newlines spans a few lines; more than this is not one sample. */
+const MAX_CONTINUATION_LINES = 4;
+
+function withoutCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * Reads line `i` together with the lines after it as one sample, the newlines kept in the label
+ * value. Undefined when no short continuation makes a valid sample: then only line `i` is bad and
+ * the next line is read on its own, so a truncated line never swallows a good one.
+ */
+function joinContinuation(lines: string[], i: number): { sample: Sample; lastLine: number } | undefined {
+  let text = withoutCr(lines[i] ?? '');
+  for (let j = i + 1; j < lines.length && j <= i + MAX_CONTINUATION_LINES; j++) {
+    text += `\n${withoutCr(lines[j] ?? '')}`;
+    try {
+      return { sample: parseSampleLine(text), lastLine: j };
+    } catch (error) {
+      if (!(error instanceof UnterminatedLabel)) return undefined;
+    }
+  }
+  return undefined;
+}
 
 export function parsePrometheusText(
   text: string,
@@ -61,15 +88,22 @@ export function parsePrometheusText(
   let current: MetricFamily | undefined;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    let line = lines[i] ?? '';
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const line = withoutCr(lines[i] ?? '');
     try {
       if (line.length === 0 || isBlank(line)) continue;
       if (line.charCodeAt(0) === 35 /* # */) {
         current = parseComment(line, families) ?? current;
         continue;
       }
-      const sample = parseSampleLine(line);
+      let sample: Sample;
+      try {
+        sample = parseSampleLine(line);
+      } catch (error) {
+        const joined = error instanceof UnterminatedLabel ? joinContinuation(lines, i) : undefined;
+        if (!joined) throw error;
+        sample = joined.sample;
+        i = joined.lastLine;
+      }
       const family = familyOf(sample.name, current, families);
       family.samples.push(sample);
       current = family;
@@ -233,7 +267,7 @@ function parseLabels(line: string, pos: number, labels: Record<string, string>):
     let value = '';
     let chunkStart = pos;
     for (;;) {
-      if (pos >= line.length) throw new LineError(`unterminated value of label ${labelName}`);
+      if (pos >= line.length) throw new UnterminatedLabel(`unterminated value of label ${labelName}`);
       const c = line.charCodeAt(pos);
       if (c === 34) break;
       if (c === 92 /* \ */) {
@@ -261,6 +295,9 @@ function parseValue(text: string): number {
   if (text.length === 0) throw new LineError('missing value');
   switch (text.toLowerCase()) {
     case 'nan':
+    case '-nan':
+    case '+nan':
+      // LuaJIT prints NaN as "nan" or "-nan" (e.g. a sum fed a 0/0 latency).
       return Number.NaN;
     case '+inf':
     case 'inf':

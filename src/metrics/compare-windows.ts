@@ -63,6 +63,8 @@ export interface ComparisonRow {
 export interface Comparison {
   verdict: Verdict;
   rows: ComparisonRow[];
+  /** Why the verdict is held back although no row fails, e.g. a Y node that could not be scraped. */
+  coverage?: string[];
   x: WindowSummary;
   y: WindowSummary;
   thresholds: ComparisonThresholds;
@@ -86,7 +88,34 @@ export function compareWindows(x: WindowStats, y: WindowStats, thresholds: Compa
     latencyRow('p99', 0.99, x, y, thresholds, thresholds.maxP99LatencyRatio, true),
   ];
   if (few) for (const row of rows) row.verdict = 'insufficient_data';
-  return { verdict: worstVerdict(rows.map((r) => r.verdict)), rows, x: sx, y: sy, thresholds };
+  const coverage = nodeCoverage(x, y);
+  const verdict = worstVerdict([
+    ...rows.map((r) => r.verdict),
+    ...(coverage.length > 0 ? ['insufficient_data' as const] : []),
+  ]);
+  return { verdict, rows, ...(coverage.length > 0 ? { coverage } : {}), x: sx, y: sy, thresholds };
+}
+
+/**
+ * Nodes not read hold the verdict back (never a `pass`; a `fail` stays a fail). On Y, any node
+ * missing: the node that was not read may be the one failing, and the others cannot vouch for it.
+ * On X, only no node at all: X is the reference, and fewer X nodes still describe the old cluster.
+ */
+export function nodeCoverage(x: Pick<WindowStats, 'nodes'>, y: Pick<WindowStats, 'nodes'>): string[] {
+  const out: string[] = [];
+  const yn = y.nodes;
+  if (yn && (yn.answered < yn.total || yn.answered === 0)) {
+    out.push(
+      `Y: ${yn.answered} of ${yn.total} nodes counted${yn.failed.length > 0 ? `; not scraped: ${yn.failed.join(', ')}` : ' (a node is back and sets its baseline)'}: no pass until every Y node is read`,
+    );
+  }
+  const xn = x.nodes;
+  if (xn && xn.answered === 0) {
+    out.push(
+      `X: no node counted${xn.failed.length > 0 ? `; not scraped: ${xn.failed.join(', ')}` : ''}: nothing to compare Y with`,
+    );
+  }
+  return out;
 }
 
 /** Rows that fail, each with its reason, e.g. "5xx ratio on Y 3.1 % vs X 0.1 % (p < 0.001)". */

@@ -9,6 +9,7 @@ import {
   formatRatio,
   formatSignedMs,
 } from './format-numbers.js';
+import type { WindowSummary } from './window-stats.js';
 
 /** Unicode, so it reads the same in Slack text, code blocks, logs and the sandbox page. */
 export const VERDICT_EMOJI: Record<Verdict, string> = {
@@ -70,7 +71,7 @@ export interface FormatComparisonOptions {
 export function formatComparison(c: Comparison, options: FormatComparisonOptions = {}): string {
   const window = options.start && options.end ? ` (${hhmm(options.start)}–${hhmm(options.end)} UTC)` : '';
   const lines = [
-    `${VERDICT_EMOJI[c.verdict]} *X vs Y: ${VERDICT_WORDS[c.verdict]}* · window ${formatDuration(c.y.seconds || c.x.seconds)}${window} · X ${formatCount(c.x.requests)} requests, Y ${formatCount(c.y.requests)} requests`,
+    `${VERDICT_EMOJI[c.verdict]} *X vs Y: ${VERDICT_WORDS[c.verdict]}* · window ${formatDuration(c.y.seconds || c.x.seconds)}${window} · X ${formatCount(c.x.requests)} requests${nodesNote(c.x)}, Y ${formatCount(c.y.requests)} requests${nodesNote(c.y)}`,
   ];
   for (const row of c.rows.map(formatRow)) {
     lines.push(`${row.emoji} *${row.metric}*: X ${row.x} · Y ${row.y} · Δ ${row.delta}`);
@@ -78,7 +79,17 @@ export function formatComparison(c: Comparison, options: FormatComparisonOptions
   const reasons = c.rows.filter((r) => r.verdict !== 'pass' && r.reason).map((r) => `• ${r.reason}`);
   const unique = [...new Set(reasons)];
   if (unique.length > 0) lines.push(...unique);
+  for (const note of c.coverage ?? []) lines.push(`• ${note}`);
+  const xFailed = c.x.nodes && c.x.nodes.answered > 0 ? c.x.nodes.failed : [];
+  if (xFailed.length > 0) lines.push(`• X: not scraped: ${xFailed.join(', ')}`);
   return lines.join('\n');
+}
+
+/** " (2 of 3 nodes)" for clusters of several nodes or with a node not read; nothing for one healthy node. */
+function nodesNote(s: WindowSummary): string {
+  const n = s.nodes;
+  if (!n || (n.total <= 1 && n.answered === n.total)) return '';
+  return ` (${n.answered} of ${n.total} node${n.total === 1 ? '' : 's'})`;
 }
 
 function hhmm(d: Date): string {

@@ -1,21 +1,29 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { parsePrometheusText } from '../kong/parse-prometheus-text.js';
+import { withTimeout } from '../with-timeout.js';
 import { type ClusterSnapshot, type NodeSnapshot, nodeSnapshotFrom, shortHash } from './cluster-snapshot.js';
 import { windowBetween } from './cluster-window.js';
 import { describeEndpoint, httpGetText } from './http-get-text.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
+import { sendsAdminToken } from './sends-admin-token.js';
 
 export interface KongClusterTarget {
   /** One `/metrics` URL per Kong node; the window sums them. A URL must reach one node, not a balancer. */
   metricsUrls: string[];
   /** e.g. `{ 'Kong-Admin-Token': … }` when scraping the Admin API with RBAC. */
   headers?: Record<string, string>;
+  /** When set, `headers` go only to metrics URLs under this Admin API URL (DESIGN 12.8). */
+  adminUrl?: string;
 }
 
 export interface KongMetricsSourceOptions {
   x: KongClusterTarget;
   y: KongClusterTarget;
+  /**
+   * Per cluster scrape, all nodes at once (default 10 s): a node that has not answered by then is
+   * skipped for this interval, so 50 slow nodes cost one timeout, not fifty.
+   */
   timeoutMs?: number;
   retries?: number;
   backoffMs?: number;
@@ -31,20 +39,24 @@ export interface KongMetricsSource extends MetricsSource {
 
 /**
  * Scrapes both clusters' Kong Prometheus endpoints and makes windows from counter deltas between
- * consecutive scrapes. A node that cannot be scraped is left out (and listed in `unreachable`);
- * only when no node of a cluster answers does the call fail.
+ * consecutive scrapes. Every node of a cluster is scraped at once under one deadline. A node that
+ * cannot be scraped is left out and named in `unreachable`; a cluster where no node answered gives
+ * an empty snapshot (the comparison then says `insufficient_data` and names the nodes), never zero
+ * traffic read as healthy.
  */
 export function createKongMetricsSource(options: KongMetricsSourceOptions): KongMetricsSource {
   const now = options.now ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? 10_000;
 
   async function scrapeNode(
     url: string,
     target: KongClusterTarget,
     signal?: AbortSignal,
   ): Promise<NodeSnapshot> {
+    const sendHeaders = target.adminUrl === undefined || sendsAdminToken(target.adminUrl, url);
     const response = await httpGetText(url, {
-      headers: target.headers,
-      timeoutMs: options.timeoutMs,
+      ...(sendHeaders && target.headers ? { headers: target.headers } : {}),
+      timeoutMs,
       retries: options.retries,
       backoffMs: options.backoffMs,
       signal,
@@ -58,7 +70,7 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
           status === 401 || status === 403
             ? 'Check the admin token for it in the config.'
             : status === 404
-              ? "Check metricsUrl and that Kong's prometheus plugin is enabled."
+              ? "Check metricsUrls and that Kong's prometheus plugin is enabled."
               : 'It will be tried again next interval.'
         }`,
         { retryable: status >= 500, details: { url: describeEndpoint(url), status } },
@@ -82,24 +94,46 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
         `No metrics URL is configured for cluster ${cluster.toUpperCase()}.`,
       );
     }
+    // One deadline for the whole cluster: retries happen inside it, never after it.
+    const { signal: deadline, deadline: timer } = withTimeout(timeoutMs, signal);
+    // Why a node failed is judged when it failed: a quick HTTP 500 stays an HTTP 500 even if another
+    // node later ran into the deadline.
     const results = await Promise.allSettled(
-      target.metricsUrls.map((url) => scrapeNode(url, target, signal)),
+      target.metricsUrls.map((url) =>
+        scrapeNode(url, target, deadline).catch((error: unknown) => {
+          throw new NodeFailure(whyFailed(error, timer.aborted), error);
+        }),
+      ),
     );
-    const snapshot: ClusterSnapshot = { v: 1, at: now().toISOString(), nodes: {}, unreachable: [] };
-    let firstError: unknown;
+    if (signal?.aborted) {
+      throw new AppError(
+        'E_METRICS_UNREACHABLE',
+        `The metrics scrape of ${cluster.toUpperCase()} was cancelled.`,
+        {
+          retryable: true,
+          cause: signal.reason,
+        },
+      );
+    }
+    const snapshot: ClusterSnapshot = {
+      v: 2,
+      at: now().toISOString(),
+      nodes: {},
+      total: target.metricsUrls.length,
+      unreachable: [],
+    };
     results.forEach((result, i) => {
       const url = target.metricsUrls[i] ?? '';
       if (result.status === 'fulfilled') snapshot.nodes[shortHash(url)] = result.value;
       else {
-        firstError ??= result.reason;
-        snapshot.unreachable.push(describeEndpoint(url));
+        const failure = result.reason as NodeFailure;
+        snapshot.unreachable.push(`${describeEndpoint(url)} (${failure.why})`);
         options.logger?.warn(
-          { cluster, url: describeEndpoint(url), err: String(result.reason) },
+          { cluster, url: describeEndpoint(url), err: String(failure.cause) },
           'metrics node skipped',
         );
       }
     });
-    if (Object.keys(snapshot.nodes).length === 0) throw firstError;
     return snapshot;
   }
 
@@ -126,4 +160,27 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
       return `kong: scrape /metrics of X (${count(options.x)}) and Y (${count(options.y)}), compare counter deltas`;
     },
   };
+}
+
+/** A few words on why a node was not read, for the live message (no URL, no secret). */
+function whyFailed(error: unknown, timedOut: boolean): string {
+  if (timedOut) return 'timed out';
+  if (error instanceof AppError) {
+    const status = error.details.status;
+    if (status === 401 || status === 403) return `HTTP ${status}: check its token`;
+    if (status === 404) return 'HTTP 404: check the URL and that the prometheus plugin is enabled';
+    if (typeof status === 'number') return `HTTP ${status}`;
+    if (error.code === 'E_METRICS_BAD_RESPONSE') return 'not a Prometheus exposition';
+    if (/timed out/.test(error.message)) return 'timed out';
+  }
+  return 'unreachable';
+}
+
+class NodeFailure extends Error {
+  constructor(
+    readonly why: string,
+    override readonly cause: unknown,
+  ) {
+    super(why);
+  }
 }

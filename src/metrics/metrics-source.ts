@@ -38,4 +38,6 @@ export interface MetricsSource {
   observe(previous: MetricsSourceState | null, signal?: AbortSignal): Promise<MetricsObservation>;
   /** One line for plans and dry runs. */
   describe(): string;
+  /** Problems to say at start-up (e.g. a window too short for Prometheus' scrape interval); [] when fine. */
+  check?(signal?: AbortSignal): Promise<string[]>;
 }

@@ -15,6 +15,27 @@ export interface WindowStats {
   latency: Bucket[];
   /** Which histogram the latency came from, e.g. `kong_request_latency_ms`; null when none. */
   latencyMetric: string | null;
+  /** The same window per Kong route (both sources fill it; absent in windows stored by older versions). */
+  routes?: RouteWindow[];
+  /** Which of the cluster's metrics endpoints answered (the kong source; absent for Prometheus). */
+  nodes?: NodeCoverage;
+}
+
+/** One route's share of a window: requests by status code and its latency histogram. */
+export interface RouteWindow {
+  workspace: string;
+  service: string;
+  route: string;
+  /** Status code (as Kong labels it) → requests in the window. */
+  codes: Record<string, number>;
+  latency: Bucket[];
+}
+
+/** How many of a cluster's nodes were read for a window, and which could not be (named, masked). */
+export interface NodeCoverage {
+  total: number;
+  answered: number;
+  failed: string[];
 }
 
 /** The plain, JSON-safe numbers of a window (what `metric_samples` stores). Quantiles in ms, null = no data. */
@@ -30,6 +51,7 @@ export interface WindowSummary {
   p95: number | null;
   p99: number | null;
   latencyObservations: number;
+  nodes?: NodeCoverage;
 }
 
 export function windowSummary(w: WindowStats): WindowSummary {
@@ -45,6 +67,7 @@ export function windowSummary(w: WindowStats): WindowSummary {
     p95: quantileOf(w, 0.95),
     p99: quantileOf(w, 0.99),
     latencyObservations: latencyObservations(w),
+    ...(w.nodes ? { nodes: w.nodes } : {}),
   };
 }
 
@@ -89,7 +112,9 @@ export function sumHistograms(histograms: readonly (readonly Bucket[])[]): Bucke
 /** Pools consecutive windows, e.g. to reach `minRequests` when traffic on Y is low. */
 export function mergeWindowStats(windows: readonly WindowStats[]): WindowStats {
   const metrics = new Set(windows.map((w) => w.latencyMetric).filter((m) => m !== null));
+  const routes = windows.some((w) => w.routes) ? mergeRoutes(windows.flatMap((w) => w.routes ?? [])) : null;
   return {
+    ...(routes ? { routes } : {}),
     seconds: windows.reduce((s, w) => s + w.seconds, 0),
     requests: windows.reduce((s, w) => s + w.requests, 0),
     status5xx: windows.reduce((s, w) => s + w.status5xx, 0),
@@ -97,4 +122,26 @@ export function mergeWindowStats(windows: readonly WindowStats[]): WindowStats {
     latency: sumHistograms(windows.map((w) => w.latency)),
     latencyMetric: metrics.size === 1 ? ([...metrics][0] ?? null) : metrics.size === 0 ? null : 'mixed',
   };
+}
+
+/** Sums route windows of the same route (several nodes, or consecutive windows). */
+export function mergeRoutes(routes: readonly RouteWindow[]): RouteWindow[] {
+  const byKey = new Map<string, { codes: Record<string, number>; latency: Bucket[][]; r: RouteWindow }>();
+  for (const r of routes) {
+    const key = JSON.stringify([r.workspace, r.service, r.route]);
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { codes: {}, latency: [], r };
+      byKey.set(key, entry);
+    }
+    for (const [code, n] of Object.entries(r.codes)) entry.codes[code] = (entry.codes[code] ?? 0) + n;
+    if (r.latency.length > 0) entry.latency.push(r.latency);
+  }
+  return [...byKey.values()].map(({ codes, latency, r }) => ({
+    workspace: r.workspace,
+    service: r.service,
+    route: r.route,
+    codes,
+    latency: sumHistograms(latency),
+  }));
 }

@@ -1,6 +1,6 @@
 import type { Env } from '../config/env-schema.js';
 import { isAppError } from '../errors.js';
-import { type Sandbox, startSandbox } from './start-sandbox.js';
+import { SANDBOX_X_VERSION, type Sandbox, startSandbox } from './start-sandbox.js';
 
 export interface RunSandboxOptions {
   env: Env;
@@ -10,7 +10,7 @@ export interface RunSandboxOptions {
   err?: NodeJS.WritableStream;
 }
 
-function banner(sandbox: Sandbox): string {
+function banner(sandbox: Sandbox, xVersion: string): string {
   const u = sandbox.urls;
   return [
     '',
@@ -20,7 +20,7 @@ function banner(sandbox: Sandbox): string {
     '  and type: /kong-upgrade start sandbox   (then approve the steps as Alex or Sam; break Y in the panel)',
     '',
     `  config      ${sandbox.configPath}`,
-    `  Kong X      admin ${u.xAdmin}  proxy ${u.xProxy}  (3.4.2)`,
+    `  Kong X      admin ${u.xAdmin}  proxy ${u.xProxy}  (${xVersion})`,
     `  Kong Y      admin ${u.yAdmin}  proxy ${u.yProxy}  (3.9.1)`,
     `  balancer    ${u.balancer}  (weights: ${u.balancerControl})`,
     `  bot         ${u.bot}`,
@@ -40,6 +40,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     redisUrl: env.REDIS_URL,
     port: env.PORT,
     ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
+    // e.g. KONG_SANDBOX_X_VERSION=2.8.4: X exports Kong 2.8's metrics (an unsupported version is refused by the seeder).
+    ...(raw.KONG_SANDBOX_X_VERSION ? { xVersion: raw.KONG_SANDBOX_X_VERSION } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
   });
@@ -77,5 +79,5 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     }
     throw error;
   }
-  if (!stopping) out.write(banner(sandbox));
+  if (!stopping) out.write(banner(sandbox, raw.KONG_SANDBOX_X_VERSION ?? SANDBOX_X_VERSION));
 }

@@ -42,6 +42,11 @@ export interface SimulatedKongNode {
   metricsUrl: string;
   nodeId: string;
   setFaults(f: { errorRatio?: number; addedLatencyMs?: number }): void;
+  /**
+   * How the node's /metrics answers (Status and Admin API alike), while its proxy keeps serving:
+   * `refuse` drops the connection, `hang` never answers, `error` answers HTTP 500.
+   */
+  setMetricsFault(f: MetricsFault): void;
   getFaults(): Faults;
   setVersion(v: string): void;
   /** false: the node behaves as if its database were unreachable (status, readiness, datastore gauge, Admin API 500). */
@@ -50,6 +55,9 @@ export interface SimulatedKongNode {
   requestCount(): number;
   close(): Promise<void>;
 }
+
+export const METRICS_FAULTS = ['none', 'refuse', 'hang', 'error'] as const;
+export type MetricsFault = (typeof METRICS_FAULTS)[number];
 
 /** A Kong node stand-in: Admin API, proxy and Status API over real HTTP, backed by a real Kong database. */
 export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Promise<SimulatedKongNode> {
@@ -130,7 +138,17 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
       pid: process.pid,
     });
   };
+  let metricsFault: MetricsFault = 'none';
   const sendMetrics = async (res: ServerResponse) => {
+    if (metricsFault === 'refuse') {
+      res.socket?.destroy();
+      return;
+    }
+    if (metricsFault === 'hang') return; // the server group destroys the socket on close
+    if (metricsFault === 'error') {
+      sendJson(res, { status: 500, body: { message: 'An unexpected error occurred' } }, adminHeaders());
+      return;
+    }
     const text = await renderMetrics();
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8', Server: `kong/${version}` });
     res.end(text);
@@ -264,6 +282,12 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
       faults = next;
     },
     getFaults: () => ({ ...faults }),
+    setMetricsFault(f) {
+      if (!METRICS_FAULTS.includes(f)) {
+        throw new AppError('E_INVALID_INPUT', `A metrics fault is one of ${METRICS_FAULTS.join(', ')}.`);
+      }
+      metricsFault = f;
+    },
     setVersion(v) {
       version = v;
     },

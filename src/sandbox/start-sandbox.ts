@@ -49,6 +49,8 @@ export interface StartSandboxOptions {
   minRequests?: number;
   /** Requests per second of the load generator. Default 30. */
   loadRate?: number;
+  /** X's Kong version (default SANDBOX_X_VERSION); a 2.8.x X exports Kong 2.8's Prometheus catalogue. */
+  xVersion?: string;
   /** Overrides of X's seeded configuration (tests make it smaller). */
   seed?: SeedKongDatabaseOptions;
   /** The job processors (default: all of jobs/, as in production). */
@@ -116,7 +118,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       dbNames,
     );
     const seed = await seedKongDatabase(xDbUrl, {
-      version: SANDBOX_X_VERSION,
+      version: options.xVersion ?? SANDBOX_X_VERSION,
       services: 12,
       routesPerService: 3,
       consumers: 400,
@@ -129,7 +131,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       ...options.seed,
       keys: [{ consumer: 'smoke', key: SANDBOX_SMOKE_KEY }],
     });
-    const x = await startSimulatedKongNode({ databaseUrl: xDbUrl, version: SANDBOX_X_VERSION });
+    const x = await startSimulatedKongNode({
+      databaseUrl: xDbUrl,
+      version: options.xVersion ?? SANDBOX_X_VERSION,
+    });
     closers.push(() => x.close());
     const y = await startSimulatedKongNode({ databaseUrl: yDbUrl, version: SANDBOX_Y_VERSION });
     closers.push(() => y.close());

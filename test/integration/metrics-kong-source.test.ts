@@ -73,7 +73,7 @@ describe('kong metrics source', () => {
     clock = new Date(clock.getTime() + 60_000);
     x1.setBody(kongExposition(node(1000 + 5700, 2 + 11, many(300 + 5700, 60))));
     x2.setBody(kongExposition(node(2000 + 5700, 4 + 12, many(300 + 5700, 60))));
-    y1.setBody(kongExposition(node(10 + 580, 20, many(10 + 600, 700))));
+    y1.setBody(kongExposition(node(10 + 580, 20, [...many(10, 60), ...many(600, 700)])));
     const second = await src.observe(stored);
     const w = second.windows;
     if (!w) throw new Error('expected windows');
@@ -85,8 +85,9 @@ describe('kong metrics source', () => {
       latencyMetric: 'kong_request_latency_ms',
     });
     expect(w.y).toMatchObject({ requests: 600, status5xx: 20 });
-    // 60 ms creates no bucket below 80, so the lowest bucket interpolates from 0: 80 × 0.95.
-    expect(quantileOf(w.x, 0.95)).toBeCloseTo(76, 6);
+    // 60 ms creates no bucket below 80; the omitted le=50 is put back, so (50, 80]: 50 + 30 × 0.95.
+    expect(quantileOf(w.x, 0.95)).toBeCloseTo(78.5, 6);
+    expect(w.x.nodes).toEqual({ total: 2, answered: 2, failed: [] });
     const comparison = compareWindows(w.x, w.y, T);
     expect(comparison.verdict).toBe('fail');
     expect(comparison.rows.filter((r) => r.verdict === 'fail').map((r) => r.metric)).toEqual([
@@ -96,18 +97,14 @@ describe('kong metrics source', () => {
     ]);
   });
 
-  it('keeps going when one node of a cluster is down, and fails when all are', async () => {
+  it('keeps going when one node of a cluster is down, naming it, and names every node when all are', async () => {
     x2.failNext(500, 5);
     const snapshot = await source().scrape('x');
     expect(Object.keys(snapshot.nodes)).toHaveLength(1);
-    expect(snapshot.unreachable).toEqual([x2.url]);
+    expect(snapshot).toMatchObject({ total: 2, unreachable: [`${x2.url} (HTTP 500)`] });
     y1.failNext(502, 2);
-    const error = await source()
-      .scrape('y')
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('E_METRICS_UNREACHABLE');
-    expect((error as AppError).retryable).toBe(true);
+    const none = await source().scrape('y');
+    expect(none).toMatchObject({ nodes: {}, total: 1, unreachable: [`${y1.url} (HTTP 502)`] });
   });
 
   it('retries a 503 and then succeeds', async () => {
@@ -121,17 +118,14 @@ describe('kong metrics source', () => {
   it('reports a 404 and an HTML page as E_METRICS_BAD_RESPONSE, without retrying the 404', async () => {
     const before = y1.requests.length;
     y1.failNext(404, 1, '{"message":"Not found"}');
-    const notFound = await source()
-      .scrape('y')
-      .catch((e: unknown) => e);
-    expect((notFound as AppError).code).toBe('E_METRICS_BAD_RESPONSE');
-    expect((notFound as AppError).message).toContain('prometheus plugin');
+    const notFound = await source().scrape('y');
+    expect(notFound.unreachable).toEqual([
+      `${y1.url} (HTTP 404: check the URL and that the prometheus plugin is enabled)`,
+    ]);
     expect(y1.requests.length - before).toBe(1);
     y1.setBody('<html><body>Please log in</body></html>');
-    const html = await source()
-      .scrape('y')
-      .catch((e: unknown) => e);
-    expect((html as AppError).code).toBe('E_METRICS_BAD_RESPONSE');
+    const html = await source().scrape('y');
+    expect(html.unreachable).toEqual([`${y1.url} (not a Prometheus exposition)`]);
   });
 
   it('times out a node that does not answer, naming it without its password', async () => {
@@ -141,10 +135,44 @@ describe('kong metrics source', () => {
       timeoutMs: 200,
       retries: 0,
     });
-    const error = await src.scrape('x').catch((e: unknown) => e);
-    expect((error as AppError).code).toBe('E_METRICS_UNREACHABLE');
-    expect((error as AppError).message).toContain('timed out');
-    expect((error as AppError).message).not.toContain('pw123');
+    const started = Date.now();
+    const snapshot = await src.scrape('x');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(snapshot.unreachable).toHaveLength(1);
+    expect(snapshot.unreachable[0]).toContain('(timed out)');
+    expect(snapshot.unreachable[0]).not.toContain('pw123');
+  });
+
+  it('scrapes many slow nodes at once: one timeout per interval, not one per node', async () => {
+    x1.setDelay(1500);
+    const urls = Array.from({ length: 50 }, (_, i) => `${x1.url}?node=${i}`);
+    const started = Date.now();
+    const snapshot = await source({ x: { metricsUrls: urls }, timeoutMs: 300, retries: 2 }).scrape('x');
+    expect(Date.now() - started).toBeLessThan(1200);
+    expect(snapshot).toMatchObject({ nodes: {}, total: 50 });
+    expect(snapshot.unreachable).toHaveLength(50);
+  });
+
+  it('says why each node failed, judged when it failed', async () => {
+    x1.setDelay(1500);
+    x2.failNext(500, 5);
+    const snapshot = await source({ timeoutMs: 300, retries: 0 }).scrape('x');
+    expect(snapshot.unreachable).toEqual([`${x1.url} (timed out)`, `${x2.url} (HTTP 500)`]);
+  });
+
+  it("sends the admin token only to metrics URLs under the cluster's adminUrl", async () => {
+    const origin = new URL(y1.url).origin;
+    const src = source({
+      y: {
+        metricsUrls: [y1.url, x1.url],
+        adminUrl: origin,
+        headers: { 'Kong-Admin-Token': 'secret-token' },
+      },
+    });
+    const [y0, x0] = [y1.requests.length, x1.requests.length];
+    await src.scrape('y');
+    expect(y1.requests.slice(y0).map((r) => r.headers['kong-admin-token'])).toEqual(['secret-token']);
+    expect(x1.requests.slice(x0).map((r) => r.headers['kong-admin-token'])).toEqual([undefined]);
   });
 
   it('honours the caller signal', async () => {

@@ -1,12 +1,18 @@
+import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkMetricsSources } from '../../src/engine/check-metrics-sources.js';
 import { AppError } from '../../src/errors.js';
-import { compareWindows } from '../../src/metrics/compare-windows.js';
 import type { MetricsSource } from '../../src/metrics/metrics-source.js';
-import { createPrometheusMetricsSource, withSelector } from '../../src/metrics/prometheus-metrics-source.js';
-import { quantileOf } from '../../src/metrics/window-stats.js';
+import {
+  createPrometheusMetricsSource,
+  parsePrometheusDuration,
+  prometheusQueries,
+  rawIncrease,
+  withSelector,
+} from '../../src/metrics/prometheus-metrics-source.js';
+import { minimalConfigObject, parseConfigObject, withConfigKey } from '../support/config-fixtures.js';
 import { type FakePrometheus, startFakePrometheus } from '../support/fake-prometheus.js';
 
-const LATENCY = { '25': 10, '50': 40, '80': 70, '100': 85, '250': 97, '400': 99, '700': 100, '+Inf': 100 };
 let prom: FakePrometheus;
 let clock: Date;
 
@@ -42,69 +48,47 @@ afterAll(async () => {
 beforeEach(() => {
   prom.reset();
   clock = new Date('2025-03-01T12:00:00.000Z');
-  prom.setCluster('cluster="x"', {
-    requestsPerSecondByCode: { '200': 180, '404': 9.6, '500': 0.4 },
-    requestLatencyPerSecond: Object.fromEntries(Object.entries(LATENCY).map(([k, v]) => [k, v * 1.9])),
-  });
-  prom.setCluster('cluster="y"', {
-    requestsPerSecondByCode: { '200': 9.4, '503': 0.6 },
-    upstreamLatencyPerSecond: Object.fromEntries(Object.entries(LATENCY).map(([k, v]) => [k, v * 0.1])),
-  });
 });
 
+// The data paths run against a real Prometheus (metrics-prometheus-real.test.ts); these are the
+// error paths, and the pure parts.
 describe('prometheus metrics source', () => {
-  it('sends PromQL with the configured selectors at an explicit time, and builds both windows', async () => {
+  it('sends raw-sample PromQL with the configured selectors at explicit times, both generations', async () => {
     const { windows, state } = await source().observe(null);
-    if (!windows) throw new Error('expected windows');
     expect(state).toEqual({ kind: 'prometheus', at: '2025-03-01T12:00:00.000Z' });
     expect(windows?.start.toISOString()).toBe('2025-03-01T11:59:00.000Z');
-    expect(prom.queries.map((q) => q.query).sort()).toEqual(
-      [
-        'sum by (code) (increase(kong_http_requests_total{cluster="x"}[60s]))',
-        'sum by (code) (increase(kong_http_requests_total{cluster="y"}[60s]))',
-        'sum by (le) (increase(kong_request_latency_ms_bucket{cluster="x"}[60s]))',
-        'sum by (le) (increase(kong_request_latency_ms_bucket{cluster="y"}[60s]))',
-        'sum by (le) (increase(kong_upstream_latency_ms_bucket{cluster="y"}[60s]))',
-      ].sort(),
-    );
-    expect(new Set(prom.queries.map((q) => q.time))).toEqual(new Set(['1740830400.000']));
-    const x = windows?.x;
-    expect(x).toMatchObject({ seconds: 60, latencyMetric: 'kong_request_latency_ms' });
-    expect(x?.requests).toBeCloseTo(190 * 60, 6);
-    expect(x?.status5xx).toBeCloseTo(24, 6);
-    expect(x?.status4xx).toBeCloseTo(576, 6);
-    expect(quantileOf(windows.x, 0.95)).toBeCloseTo(100 + 150 * (10 / 12), 6);
-    expect(windows?.y).toMatchObject({ latencyMetric: 'kong_upstream_latency_ms' });
-    expect(windows?.y.status5xx).toBeCloseTo(36, 6);
-    expect(windows?.y.latency.at(-1)).toEqual({
-      le: Number.POSITIVE_INFINITY,
-      count: expect.closeTo(600, 6),
+    const sent = prom.queries.map((q) => q.query);
+    expect(sent).toContain('up{cluster="x"}');
+    expect(sent).toContain('up{cluster="y"}');
+    expect(sent.some((q) => q.includes('increase('))).toBe(false);
+    expect(new Set(prom.queries.map((q) => q.time))).toEqual(new Set(['1740830400.000', '1740830340.000']));
+    expect(prometheusQueries('{cluster="y"}', 60)).toMatchObject({
+      requestsInWindow: '{cluster="y",__name__=~"kong_http_requests_total|kong_http_status"}[60s]',
     });
-    // Y's 0.6/s of 503s against X's 0.2 %: a failure.
-    expect(
-      compareWindows(windows.x, windows.y, {
-        maxErrorRateIncrease: 0.005,
-        maxP95LatencyRatio: 1.25,
-        maxP99LatencyRatio: 1.5,
-        minRequests: 200,
-      }).verdict,
-    ).toBe('fail');
+    expect(prometheusQueries('{cluster="y"}', 60).latency.map((l) => l.inWindow)).toEqual([
+      '{cluster="y",__name__="kong_request_latency_ms_bucket"}[60s]',
+      '{cluster="y",__name__="kong_upstream_latency_ms_bucket"}[60s]',
+      '{cluster="y",__name__="kong_latency_bucket",type="request"}[60s]',
+      '{cluster="y",__name__="kong_latency_bucket",type="upstream"}[60s]',
+    ]);
+    // No target matches: said, and no verdict
+    expect(windows?.y.nodes).toEqual({
+      total: 0,
+      answered: 0,
+      failed: ['no Prometheus target matches { cluster="y", }'],
+    });
   });
 
-  it('makes the next window span exactly the time since the previous one', async () => {
-    const src = source();
-    const first = await src.observe(null);
-    clock = new Date(clock.getTime() + 75_000);
-    prom.queries.length = 0;
-    const second = await src.observe(first.state);
-    expect(prom.queries[0]?.query).toContain('[75s]');
-    expect(second.windows?.x.requests).toBeCloseTo(190 * 75, 6);
-    expect(second.windows?.start.toISOString()).toBe(first.state.kind === 'prometheus' ? first.state.at : '');
-    // A gap of hours (a worker was down) is not one window: back to the interval.
-    clock = new Date(clock.getTime() + 3 * 3600_000);
-    prom.queries.length = 0;
-    await src.observe(second.state);
-    expect(prom.queries[0]?.query).toContain('[60s]');
+  it('counts raw samples exactly: resets, series born in the window, targets new in the window', () => {
+    expect(rawIncrease(100, [110, 130], true)).toBe(30);
+    expect(rawIncrease(100, [110, 5, 8], true)).toBe(10 + 5 + 3); // a reset counts its new value
+    expect(rawIncrease(undefined, [21, 21], true)).toBe(21); // born in the window on an up target
+    expect(rawIncrease(undefined, [5000, 5010], false)).toBe(10); // the target was not up: baseline
+    expect(rawIncrease(7, [], true)).toBe(0);
+    expect(parsePrometheusDuration('1s')).toBe(1);
+    expect(parsePrometheusDuration('1m30s')).toBe(90);
+    expect(parsePrometheusDuration('500ms')).toBe(0.5);
+    expect(parsePrometheusDuration('soon')).toBeUndefined();
   });
 
   it('turns the Prometheus error shape into E_METRICS_BAD_RESPONSE without retrying', async () => {
@@ -118,6 +102,7 @@ describe('prometheus metrics source', () => {
   it('retries 503 once, then reports E_METRICS_UNREACHABLE as retryable', async () => {
     prom.failNext(503, 1, { status: 'error', errorType: 'unavailable', error: 'busy' });
     await expect(source().observe(null)).resolves.toMatchObject({ windows: { x: { seconds: 60 } } });
+    prom.reset();
     prom.failNext(503, 20, { status: 'error', errorType: 'timeout', error: 'query timed out' });
     const error = await expectCode(source().observe(null), 'E_METRICS_UNREACHABLE');
     expect(error.retryable).toBe(true);
@@ -126,7 +111,7 @@ describe('prometheus metrics source', () => {
   it('refuses a body that is not the API shape', async () => {
     prom.failNext(200, 1, '<html>proxy login</html>');
     await expectCode(source().observe(null), 'E_METRICS_BAD_RESPONSE');
-    prom.failNext(200, 1, { status: 'success', data: { resultType: 'matrix', result: [] } });
+    prom.failNext(200, 4, { status: 'success', data: { resultType: 'matrix', result: [] } });
     await expectCode(source().observe(null), 'E_METRICS_BAD_RESPONSE');
   });
 
@@ -138,11 +123,28 @@ describe('prometheus metrics source', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
-  it('gives empty windows for clusters without data, and refuses a malformed selector', async () => {
-    const { windows } = await source({ ySelector: '{cluster="nobody"}' }).observe(null);
-    expect(windows?.y).toMatchObject({ requests: 0, latency: [], latencyMetric: null });
+  it('refuses a malformed selector', () => {
     expect(() => source({ xSelector: 'cluster="x"' })).toThrow(AppError);
     expect(withSelector('m', '', 'code=~"5.."')).toBe('m{code=~"5.."}');
     expect(withSelector('m', '{a="1"}', 'b="2"')).toBe('m{a="1",b="2"}');
+  });
+});
+
+describe('checkMetricsSources at start-up', () => {
+  it('logs what a prometheus source finds wrong, and nothing for the kong source', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const P = 'environments.prod';
+    const config = parseConfigObject(
+      withConfigKey(minimalConfigObject(), `${P}.metrics`, {
+        source: 'prometheus',
+        prometheus: { url: prom.url, xSelector: '{cluster="x"}', ySelector: '{cluster="y"}' },
+      }),
+    );
+    await checkMetricsSources(config, log);
+    expect(lines.join('')).toContain('No Prometheus target matches Y');
+    lines.length = 0;
+    await checkMetricsSources(parseConfigObject(minimalConfigObject()), log);
+    expect(lines).toEqual([]);
   });
 });

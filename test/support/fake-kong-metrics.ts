@@ -135,11 +135,71 @@ export interface FakeKongNode {
   latency?: FakeLatencySeries[];
   /** Which latency family to write (default kong_request_latency_ms). */
   latencyMetric?: 'kong_request_latency_ms' | 'kong_upstream_latency_ms';
+  /** Without the `workspace` label, as Kong before 3.7 writes (default: with it). */
+  workspace?: boolean;
+}
+
+/** Kong 2.8's one latency bucket set (kong.md §3.3). */
+export const KONG_28_BUCKETS = [
+  1, 2, 5, 7, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 200, 300, 400, 500, 1000, 2000, 5000, 10000,
+  30000, 60000,
+];
+
+/**
+ * Writes an exposition in the shape Kong 2.8's Prometheus plugin does (kong.md §3.3, end): no
+ * `kong_node_info` and no node_id, `kong_http_status{service,route,code}`, and one
+ * `kong_latency` histogram with `type` = kong | request | upstream, buckets created lazily. The
+ * request latency is the observations; kong latency a tenth of them, upstream 90 %.
+ */
+export function kongExposition28(node: FakeKongNode): string {
+  const lines: string[] = [];
+  lines.push('# HELP kong_datastore_reachable Datastore reachable from Kong, 0 is unreachable');
+  lines.push('# TYPE kong_datastore_reachable gauge', 'kong_datastore_reachable 1');
+  if (node.requests.length > 0) {
+    lines.push('# HELP kong_http_status HTTP status codes per service/route in Kong');
+    lines.push('# TYPE kong_http_status counter');
+    for (const s of node.requests) {
+      lines.push(
+        `kong_http_status{service="${esc(s.service)}",route="${esc(s.route)}",code="${s.code}"} ${s.count}`,
+      );
+    }
+  }
+  const latency = (node.latency ?? []).filter((l) => l.observations.length > 0);
+  if (latency.length > 0) {
+    lines.push(
+      '# HELP kong_latency Latency added by Kong, total request time and upstream latency for each service/route in Kong',
+    );
+    lines.push('# TYPE kong_latency histogram');
+    const series: string[] = [];
+    for (const l of latency) {
+      for (const [type, factor] of [
+        ['kong', 0.1],
+        ['request', 1],
+        ['upstream', 0.9],
+      ] as const) {
+        const obs = l.observations.map((v) => v * factor);
+        const labels = `service="${esc(l.service)}",route="${esc(l.route)}",type="${type}"`;
+        for (const le of KONG_28_BUCKETS) {
+          if (!obs.some((v) => v <= le)) continue;
+          series.push(`kong_latency_bucket{${labels},le="${le}"} ${obs.filter((v) => v <= le).length}`);
+        }
+        series.push(`kong_latency_bucket{${labels},le="+Inf"} ${obs.length}`);
+        series.push(`kong_latency_count{${labels}} ${obs.length}`);
+        series.push(`kong_latency_sum{${labels}} ${obs.reduce((a, b) => a + b, 0)}`);
+      }
+    }
+    lines.push(...series);
+  }
+  lines.push('# HELP kong_nginx_http_current_connections Number of HTTP connections');
+  lines.push('# TYPE kong_nginx_http_current_connections gauge');
+  lines.push('kong_nginx_http_current_connections{state="active"} 1');
+  return `${lines.join('\n')}\n`;
 }
 
 /** Writes an exposition in the shape Kong 3.9's Prometheus plugin does (sorted series, lazy buckets). */
 export function kongExposition(node: FakeKongNode): string {
   const lines: string[] = [];
+  const ws = node.workspace === false ? '' : ',workspace="default"';
   const nodeId = node.nodeId ?? '2f1c8e6e-6a52-4e3f-9f0b-7c8a1d2e3f40';
   lines.push('# HELP kong_datastore_reachable Datastore reachable from Kong, 0 is unreachable');
   lines.push('# TYPE kong_datastore_reachable gauge', 'kong_datastore_reachable 1');
@@ -148,7 +208,7 @@ export function kongExposition(node: FakeKongNode): string {
     lines.push('# TYPE kong_http_requests_total counter');
     for (const s of node.requests) {
       lines.push(
-        `kong_http_requests_total{service="${esc(s.service)}",route="${esc(s.route)}",code="${s.code}",source="service",workspace="default",consumer="${esc(s.consumer ?? '')}"} ${s.count}`,
+        `kong_http_requests_total{service="${esc(s.service)}",route="${esc(s.route)}",code="${s.code}",source="service"${ws},consumer="${esc(s.consumer ?? '')}"} ${s.count}`,
       );
     }
   }
@@ -160,7 +220,7 @@ export function kongExposition(node: FakeKongNode): string {
     lines.push(`# HELP ${metric} Total latency incurred during requests for each service/route in Kong`);
     lines.push(`# TYPE ${metric} histogram`);
     for (const l of latency) {
-      const labels = `service="${esc(l.service)}",route="${esc(l.route)}",workspace="default"`;
+      const labels = `service="${esc(l.service)}",route="${esc(l.route)}"${ws}`;
       for (const le of UPSTREAM_LATENCY_BUCKETS) {
         // Kong creates a bucket only once a value at or below it was observed.
         if (!l.observations.some((v) => v <= le)) continue;

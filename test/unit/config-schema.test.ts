@@ -41,12 +41,14 @@ describe('DESIGN 2.5 example', () => {
             adminToken: 'kx-admin-token-123',
             proxyUrl: 'http://kong-x:8000',
             metricsUrl: 'http://kong-x-status:8100/metrics',
+            metricsUrls: ['http://kong-x-status:8100/metrics'],
             databaseUrl: 'postgres://kong:x-db-secret@kong-x-db:5432/kong',
           },
           clusterY: {
             adminUrl: 'http://kong-y-admin:8001',
             proxyUrl: 'http://kong-y:8000',
             metricsUrl: 'http://kong-y-admin:8001/metrics',
+            metricsUrls: ['http://kong-y-admin:8001/metrics'],
             databaseUrl: 'postgres://kong:y-db-secret@kong-y-db:5432/kong',
             version: '3.9.1',
           },
@@ -153,6 +155,19 @@ describe('defaults', () => {
     expect(slash.environments.prod?.clusterX.adminUrl).toBe('http://a:8001');
   });
 
+  it('reads metricsUrls as the list of nodes, metricsUrl as a list of one, and refuses both at once', () => {
+    const urls = ['http://kong-x-1:8100/metrics', 'http://kong-x-2:8100/metrics'];
+    const many = parseConfigObject(withConfigKey(minimalConfigObject(), `${P}.clusterX.metricsUrls`, urls));
+    expect(many.environments.prod?.clusterX.metricsUrls).toEqual(urls);
+    expect(prod?.clusterY.metricsUrls).toEqual(['http://kong-y-admin:8001/metrics']);
+    const both = withConfigKey(
+      withConfigKey(minimalConfigObject(), `${P}.clusterX.metricsUrls`, urls),
+      `${P}.clusterX.metricsUrl`,
+      'http://kong-x-1:8100/metrics',
+    );
+    expect(() => parseConfigObject(both)).toThrow(/metricsUrl.*cannot be set together with metricsUrls/s);
+  });
+
   it('defaults the nginx commands and the kubernetes-gateway connection settings', () => {
     const nginx = prod?.traffic.router === 'nginx' ? prod.traffic.nginx : undefined;
     expect(nginx?.testCommand).toEqual(['nginx', '-t']);
@@ -230,6 +245,9 @@ describe('rules, each with its key path', () => {
     [`${P}.clusterX.adminUrl`, 'ftp://kong:8001', `${P}.clusterX.adminUrl`],
     [`${P}.clusterX.proxyUrl`, 'kong-x:8000', `${P}.clusterX.proxyUrl`],
     [`${P}.clusterX.metricsUrl`, 'not a url', `${P}.clusterX.metricsUrl`],
+    [`${P}.clusterX.metricsUrls`, ['http://a:8100/metrics', 'nope'], `${P}.clusterX.metricsUrls[1]`],
+    [`${P}.clusterX.metricsUrls`, [], `${P}.clusterX.metricsUrls`],
+    [`${P}.clusterY.metricsUrls`, ['http://a/m', 'http://a/m'], `${P}.clusterY.metricsUrls`],
     [`${P}.clusterX.databaseUrl`, 'mysql://kong@db/kong', `${P}.clusterX.databaseUrl`],
     [`${P}.clusterX.adminToken`, '', `${P}.clusterX.adminToken`],
     [`${P}.clusterY.version`, DELETE, `${P}.clusterY.version`],

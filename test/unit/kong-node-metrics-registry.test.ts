@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrometheusText } from '../../src/kong/parse-prometheus-text.js';
+import { nodeSnapshotFrom } from '../../src/metrics/cluster-snapshot.js';
 import {
   MetricsRegistry,
   type NodeGauges,
@@ -112,5 +114,31 @@ describe('MetricsRegistry', () => {
     expect(text).toContain('kong_datastore_reachable 0');
     expect(text).toContain('kong_node_info{node_id="n1",version="3.9.1"} 1');
     expect(text).not.toContain('kong_http_requests_total');
+  });
+});
+
+describe('MetricsRegistry on Kong 2.8', () => {
+  it('writes the 2.8 catalogue: kong_http_status, kong_latency{type}, no node_id, no workspace', () => {
+    const r = new MetricsRegistry();
+    r.observe(obs({ requestMs: 45, upstreamMs: 42, kongMs: 3 }), '2.8.4');
+    r.observe(obs({ code: 503, requestMs: 12, upstreamMs: 10, kongMs: 2 }), '2.8.4');
+    const text = r.render(gauges({ version: '2.8.4' }));
+    expect(lines(text, 'kong_http_status{')).toEqual([
+      'kong_http_status{service="orders",route="orders-route",code="200"} 1',
+      'kong_http_status{service="orders",route="orders-route",code="503"} 1',
+    ]);
+    expect(text).not.toMatch(/kong_http_requests_total|kong_node_info|node_id|workspace|_latency_ms/);
+    // 12 ms creates le=15 first (none of 1…10); the request series holds both observations from 50.
+    const request = lines(text, 'kong_latency_bucket{service="orders",route="orders-route",type="request"');
+    expect(request[0]).toContain('le="15"} 1');
+    expect(request.find((l) => l.includes('le="50"'))).toMatch(/ 2$/);
+    expect(request.at(-1)).toContain('le="+Inf"} 2');
+    expect(text).toContain('# TYPE kong_latency histogram');
+    const parsed = parsePrometheusText(text, { strict: true });
+    expect(nodeSnapshotFrom(parsed)).toMatchObject({
+      generation: '2.8',
+      nodeId: null,
+      latencyMetric: 'kong_latency{type="request"}',
+    });
   });
 });

@@ -269,3 +269,51 @@ describe('parsePrometheusText: size', () => {
     });
   });
 });
+
+describe('parsePrometheusText: what Kong really prints', () => {
+  it('reads nan and -nan (LuaJIT) as NaN without a bad line', () => {
+    const parsed = parsePrometheusText(
+      [
+        '# TYPE kong_latency histogram',
+        'kong_latency_sum{service="s",route="r",type="request"} -nan',
+        'kong_latency_count{service="s",route="r",type="request"} nan',
+        'kong_latency_bucket{service="s",route="r",type="request",le="+Inf"} 3',
+      ].join('\n'),
+      { strict: true },
+    );
+    const samples = familyOf(parsed, 'kong_latency').samples;
+    expect(samples.map((s) => s.value)).toEqual([Number.NaN, Number.NaN, 3]);
+  });
+
+  it('keeps a label value with an unescaped newline, and every line after it', () => {
+    const text = [
+      '# TYPE kong_http_requests_total counter',
+      'kong_http_requests_total{service="orders",route="line one',
+      'line two",code="200",source="service",workspace="default",consumer=""} 7',
+      'kong_http_requests_total{service="orders",route="plain",code="500",source="service",workspace="default",consumer=""} 2',
+      '# TYPE kong_node_info gauge',
+      'kong_node_info{node_id="n1",version="3.9.1"} 1',
+    ].join('\n');
+    const parsed = parsePrometheusText(text, { strict: true });
+    const requests = familyOf(parsed, 'kong_http_requests_total').samples;
+    expect(requests.map((s) => [s.labels.route, s.value])).toEqual([
+      ['line one\nline two', 7],
+      ['plain', 2],
+    ]);
+    expect(familyOf(parsed, 'kong_node_info').samples).toHaveLength(1);
+    expect(parsed.badLines).toEqual([]);
+  });
+
+  it('a truncated line never swallows the good line after it', () => {
+    const parsed = parsePrometheusText(
+      [
+        'kong_http_status{service="s",route="r',
+        'kong_http_status{service="s",route="r",code="200"} 4',
+        'x 1',
+      ].join('\n'),
+    );
+    expect(parsed.badLines.map((b) => b.line)).toEqual([1]);
+    expect(familyOf(parsed, 'kong_http_status').samples.map((s) => s.value)).toEqual([4]);
+    expect(parsed.sampleCount).toBe(2);
+  });
+});

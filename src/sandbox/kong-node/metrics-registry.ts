@@ -39,7 +39,21 @@ const UPSTREAM_BUCKETS = [25, 50, 80, 100, 250, 400, 700, 1000, 2000, 5000, 1000
 const KONG_BUCKETS_30 = [1, 2, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 750, 1000];
 const KONG_BUCKETS_39 = [...KONG_BUCKETS_30, 3000, 6000];
 
+/** Kong 2.8's one bucket set, for every `type` of `kong_latency`. */
+const LATENCY_BUCKETS_28 = [
+  1, 2, 5, 7, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 200, 300, 400, 500, 1000, 2000, 5000, 10000,
+  30000, 60000,
+];
+
 const HELP: Record<string, [string, string]> = {
+  // Kong 2.8's catalogue (kong.md §3.3, end).
+  kong_bandwidth: ['Total bandwidth in bytes consumed per service/route in Kong', 'counter'],
+  kong_http_status: ['HTTP status codes per service/route in Kong', 'counter'],
+  kong_latency: [
+    'Latency added by Kong, total request time and upstream latency for each service/route in Kong',
+    'histogram',
+  ],
+  kong_nginx_http_current_connections: ['Number of HTTP connections', 'gauge'],
   kong_bandwidth_bytes: ['Total bandwidth (ingress/egress) throughput in bytes', 'counter'],
   kong_datastore_reachable: ['Datastore reachable from Kong, 0 is unreachable', 'gauge'],
   kong_http_requests_total: ['HTTP status codes per consumer/service/route in Kong', 'counter'],
@@ -86,6 +100,10 @@ export class MetricsRegistry {
   >();
 
   observe(o: ProxyObservation, version: string): void {
+    if (!kongVersionAtLeast(version, '3.0.0')) {
+      this.#observe28(o);
+      return;
+    }
     const ws: [string, string][] = kongVersionAtLeast(version, '3.7.0') ? [['workspace', 'default']] : [];
     const sr: [string, string][] = [
       ['service', o.service],
@@ -110,10 +128,34 @@ export class MetricsRegistry {
       this.#observe('kong_upstream_latency_ms', [...sr, ...ws], UPSTREAM_BUCKETS, o.upstreamMs);
   }
 
+  /** Kong 2.8: `kong_http_status`, `kong_latency{type}`, `kong_bandwidth{type}`, no workspace, no consumer. */
+  #observe28(o: ProxyObservation): void {
+    const sr: [string, string][] = [
+      ['service', o.service],
+      ['route', o.route],
+    ];
+    this.#add(`kong_http_status${labels([...sr, ['code', String(o.code)]])}`, 1);
+    this.#add(`kong_bandwidth${labels([...sr, ['type', 'egress']])}`, o.egressBytes);
+    this.#add(`kong_bandwidth${labels([...sr, ['type', 'ingress']])}`, o.ingressBytes);
+    this.#observe('kong_latency', [...sr, ['type', 'kong']], LATENCY_BUCKETS_28, o.kongMs);
+    this.#observe('kong_latency', [...sr, ['type', 'request']], LATENCY_BUCKETS_28, o.requestMs);
+    if (o.upstreamMs !== undefined)
+      this.#observe('kong_latency', [...sr, ['type', 'upstream']], LATENCY_BUCKETS_28, o.upstreamMs);
+  }
+
   render(g: NodeGauges): string {
     const series: [string, string, number][] = []; // [family, sort key, value]; printed key = sort key minus padding
     const push = (family: string, key: string, value: number) => series.push([family, key, value]);
     push('kong_datastore_reachable', 'kong_datastore_reachable', g.datastoreReachable ? 1 : 0);
+    if (!kongVersionAtLeast(g.version, '3.0.0')) {
+      // 2.8: no node_id anywhere, no kong_node_info, connections under their old name.
+      for (const [state, value] of Object.entries({ ...g.connections, total: g.totalRequests })) {
+        const key = `kong_nginx_http_current_connections${labels([['state', state]])}`;
+        push('kong_nginx_http_current_connections', key, value);
+      }
+      this.#pushShared(push, g);
+      return this.#print(series);
+    }
     const node: [string, string] = ['node_id', g.nodeId];
     for (const [state, value] of Object.entries({ ...g.connections, total: g.totalRequests })) {
       push(
@@ -135,12 +177,20 @@ export class MetricsRegistry {
       `kong_memory_workers_lua_vms_bytes${labels([node, ['pid', String(g.pid)], ['kong_subsystem', 'http']])}`,
       g.memoryBytes,
     );
-    if (g.prometheusEnabled) {
-      push('kong_nginx_metric_errors_total', 'kong_nginx_metric_errors_total', 0);
-      for (const [key, value] of this.#counters) push(key.slice(0, key.indexOf('{')), key, value);
-      for (const e of this.#histograms.values())
-        this.#pushHistogram(push, e.family, e.labelPairs, e.buckets, e.h);
-    }
+    this.#pushShared(push, g);
+    return this.#print(series);
+  }
+
+  /** The shared-dict series (counters and histograms), present only with a prometheus plugin. */
+  #pushShared(push: (family: string, key: string, value: number) => void, g: NodeGauges): void {
+    if (!g.prometheusEnabled) return;
+    push('kong_nginx_metric_errors_total', 'kong_nginx_metric_errors_total', 0);
+    for (const [key, value] of this.#counters) push(key.slice(0, key.indexOf('{')), key, value);
+    for (const e of this.#histograms.values())
+      this.#pushHistogram(push, e.family, e.labelPairs, e.buckets, e.h);
+  }
+
+  #print(series: [string, string, number][]): string {
     series.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     const out: string[] = [];
     let last = '';

@@ -56,6 +56,7 @@ describe('DESIGN 2.5 example', () => {
               ['kong', 'migrations', 'finish', '--yes'],
             ],
             timeoutSeconds: 900,
+            env: [],
           },
           traffic: {
             router: 'nginx',
@@ -214,6 +215,7 @@ describe('defaults', () => {
     expect(webhookDeploy.environments.prod?.deploy).toEqual({
       webhook: { url: 'https://ci.example/deploy', secret: 'abcd' },
       timeoutSeconds: 900,
+      env: [],
     });
   });
 });

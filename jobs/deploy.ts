@@ -84,6 +84,7 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
     const answer = await callDeployWebhook({
       url: deploy.webhook.url,
       secret: deploy.webhook.secret,
+      legacySignature: deploy.webhook.legacySignature,
       body: {
         run: run.id,
         environment: run.environment,

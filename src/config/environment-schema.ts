@@ -38,7 +38,12 @@ const deployBaseSchema = z
     /** argv arrays, run in order, no shell. */
     commands: z.array(argvSchema).min(1, 'must list at least one command').optional(),
     webhook: z
-      .strictObject({ url: httpUrlSchema('https://ci.example/deploy'), secret: secretSchema })
+      .strictObject({
+        url: httpUrlSchema('https://ci.example/deploy'),
+        secret: secretSchema,
+        /** Sign the body only, without X-Signature-Timestamp (replayable; for receivers not yet updated). */
+        legacySignature: z.boolean().optional(),
+      })
       .optional(),
     timeoutSeconds: z.int().min(1).max(86_400).default(900),
     /** Names of worker variables the commands also get (their values are secrets); see deployChildEnv. */

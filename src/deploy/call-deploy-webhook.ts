@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { BodyTooLargeError, describeLimit, readCappedText } from '../read-capped-text.js';
 import { scrubSecrets } from '../scrub-secrets.js';
-import { signWebhookBody } from '../traffic/webhook-signature.js';
+import { webhookSignatureHeaders } from '../traffic/webhook-signature.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** What the deploy system is told; only non-secret facts (it has its own access to Y's database). */
@@ -19,6 +19,8 @@ export interface DeployWebhookBody {
 export interface CallDeployWebhookOptions {
   url: string;
   secret: string;
+  /** Body-only signature without a timestamp, for receivers that do not check it yet. */
+  legacySignature?: boolean | undefined;
   body: DeployWebhookBody;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -63,7 +65,7 @@ export async function callDeployWebhook(options: CallDeployWebhookOptions): Prom
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-signature': signWebhookBody(body, options.secret),
+        ...webhookSignatureHeaders(body, options.secret, { legacy: options.legacySignature === true }),
         'idempotency-key': `${options.body.run}.deploy`,
         'user-agent': 'kong-upgrade-bot',
       },

@@ -1,3 +1,4 @@
+import { type AuditLog, createAuditLog } from './audit-log.js';
 import { type BackupStore, createBackupStore } from './backup-store.js';
 import type { Db } from './db.js';
 import { createEventLog, type EventLog } from './event-log.js';
@@ -18,6 +19,8 @@ export interface Store {
   samples: MetricSampleStore;
   backups: BackupStore;
   outbox: ThreadOutbox;
+  /** Audited facts that belong to no run. */
+  audit: AuditLog;
 }
 
 export interface CreateStoreOptions extends StoreOptions {
@@ -73,11 +76,12 @@ function repositories(db: Db, options: StoreOptions): Store {
 }
 
 /** The repositories that never write `runs` or `run_events`. */
-function unwatched(db: Db, options: StoreOptions): Pick<Store, 'samples' | 'backups' | 'outbox'> {
+function unwatched(db: Db, options: StoreOptions): Pick<Store, 'samples' | 'backups' | 'outbox' | 'audit'> {
   return {
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
     outbox: createThreadOutbox(db, options),
+    audit: createAuditLog(db, options),
   };
 }
 

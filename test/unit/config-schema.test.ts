@@ -27,6 +27,7 @@ describe('DESIGN 2.5 example', () => {
     const config = parseConfigText(DESIGN_EXAMPLE_YAML, DESIGN_EXAMPLE_ENV, 'design.yaml');
     expect(config).toEqual({
       slack: { channel: 'C0123456789' },
+      retention: { backupDays: 14, metricSampleDays: 90, outboxDays: 30 },
       approvals: {
         approvers: ['U0AAA', 'U0BBB'],
         approverGroups: ['S0CCC'],

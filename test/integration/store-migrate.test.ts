@@ -18,6 +18,7 @@ const ALL = [
   '1764160000000_run-change-notifications',
   '1764170000000_thread-outbox',
   '1764185150000_audit-events-retention',
+  '1764185160000_x-freeze-digests',
 ];
 
 async function tables(url: string): Promise<string[]> {
@@ -75,6 +76,7 @@ describe('migrate', () => {
       'runs',
       'schema_migrations',
       'thread_outbox',
+      'x_freeze_digests',
     ]);
   });
 

@@ -26,8 +26,9 @@ const TABLES_SQL = `
 
 /**
  * Digests of every configuration table of a Kong database, computed by PostgreSQL in one snapshot:
- * the row count and the sum of a 64-bit hash (md5) of each row's text, so the server streams each
- * table once, sorts nothing and sends back two numbers. Any inserted, deleted or changed row changes a
+ * the row count and the sum of a 64-bit hash of each row's text (`hashtextextended`, about twice as
+ * fast as md5; baseline and checks run on the same server), so the server streams each table once,
+ * sorts nothing and sends back two numbers. Any inserted, deleted or changed row changes a
  * table's digest. Kong's runtime and bookkeeping tables (counters, locks, heartbeats) are left out:
  * they change on a live node whatever the freeze says.
  */
@@ -55,7 +56,7 @@ export async function readTableDigests(
       if (KONG_BOOKKEEPING_TABLES.includes(t.rel)) continue;
       const res = await client.query<{ n: string; s: string }>(
         `SELECT count(*)::text AS n,
-                coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text AS s
+                coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text AS s
            FROM ${t.ident} t`,
       );
       out[t.name] = { rows: Number(res.rows[0]?.n ?? 0), digest: res.rows[0]?.s ?? '0' };

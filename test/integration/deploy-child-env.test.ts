@@ -216,3 +216,28 @@ describe('child environments and interpolated secrets', () => {
     expect(() => parseConfigObject(bad)).toThrow(/deploy\.env\[0\][\s\S]*credentials[\s\S]*deploy\.env\[1\]/);
   });
 });
+
+describe('router commands (nginx test and reload)', () => {
+  it('never see the bot’s own credentials', async () => {
+    const { runArgv } = await import('../../src/traffic/run-argv.js');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      SLACK_BOT_TOKEN: 'xoxb-router-test',
+      DATABASE_URL: 'postgres://a:b@c/d',
+      KUBECONFIG: '/k',
+    });
+    try {
+      const result = await runArgv([NODE, '-e', 'console.log(Object.keys(process.env).join(","))'], {
+        timeoutMs: 10_000,
+      });
+      const keys = result.stdout.trim().split(',');
+      expect(keys).toContain('KUBECONFIG');
+      expect(keys).not.toContain('SLACK_BOT_TOKEN');
+      expect(keys).not.toContain('DATABASE_URL');
+    } finally {
+      for (const key of ['SLACK_BOT_TOKEN', 'DATABASE_URL', 'KUBECONFIG'])
+        if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { RetentionConfig } from '../config/retention-schema.js';
 import type { Db, Queryable } from '../store/db.js';
@@ -35,6 +36,14 @@ export async function cleanUpRetention(
   const backups: CleanupReport['backups'] = [];
   for (const row of due) {
     const path = String(row.path);
+    // The bot names each backup directory after its run: anything else is not removed blindly.
+    if (basename(path) !== String(row.run_id)) {
+      log.warn(
+        { runId: row.run_id, path },
+        'retention: a backup path that is not <backup.dir>/<run> is left alone',
+      );
+      continue;
+    }
     // An interrupted dump may have left its `.partial` sibling.
     await rm(path, { recursive: true, force: true });
     await rm(`${path}.partial`, { recursive: true, force: true });

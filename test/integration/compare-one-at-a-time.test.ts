@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
  * Compares of one run never overlap: while one is still working (here, a slow metrics scrape), the
  * next interval's job only passes the chain on and leaves its worker slot at once.
  */
-const SLOW_MS = 1500;
+const SLOW_MS = 2500;
 let metrics: Server;
 let metricsUrl: string;
 let scrapes = 0;

@@ -61,6 +61,13 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
       'seeds another 1,000,000-row Kong database, restores it into Y, then times COPY of every table on both sides against our consistency check (1–2 minutes)',
     run: async () => (await import('./verify.js')).run(),
   },
+  {
+    name: 'drift at scale',
+    aliases: ['drift'],
+    about:
+      "seeds a 1,000,000-entity X, then times one drift check (X's table digests against the freeze) against COPY of every table, with the RSS it adds (about a minute, mostly seeding)",
+    run: async () => (await import('./drift.js')).run(),
+  },
 ];
 
 function failedResult(name: string, error: unknown): BenchResult {

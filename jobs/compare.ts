@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { compareSlot } from '../src/domain/decide-observation.js';
 import { jobIdFor } from '../src/domain/job-names.js';
 import type { Run } from '../src/domain/run.js';
+import { wouldOfferNextStep } from '../src/domain/would-offer-next-step.js';
 import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
 import { checkDrift } from '../src/engine/check-drift.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
+import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
@@ -29,7 +31,7 @@ function comparing(run: Run): boolean {
  * on a failure, or the next step after the observation period). Each job schedules its successor,
  * keyed by interval slot, carrying the metrics baseline so a restart loses no window.
  */
-export const compareJob: JobDefinition = {
+const compareEachInterval: JobDefinition = {
   name: 'compare',
   phase: null,
   async run(ctx) {
@@ -57,14 +59,21 @@ export const compareJob: JobDefinition = {
     const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
     await showLive(ctx, comparison, windows, choice.note);
-    // The step's start is PostgreSQL's time: compare it with PostgreSQL's clock, not this process's.
+    // Drift matters only when this comparison would offer the next step; X's database digests answer
+    // first (fast), the Admin API only when a table changed or the database is not reachable. The
+    // step's start is PostgreSQL's time: compare it with PostgreSQL's clock, not this process's.
     const dbNow = await deps.store.runs.time();
-    const stepStart = run.stepStartedAt ?? run.phaseStartedAt;
-    const observedEnough = dbNow.getTime() - stepStart.getTime() >= env.plan.observeSeconds * 1000;
-    const drift =
-      run.phase === 'observing' && observedEnough
-        ? await checkDrift(run, { runs: deps.store.runs, x: adaptersFor(env, log, deps.adapters).x }, signal)
-        : null;
+    const drift = wouldOfferNextStep(run, comparison.verdict, dbNow, env.plan.observeSeconds)
+      ? await checkDrift(
+          run,
+          {
+            runs: deps.store.runs,
+            x: adaptersFor(env, log, deps.adapters).x,
+            xDigests: xDigestCheckFor(env, deps),
+          },
+          signal,
+        )
+      : null;
     const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some((g) => g.kind === 'rollback');
     return {
       type: 'comparison',
@@ -73,6 +82,31 @@ export const compareJob: JobDefinition = {
       drift,
       rollbackPending,
     };
+  },
+};
+
+/**
+ * One compare of a run at a time: while a slow one still runs, the next interval's job only passes the
+ * chain on, instead of piling up in the worker slots a rollback needs.
+ */
+export const compareJob: JobDefinition = {
+  ...compareEachInterval,
+  async run(ctx) {
+    if (ctx.payload.adhoc || !comparing(ctx.run)) return compareEachInterval.run(ctx);
+    const lease = await ctx.deps.leases.tryAcquire(`compare-chain.${ctx.run.id}`);
+    if (lease === null) {
+      ctx.log.info(
+        'the previous comparison of this run is still running; this interval only passes the chain on',
+      );
+      const previous = chainStateSchema.safeParse(ctx.payload.state);
+      await scheduleNext(ctx, previous.success ? previous.data : { source: null, xBaseline: null });
+      return { type: 'done' };
+    }
+    try {
+      return await compareEachInterval.run(ctx);
+    } finally {
+      await lease.release();
+    }
   },
 };
 

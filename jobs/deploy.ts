@@ -16,7 +16,7 @@ export interface DeployJobOptions {
   minWaitMs?: number;
   /** Per Admin API request while polling. Default 5 s. */
   adminTimeoutMs?: number;
-  /** The worker's environment the commands inherit (minus the bot's credentials). Default: the process's. */
+  /** The worker's environment the commands' allowlist is taken from (see deployChildEnv). Default: the process's. */
   baseEnv?: () => Record<string, string | undefined>;
 }
 
@@ -37,7 +37,13 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
   const { deploy, clusterY } = env;
   const started = Date.now();
   const timeoutMs = deploy.timeoutSeconds * 1000;
-  const secrets = collectSecretValues(deps.config, {});
+  const baseEnv = (options.baseEnv ?? readProcessEnv)();
+  // The values of the variables deploy.env names are secrets too, as the worker has them now.
+  const named = deploy.env.map((name) => (Object.hasOwn(baseEnv, name) ? baseEnv[name] : undefined));
+  const secrets = [
+    ...collectSecretValues(deps.config, {}),
+    ...named.filter((v): v is string => v !== undefined && v.length >= 4),
+  ];
   const post = async (text: string) => {
     await deps.notifier
       .post({ channel: run.channel, threadTs: run.threadTs, text })
@@ -52,7 +58,7 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
   const steps: { command: string; exitCode: number | null; durationMs: number }[] = [];
   if (deploy.commands) {
     mode = `${commands.length} command${commands.length === 1 ? '' : 's'}`;
-    const childEnv = deployChildEnv((options.baseEnv ?? readProcessEnv)(), clusterY.databaseUrl);
+    const childEnv = deployChildEnv(baseEnv, clusterY.databaseUrl, deploy.env);
     await runDeployCommands({
       commands,
       timeoutMs,
@@ -78,6 +84,7 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
     const answer = await callDeployWebhook({
       url: deploy.webhook.url,
       secret: deploy.webhook.secret,
+      legacySignature: deploy.webhook.legacySignature,
       body: {
         run: run.id,
         environment: run.environment,

@@ -2,6 +2,7 @@ import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/bac
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
@@ -41,6 +42,8 @@ export const preflightJob: JobDefinition = {
       );
     }
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
+    // Digests first: a change between them and the snapshot then shows as drift, never hides.
+    if (!run.dryRun) await xDigestCheckFor(env, deps).record(run.id, signal);
     const snapshot = await x.snapshot(signal);
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);

@@ -2,6 +2,7 @@ import { weightsForY } from '../src/domain/weights.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import { assertNoDrift } from '../src/engine/check-drift.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError } from '../src/errors.js';
 import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
 
@@ -24,7 +25,10 @@ export const shiftJob: JobDefinition = {
     const target = gate.targetWeight;
     const { x, router } = adaptersFor(env, log, deps.adapters);
     // Fails closed: no fingerprint, or X changed, means no increase (a decrease is always allowed).
-    if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, { runs: deps.store.runs, x }, signal);
+    if (target > (run.appliedWeight ?? 0)) {
+      const xDigests = xDigestCheckFor(env, deps);
+      await assertNoDrift(run, { runs: deps.store.runs, x, xDigests }, signal);
+    }
     return deps.store.routerLock.withLock(run.environment, async () => {
       const now = await deps.store.runs.getRun(run.id);
       if (now?.phase !== 'shifting' || (now.inFlightGateId !== null && now.inFlightGateId !== gate.id)) {

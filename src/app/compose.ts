@@ -17,6 +17,7 @@ import { createJobLeases } from '../store/job-leases.js';
 import { migrate } from '../store/migrate.js';
 import { createRunChangeFeed } from '../store/run-change-feed.js';
 import { type BotMetrics, createBotMetrics } from './bot-metrics.js';
+import { startRetentionSchedule } from './clean-up-retention.js';
 
 export interface ComposeOptions {
   config: BotConfig;
@@ -98,10 +99,13 @@ export async function compose(options: ComposeOptions) {
       onResult: (job, status) => metrics.jobs.inc({ job, outcome: status }),
     });
     const reconciler = startReconciler(deps, engine, options.reconcileIntervalMs);
+    // Daily: removes old backups, samples and posted thread lines as `retention` says.
+    const retention = startRetentionSchedule({ db, retention: options.config.retention, log });
     return {
       ...worker,
       reconciler,
       async close() {
+        retention.stop();
         reconciler.stop();
         await worker.close();
       },

@@ -18,7 +18,8 @@ export function parseArchiveList(text: string): ArchiveContents {
     const entry = /^\d+;\s+\d+\s+\d+\s+(.*)$/.exec(line)?.[1];
     if (entry === undefined) continue;
     if (entry.startsWith('TABLE DATA ')) tableData++;
-    const schema = /^SCHEMA - (\S+)/.exec(entry)?.[1];
+    // `SCHEMA - <name> <owner>`: a name may hold spaces; the owner is the last word.
+    const schema = /^SCHEMA - (.+) \S+$/.exec(entry)?.[1];
     if (schema !== undefined && schema !== 'public') schemas.push(schema);
   }
   return { schemas, tableData };

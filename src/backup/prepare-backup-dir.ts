@@ -1,6 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
+import { BACKUP_DIR_MODE } from './lock-down-backup.js';
 import { pathExists } from './path-exists.js';
 
 /** Suffix of a backup that is still being written (or was interrupted): never a finished backup. */
@@ -20,9 +21,12 @@ export async function prepareBackupDir(dir: string, replaceExisting: boolean): P
   }
   const partial = `${dir}${PARTIAL_SUFFIX}`;
   try {
-    await mkdir(dirname(dir), { recursive: true });
+    // A backup.dir the bot creates is private too; an existing one is left as its owner set it.
+    await mkdir(dirname(dir), { recursive: true, mode: BACKUP_DIR_MODE });
     await rm(partial, { recursive: true, force: true });
-    await mkdir(partial);
+    await mkdir(partial, { mode: BACKUP_DIR_MODE });
+    // mkdir's mode is filtered through the umask; chmod is not.
+    await chmod(partial, BACKUP_DIR_MODE);
   } catch (cause) {
     throw diskError(cause, dir);
   }

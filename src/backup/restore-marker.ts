@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RestoreFootprint } from './restore-footprint.js';
 
 /**
  * Where the bot records that a run restored into a database. It lives outside `public` so that it
@@ -12,6 +13,8 @@ export interface RestoreMarker {
   runId: string;
   startedAt: Date;
   finishedAt: Date | null;
+  /** What the database held before this run's restore; null for a marker written by an older version. */
+  footprint: RestoreFootprint | null;
 }
 
 export async function readRestoreMarker(client: pg.ClientBase): Promise<RestoreMarker | null> {
@@ -19,13 +22,24 @@ export async function readRestoreMarker(client: pg.ClientBase): Promise<RestoreM
     `${MARKER_SCHEMA}.${MARKER_TABLE}`,
   ]);
   if (exists.rows[0]?.t === null || exists.rows[0]?.t === undefined) return null;
-  const res = await client.query<{ run_id: string; started_at: Date; finished_at: Date | null }>(
-    `SELECT run_id, started_at, finished_at FROM ${MARKER_SCHEMA}.${MARKER_TABLE} ORDER BY started_at DESC LIMIT 1`,
+  const res = await client.query<{
+    run_id: string;
+    started_at: Date;
+    finished_at: Date | null;
+    footprint: RestoreFootprint | null;
+  }>(
+    `SELECT run_id, started_at, finished_at, to_jsonb(m) -> 'footprint' AS footprint
+       FROM ${MARKER_SCHEMA}.${MARKER_TABLE} m ORDER BY started_at DESC LIMIT 1`,
   );
   const row = res.rows[0];
   return row === undefined
     ? null
-    : { runId: row.run_id, startedAt: row.started_at, finishedAt: row.finished_at };
+    : {
+        runId: row.run_id,
+        startedAt: row.started_at,
+        finishedAt: row.finished_at,
+        footprint: row.footprint ?? null,
+      };
 }
 
 /** Claims the database for a run before anything is restored, so an interrupted restore is ours. */
@@ -33,6 +47,7 @@ export async function writeRestoreMarker(
   client: pg.ClientBase,
   runId: string,
   backupPath: string,
+  footprint: RestoreFootprint,
 ): Promise<void> {
   await client.query('BEGIN');
   try {
@@ -42,11 +57,14 @@ export async function writeRestoreMarker(
          run_id text NOT NULL, backup_path text NOT NULL,
          started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)`,
     );
+    await client.query(
+      `ALTER TABLE ${MARKER_SCHEMA}.${MARKER_TABLE} ADD COLUMN IF NOT EXISTS footprint jsonb`,
+    );
     await client.query(`DELETE FROM ${MARKER_SCHEMA}.${MARKER_TABLE}`);
-    await client.query(`INSERT INTO ${MARKER_SCHEMA}.${MARKER_TABLE} (run_id, backup_path) VALUES ($1, $2)`, [
-      runId,
-      backupPath,
-    ]);
+    await client.query(
+      `INSERT INTO ${MARKER_SCHEMA}.${MARKER_TABLE} (run_id, backup_path, footprint) VALUES ($1, $2, $3)`,
+      [runId, backupPath, JSON.stringify(footprint)],
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -6,6 +6,7 @@ import { scrubSecrets } from '../scrub-secrets.js';
 import { hashBackupFiles, writeBackupManifest } from './backup-manifest.js';
 import type { BackupResult } from './backup-result.js';
 import { classifyPgToolError } from './classify-pg-tool-error.js';
+import { lockDownBackup } from './lock-down-backup.js';
 import { type DumpSnapshot, openDumpSnapshot } from './open-dump-snapshot.js';
 import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
@@ -109,6 +110,9 @@ export async function runPgDump(options: RunPgDumpOptions): Promise<BackupResult
       sizeBytes,
       startedAt,
       finishedAt,
+    });
+    await lockDownBackup(partial).catch((cause: unknown) => {
+      throw diskError(cause, options.dir);
     });
     await publish(partial, options.dir, options.replaceExisting ?? false);
     log?.info({ sizeBytes, tables: Object.keys(rowCounts).length }, 'backup finished');

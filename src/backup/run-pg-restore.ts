@@ -10,7 +10,13 @@ import { parseArchiveList } from './parse-archive-list.js';
 import { createProgressTracker, type PgProgress } from './parse-pg-progress.js';
 import { pgToolConnection } from './pg-tool-connection.js';
 import { pgToolPath, pgToolVersion } from './pg-tool-version.js';
-import { finishRestoreMarker, writeRestoreMarker } from './restore-marker.js';
+import { dropCreatedSince, readFootprint } from './restore-footprint.js';
+import {
+  finishRestoreMarker,
+  MARKER_SCHEMA,
+  readRestoreMarker,
+  writeRestoreMarker,
+} from './restore-marker.js';
 import { spawnPgTool } from './spawn-pg-tool.js';
 import { assertBackupIntact } from './verify-backup-manifest.js';
 
@@ -97,10 +103,14 @@ export async function runPgRestore(options: RunPgRestoreOptions): Promise<Restor
     const target = await inspectRestoreTarget(client, options.runId, masked);
     if (target.status === 'rerun') {
       rerun = true;
-      log?.info({ tables: target.tables }, 'this run restored here before: dropping what it restored');
-      await dropRestoredObjects(client, archive.schemas);
+      const dropped = await dropRestoredObjects(client, masked);
+      log?.info(
+        { tables: target.tables, dropped },
+        'this run restored here before: dropped what it restored',
+      );
     }
-    await writeRestoreMarker(client, options.runId, options.dir);
+    // What Y holds now (objects that were there before the run) is what a retry must keep.
+    await writeRestoreMarker(client, options.runId, options.dir, await readFootprint(client));
 
     const progress = createProgressTracker(archive.tableData, options.onProgress);
     log?.info({ tables: archive.tableData, jobs: options.jobs, rerun }, 'restore started');
@@ -163,24 +173,24 @@ export async function runPgRestore(options: RunPgRestoreOptions): Promise<Restor
   }
 }
 
-/** Drops what an earlier (maybe interrupted) restore of this run created, leaving an empty public schema. */
-async function dropRestoredObjects(client: pg.Client, schemas: string[]): Promise<void> {
+/**
+ * Drops what an earlier (maybe interrupted) restore of this run created: every object that is not in
+ * the footprint recorded before that restore started. Objects that were in Y before the run stay.
+ */
+async function dropRestoredObjects(client: pg.Client, masked: string): Promise<string[]> {
+  const marker = await readRestoreMarker(client);
+  if (marker?.footprint === null || marker?.footprint === undefined) {
+    throw new AppError(
+      'E_RESTORE_FAILED',
+      `This run restored into ${masked} before, but that restore did not record what Y held beforehand, so the bot cannot tell its objects from others. Empty Y's database by hand (or point clusterY.databaseUrl at an empty one), then retry.`,
+      { details: { database: masked } },
+    );
+  }
   await client.query('BEGIN');
   try {
-    for (const schema of schemas) {
-      await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(schema)} CASCADE`);
-    }
-    await client.query('DROP SCHEMA IF EXISTS public CASCADE');
-    await client.query('SAVEPOINT owner');
-    try {
-      // PostgreSQL 15's default: owned by the database owner, usable by everyone.
-      await client.query('CREATE SCHEMA public AUTHORIZATION pg_database_owner');
-    } catch {
-      await client.query('ROLLBACK TO SAVEPOINT owner');
-      await client.query('CREATE SCHEMA public');
-    }
-    await client.query('GRANT USAGE ON SCHEMA public TO PUBLIC');
+    const dropped = await dropCreatedSince(client, marker.footprint, MARKER_SCHEMA);
     await client.query('COMMIT');
+    return dropped;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { baseChildEnv } from '../base-child-env.js';
 import { readProcessEnv } from '../config/read-process-env.js';
 import { killProcessGroup } from '../kill-process-group.js';
 
 export interface SpawnPgToolOptions {
   command: string;
   args: string[];
-  /** Added to the inherited environment (e.g. PGPASSWORD). */
+  /** The tool's own settings (PGPASSWORD…), added to PATH, HOME, locale and TZ: nothing else is passed. */
   env?: Record<string, string>;
   signal?: AbortSignal;
   /** Called with every stderr line as it arrives (pg tools write --verbose output there). */
@@ -44,7 +45,9 @@ export function spawnPgTool(options: SpawnPgToolOptions): Promise<SpawnPgToolRes
       return;
     }
     const child = spawn(options.command, options.args, {
-      env: { ...readProcessEnv(), ...options.env },
+      // An allowlist: the bot's tokens are no business of pg_dump, and a stray PG* variable of the
+      // worker would silently change where or how it connects.
+      env: { ...baseChildEnv(readProcessEnv()), ...options.env },
       stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
       detached: true,
     });

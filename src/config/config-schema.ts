@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { whenObject } from './common-schemas.js';
 import { environmentConfigSchema } from './environment-schema.js';
+import { retentionSchema } from './retention-schema.js';
 
 /** Run ids are `<environment>-<n>`, so names stay short, lower-case and dash-separated. */
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -79,6 +80,7 @@ export const botConfigSchema = z.strictObject({
   slack: slackSchema.prefault({}),
   approvals: approvalsSchema,
   environments: environmentsSchema,
+  retention: retentionSchema.prefault({}),
 });
 
 export type BotConfig = z.infer<typeof botConfigSchema>;

@@ -17,14 +17,37 @@ export const backupSchema = z.strictObject({
   jobs: z.int().min(1).max(64).default(4),
 });
 
+// The bot's own credentials never reach a deploy command, even when named.
+const BOT_CREDENTIALS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+];
+
+const deployEnvNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits and _)')
+  .refine((name) => !BOT_CREDENTIALS.includes(name), {
+    message: "names one of the bot's own credentials, which no deploy command may see",
+  });
+
 const deployBaseSchema = z
   .strictObject({
     /** argv arrays, run in order, no shell. */
     commands: z.array(argvSchema).min(1, 'must list at least one command').optional(),
     webhook: z
-      .strictObject({ url: httpUrlSchema('https://ci.example/deploy'), secret: secretSchema })
+      .strictObject({
+        url: httpUrlSchema('https://ci.example/deploy'),
+        secret: secretSchema,
+        /** Sign the body only, without X-Signature-Timestamp (replayable; for receivers not yet updated). */
+        legacySignature: z.boolean().optional(),
+      })
       .optional(),
     timeoutSeconds: z.int().min(1).max(86_400).default(900),
+    /** Names of worker variables the commands also get (their values are secrets); see deployChildEnv. */
+    env: z.array(deployEnvNameSchema).default([]),
   })
   .superRefine((deploy, ctx) => {
     if (deploy.commands !== undefined && deploy.webhook !== undefined) {

@@ -4,6 +4,8 @@ import { type ConfigProblem, formatKeyPath } from './config-problem.js';
 export interface InterpolationResult {
   value: unknown;
   problems: ConfigProblem[];
+  /** Every value a `${VAR}` reference was replaced with: all of them are treated as secrets. */
+  substituted: string[];
 }
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -15,6 +17,7 @@ function interpolateString(
   env: Readonly<Record<string, string | undefined>>,
   path: readonly PropertyKey[],
   problems: ConfigProblem[],
+  substituted: string[],
 ): string {
   return text.replace(TOKEN, (token: string, name: string | undefined) => {
     if (token === `$\${`) return `\${`;
@@ -45,6 +48,7 @@ function interpolateString(
       });
       return '';
     }
+    substituted.push(value);
     return value;
   });
 }
@@ -54,12 +58,15 @@ function walk(
   env: Readonly<Record<string, string | undefined>>,
   path: PropertyKey[],
   problems: ConfigProblem[],
+  substituted: string[],
 ): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, path, problems);
-  if (Array.isArray(value)) return value.map((item, i) => walk(item, env, [...path, i], problems));
+  if (typeof value === 'string') return interpolateString(value, env, path, problems, substituted);
+  if (Array.isArray(value))
+    return value.map((item, i) => walk(item, env, [...path, i], problems, substituted));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = walk(item, env, [...path, key], problems);
+    for (const [key, item] of Object.entries(value))
+      out[key] = walk(item, env, [...path, key], problems, substituted);
     return out;
   }
   return value;
@@ -75,5 +82,6 @@ export function interpolateEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): InterpolationResult {
   const problems: ConfigProblem[] = [];
-  return { value: walk(value, env, [], problems), problems };
+  const substituted: string[] = [];
+  return { value: walk(value, env, [], problems, substituted), problems, substituted };
 }

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { AppError } from '../errors.js';
 import type { ConfigProblem } from './config-problem.js';
 import { type BotConfig, botConfigSchema } from './config-schema.js';
+import { rememberConfigSecrets } from './config-secrets.js';
 import { deepFreeze } from './deep-freeze.js';
 import { formatConfigProblems } from './format-config-problems.js';
 import { interpolateEnv } from './interpolate-env.js';
@@ -57,6 +58,26 @@ function parseYaml(text: string, sourceName: string): { data: unknown; problems:
 }
 
 /**
+ * Every `${VAR}` substitution is a secret (a token inside a deploy argv looks like any other word), and
+ * so are the worker's values of the variables each `deploy.env` names.
+ */
+function rememberSecrets(
+  config: BotConfig,
+  substituted: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  const all = [...substituted];
+  for (const environment of Object.values(config.environments)) {
+    const named = environment.deploy.env
+      .map((name) => (Object.hasOwn(env, name) ? env[name] : undefined))
+      .filter((v): v is string => v !== undefined);
+    all.push(...named);
+  }
+  rememberConfigSecrets(config, all);
+  for (const environment of Object.values(config.environments)) rememberConfigSecrets(environment, all);
+}
+
+/**
  * Parses, interpolates and validates config text; throws `E_CONFIG_INVALID` listing every problem.
  * `sourceName` names the file in messages.
  */
@@ -77,7 +98,9 @@ export function parseConfigText(
     : zodIssuesToProblems(result.error.issues, botConfigSchema).filter((p) => !reported.has(p.path));
   const problems = [...interpolated.problems, ...schemaProblems];
   if (problems.length > 0 || !result.success) throw invalid(sourceName, problems);
-  return deepFreeze(result.data);
+  const config = deepFreeze(result.data);
+  rememberSecrets(config, interpolated.substituted, env);
+  return config;
 }
 
 /** Reads and validates the YAML config file (DESIGN 2.5). The result is deep-frozen. */

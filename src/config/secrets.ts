@@ -1,5 +1,6 @@
 import { isSecretQueryParam } from '../mask-url.js';
 import type { BotConfig } from './config-schema.js';
+import { configSecrets } from './config-secrets.js';
 import type { Env } from './env-schema.js';
 
 /** The password of a URL as written and decoded (both forms can end up in logs). */
@@ -28,7 +29,7 @@ const MIN_SECRET_LENGTH = 4;
 
 /**
  * Every secret value the bot knows (tokens, passwords in URLs, webhook secrets, smoke-test header values,
- * Slack credentials), longest first so a redactor replaces whole secrets before their parts.
+ * Slack credentials, every `${VAR}` substitution and the values of `deploy.env`), longest first so a redactor replaces whole secrets before their parts.
  */
 export function collectSecretValues(config: BotConfig | undefined, env: SecretEnv): string[] {
   const values: (string | undefined)[] = [
@@ -37,6 +38,7 @@ export function collectSecretValues(config: BotConfig | undefined, env: SecretEn
     env.SLACK_SIGNING_SECRET,
     ...urlPasswords(env.DATABASE_URL),
     ...urlPasswords(env.REDIS_URL),
+    ...configSecrets(config),
   ];
   for (const environment of Object.values(config?.environments ?? {})) {
     for (const cluster of [environment.clusterX, environment.clusterY]) {

@@ -46,6 +46,8 @@ export const kongUpstreamRouterSchema = z.strictObject({
 export const webhookRouterSchema = z.strictObject({
   url: httpUrlSchema('https://lb-control.example/weights'),
   secret: secretSchema,
+  /** Sign the body only, without X-Signature-Timestamp (replayable; for receivers not yet updated). */
+  legacySignature: z.boolean().optional(),
 });
 
 const trafficBaseSchema = z

@@ -3,8 +3,9 @@ import { type Dispatcher, request } from 'undici';
 import { excerpt } from '../clip-text.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { BodyTooLargeError, describeLimit, readCappedText } from '../read-capped-text.js';
 import { scrubSecrets } from '../scrub-secrets.js';
-import { signWebhookBody } from '../traffic/webhook-signature.js';
+import { webhookSignatureHeaders } from '../traffic/webhook-signature.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** What the deploy system is told; only non-secret facts (it has its own access to Y's database). */
@@ -18,6 +19,8 @@ export interface DeployWebhookBody {
 export interface CallDeployWebhookOptions {
   url: string;
   secret: string;
+  /** Body-only signature without a timestamp, for receivers that do not check it yet. */
+  legacySignature?: boolean | undefined;
   body: DeployWebhookBody;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -31,6 +34,9 @@ export interface DeployWebhookResult {
   /** A short excerpt of the answer, for the thread. */
   excerpt: string;
 }
+
+/** Only an excerpt of the answer is shown, so a short read is all it needs. */
+export const DEPLOY_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 
 function answerExcerpt(text: string, secret: string): string {
   return excerpt(scrubSecrets(text, [secret]), 300);
@@ -59,7 +65,7 @@ export async function callDeployWebhook(options: CallDeployWebhookOptions): Prom
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-signature': signWebhookBody(body, options.secret),
+        ...webhookSignatureHeaders(body, options.secret, { legacy: options.legacySignature === true }),
         'idempotency-key': `${options.body.run}.deploy`,
         'user-agent': 'kong-upgrade-bot',
       },
@@ -70,8 +76,15 @@ export async function callDeployWebhook(options: CallDeployWebhookOptions): Prom
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     status = res.statusCode;
-    text = await res.body.text();
+    text = await readCappedText(res.body, DEPLOY_WEBHOOK_MAX_BODY_BYTES);
   } catch (cause) {
+    if (cause instanceof BodyTooLargeError) {
+      throw new AppError(
+        'E_DEPLOY_FAILED',
+        `The deploy webhook (${where}) answered with more than ${describeLimit(cause.limit)}, the most the bot reads from it; only a short answer is expected. Check deploy.webhook.url.`,
+        { cause, details: { where, limit: cause.limit } },
+      );
+    }
     if (options.signal?.aborted) {
       throw new AppError('E_DEPLOY_FAILED', `The deploy webhook call (${where}) was cancelled.`, {
         retryable: true,

@@ -1,25 +1,21 @@
+import { baseChildEnv } from '../base-child-env.js';
 import { kongPgEnv } from './kong-pg-env.js';
 
-// The bot's own credentials: a deploy command has no business seeing them.
-const BOT_SECRETS = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_APP_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'DATABASE_URL',
-  'REDIS_URL',
-];
-
 /**
- * The environment of a deploy command: the worker's own (PATH, HOME, KUBECONFIG…) without the bot's
- * credentials, plus Kong's `KONG_PG_*` settings for Y's database.
+ * The complete environment of a deploy (or rehearsal) command, an allowlist (DESIGN 12.8): `PATH`,
+ * `HOME`, locale and `TZ` from the worker, the variables named in `deploy.env` (when set in the worker's
+ * environment; their values are secrets), and Kong's `KONG_PG_*` settings for `databaseUrl` (Y's
+ * database, or the scratch copy a rehearsal works on), which win over anything of the same name.
  */
 export function deployChildEnv(
-  base: Record<string, string | undefined>,
-  yDatabaseUrl: string,
+  base: Readonly<Record<string, string | undefined>>,
+  databaseUrl: string,
+  names: readonly string[] = [],
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) {
-    if (value !== undefined && !BOT_SECRETS.includes(key)) env[key] = value;
+  const env = baseChildEnv(base);
+  for (const name of names) {
+    const value = Object.hasOwn(base, name) ? base[name] : undefined;
+    if (value !== undefined) env[name] = value;
   }
-  return { ...env, ...kongPgEnv(yDatabaseUrl) };
+  return { ...env, ...kongPgEnv(databaseUrl) };
 }

@@ -5,10 +5,13 @@ import { AppError } from '../errors.js';
 import { configFingerprintSchema, diffFingerprints, fingerprintConfig } from '../kong/fingerprint.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
 import type { RunStore } from '../store/run-store.js';
+import type { XDigestCheck } from './x-digest-check.js';
 
 export interface CheckDriftDeps {
   runs: Pick<RunStore, 'getXFingerprint'>;
   x: KongAdmin;
+  /** Incremental check by X's database (see x-digest-check.ts); without it, the Admin API is read. */
+  xDigests?: Pick<XDigestCheck, 'unchanged'>;
 }
 
 /** Stands for every change when the freeze's fingerprint cannot be read: unknown counts as drift. */
@@ -31,6 +34,8 @@ export async function checkDrift(
 ): Promise<DriftItem[] | null> {
   if (run.dryRun) return null;
   if (!run.xFingerprinted) return [UNKNOWN_FREEZE];
+  // Drift at scale: X's tables equal to the freeze mean no drift, without reading the Admin API.
+  if ((await deps.xDigests?.unchanged(run.id, signal)) === true) return [];
   const stored = configFingerprintSchema.safeParse(await deps.runs.getXFingerprint(run.id));
   if (!stored.success) return [UNKNOWN_FREEZE];
   const now = fingerprintConfig(await deps.x.snapshot(signal));

@@ -1,6 +1,8 @@
 import type { EnvironmentConfig } from '../config/config-schema.js';
+import { configSecrets } from '../config/config-secrets.js';
 import type { Run } from '../domain/run.js';
 import { maskUrl } from '../mask-url.js';
+import { scrubSecrets } from '../scrub-secrets.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
 /** Every step a run would take, with the commands and router calls: what `--dry-run` prints. */
@@ -12,7 +14,8 @@ export function describePlan(
   const deploy = env.deploy.webhook
     ? [`POST ${maskUrl(env.deploy.webhook.url)} (signed), then wait for Y to report ${env.clusterY.version}`]
     : [
-        ...env.deploy.commands.map((argv) => `\`${argv.join(' ')}\``),
+        // `${VAR}` substitutions (a token in an argv) are shown as ****.
+        ...env.deploy.commands.map((argv) => `\`${scrubSecrets(argv.join(' '), configSecrets(env))}\``),
         `then wait for Y to report ${env.clusterY.version}`,
       ];
   const lines = [

@@ -6,6 +6,7 @@ import { excerpt } from '../clip-text.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
 import { parseJsonAs } from '../parse-json-as.js';
+import { BodyTooLargeError, describeLimit, readCappedText } from '../read-capped-text.js';
 import { sleep } from '../sleep.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -19,7 +20,11 @@ export interface KongHttpOptions {
   backoffMs: number;
   log?: Logger;
   dispatcher?: Dispatcher;
+  /** Largest answer read (default 32 MiB: a page of 1,000 large entities fits many times over). */
+  maxBodyBytes?: number;
 }
+
+export const DEFAULT_KONG_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface KongGetOptions {
   signal?: AbortSignal;
@@ -104,9 +109,16 @@ export function createKongHttp(options: KongHttpOptions): KongHttp {
       });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      text = await readCappedText(res.body, options.maxBodyBytes ?? DEFAULT_KONG_MAX_BODY_BYTES);
     } catch (cause) {
       if (opts.signal?.aborted) throw opts.signal.reason;
+      if (cause instanceof BodyTooLargeError) {
+        throw new AppError(
+          'E_KONG_BAD_RESPONSE',
+          `${subject} answered ${endpoint} with more than ${describeLimit(cause.limit)}, the most the bot reads from one Admin API response. Check that adminUrl points at a Kong Admin API (not a proxy that serves something else).`,
+          { cause, details: { ...details, limit: cause.limit } },
+        );
+      }
       if (timeout.aborted || TIMEOUT_CODES.has(errorCode(cause) ?? '')) {
         throw new AppError(
           'E_KONG_TIMEOUT',

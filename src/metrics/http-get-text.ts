@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { backoffDelay } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { describeLimit } from '../read-capped-text.js';
 import { sleep } from '../sleep.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -14,7 +15,7 @@ export interface HttpGetTextOptions {
   retries?: number;
   /** First backoff delay; doubles each attempt, with jitter (default 250 ms). */
   backoffMs?: number;
-  /** Bodies above this are refused (default 64 MiB). */
+  /** Bodies above this are refused (default 16 MiB: a Kong with thousands of routes stays far below). */
   maxBytes?: number;
   signal?: AbortSignal;
   logger?: Logger;
@@ -64,7 +65,7 @@ async function getOnce(url: string, options: HttpGetTextOptions): Promise<HttpTe
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response.body) {
@@ -73,7 +74,7 @@ async function getOnce(url: string, options: HttpGetTextOptions): Promise<HttpTe
       response.body.destroy();
       throw new AppError(
         'E_METRICS_BAD_RESPONSE',
-        `The metrics endpoint ${describeEndpoint(url)} sent more than ${maxBytes} bytes; check the URL points at a metrics endpoint.`,
+        `The metrics endpoint ${describeEndpoint(url)} sent more than ${describeLimit(maxBytes)}, the most the bot reads from one scrape; check the URL points at a metrics endpoint.`,
       );
     }
     chunks.push(chunk as Buffer);

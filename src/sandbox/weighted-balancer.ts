@@ -20,6 +20,8 @@ export interface WeightedBalancerOptions {
   yUrl: string;
   /** Shared with the webhook router (`traffic.webhook.secret`). */
   secret: string;
+  /** Also accept the body-only signature without X-Signature-Timestamp (`legacySignature: true`). */
+  legacySignature?: boolean;
   /** Proxy port; default 0 (free). */
   port?: number;
   /** Control endpoint port; default 0 (free). */
@@ -151,8 +153,15 @@ export async function startWeightedBalancer(opts: WeightedBalancerOptions): Prom
     if (req.method !== 'POST') return send(405, { error: 'use GET or POST' });
     const raw = await readBody(req, MAX_CONTROL_BODY).catch(() => undefined);
     if (raw === undefined) return send(413, { error: 'body too large' });
-    if (!verifyWebhookSignature(raw, req.headers['x-signature'] as string | undefined, opts.secret))
-      return send(401, { error: 'bad or missing X-Signature' });
+    const signature = req.headers['x-signature'] as string | undefined;
+    const timestamp = req.headers['x-signature-timestamp'] as string | undefined;
+    // A receiver's duty: the signature covers "<timestamp>.<body>", and the timestamp is within 5 minutes.
+    if (
+      !verifyWebhookSignature(raw, signature, timestamp, opts.secret, {
+        acceptLegacy: opts.legacySignature === true,
+      })
+    )
+      return send(401, { error: 'bad, missing or expired X-Signature / X-Signature-Timestamp' });
     const parsed = parseJsonAs(routerWeightsSchema, raw.toString('utf8'));
     if (!parsed) return send(400, { error: 'expected {"x":<0-100>,"y":<0-100>} adding up to 100' });
     rr.set({ x: parsed.x, y: parsed.y });

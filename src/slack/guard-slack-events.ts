@@ -50,8 +50,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Wraps Bolt's request listener: reads the body of `POST /slack/events` once (Bolt reuses it as
- * `rawBody`), answers what Bolt would mishandle itself (401 unless validly signed, then 400 for a
+ * The path Bolt routes on: the request target parsed as a URL (so `/slack/./events`, `/slack/events#x`,
+ * `%2E` dot segments and absolute-form targets such as `http://any/slack/events` all land on
+ * `/slack/events`), exactly as its HTTP receiver does; null when the target is not a URL at all.
+ */
+export function routedPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Wraps Bolt's request listener: reads the body of every request Bolt would route to its events
+ * endpoint once, at most 1 MB (Bolt reuses it as `rawBody`; its own read has no limit and comes before
+ * the signature check), answers what Bolt would mishandle itself (401 unless validly signed, then 400 for a
  * malformed payload, 200 for one the bot ignores), and passes the rest on.
  */
 export function guardSlackEvents(
@@ -59,11 +73,12 @@ export function guardSlackEvents(
   options: { signingSecret: string; log: Logger },
 ): RequestListener {
   return (req, res) => {
-    // The path without its query; a string cut, as this runs on every request.
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    if (req.method !== 'POST' || path !== EVENTS_PATH) return listener(req, res);
+    // Declared sizes past the limit are refused on any path, before a byte of the body is read.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return void res.writeHead(413, { connection: 'close' }).end();
+    const path = routedPath(req.url);
+    if (path === null) return void res.writeHead(400, { connection: 'close' }).end();
+    if (req.method?.toUpperCase() !== 'POST' || path !== EVENTS_PATH) return listener(req, res);
     readBody(req, MAX_BODY_BYTES).then(
       (body) => {
         (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
@@ -85,7 +100,7 @@ export function guardSlackEvents(
         res.writeHead(verdict === 'malformed' ? 400 : 200).end();
       },
       () => {
-        if (!res.headersSent) res.writeHead(413).end();
+        if (!res.headersSent) res.writeHead(413, { connection: 'close' }).end();
       },
     );
   };

@@ -40,8 +40,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createGateClickHandler(deps: GateClickDeps) {
   return async function handleGateClick(raw: GateClickInput): Promise<GateClickReply> {
     const input = { ...raw, userId: stripNul(raw.userId) };
-    if (!UUID.test(input.gateId))
+    if (!UUID.test(input.gateId)) {
+      await auditRefusal(deps, input, 'malformed gate id');
       return { ephemeral: 'That button does not belong to an approval the bot knows.' };
+    }
     // Once the decision committed, a later failure must not be reported as "nothing changed".
     let committed: string | null = null;
     try {
@@ -117,8 +119,10 @@ export function createGateClickHandler(deps: GateClickDeps) {
         },
       };
     } catch (err) {
-      if (isAppError(err) && err.code === 'E_NOT_FOUND')
+      if (isAppError(err) && err.code === 'E_NOT_FOUND') {
+        await auditRefusal(deps, input, 'unknown gate id');
         return { ephemeral: 'That approval no longer exists.' };
+      }
       if (committed !== null) {
         deps.log.error({ err, gateId: input.gateId }, 'gate decided, but moving the run failed');
         return {
@@ -137,4 +141,23 @@ export function createGateClickHandler(deps: GateClickDeps) {
       };
     }
   };
+}
+
+/**
+ * A refused click that belongs to no run (no gate to hang it on) still lands in the audit log, in
+ * `audit_events`. The id is clipped: it came from the button, so it may be anything.
+ */
+async function auditRefusal(deps: GateClickDeps, input: GateClickInput, reason: string): Promise<void> {
+  await deps.store.audit
+    .record({
+      actor: input.userId,
+      kind: 'gate.click_refused',
+      details: { reason, action: input.action, gateId: stripNul(String(input.gateId)).slice(0, 100) },
+    })
+    .catch((err: unknown) =>
+      deps.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not audit a refused click',
+      ),
+    );
 }

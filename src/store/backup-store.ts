@@ -1,24 +1,10 @@
 import { AppError } from '../errors.js';
 import type { Db } from './db.js';
 import { mapBackup, toJsonb } from './row-mappers.js';
+import type { Backup } from './store-records.js';
 
 /** A pg_dump of cluster X's database taken by a run (`backups`). */
-export interface Backup {
-  id: number;
-  runId: string;
-  /** Directory (or file) of the dump. */
-  path: string;
-  /** pg_dump format, e.g. `directory`. */
-  format: string;
-  sizeBytes: number | null;
-  /** sha256 (hex) per file, keyed by path relative to `path`. */
-  manifest: Record<string, string>;
-  /** Row count per table (`schema.table`) at dump time. */
-  rowCounts: Record<string, number>;
-  startedAt: Date;
-  finishedAt: Date | null;
-  status: 'running' | 'succeeded' | 'failed';
-}
+export type { Backup } from './store-records.js';
 
 export type BackupRecord = Omit<Backup, 'id' | 'sizeBytes' | 'manifest' | 'rowCounts' | 'finishedAt'> & {
   sizeBytes?: number | null;

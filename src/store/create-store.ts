@@ -1,6 +1,8 @@
+import { type AuditLog, createAuditLog } from './audit-log.js';
 import { type BackupStore, createBackupStore } from './backup-store.js';
 import type { Db } from './db.js';
 import { createEventLog, type EventLog } from './event-log.js';
+import { createFreezeDigestStore, type FreezeDigestStore } from './freeze-digest-store.js';
 import { createGateStore, type GateStore } from './gate-store.js';
 import { createLookupCache } from './lookup-cache.js';
 import { createMetricSampleStore, type MetricSampleStore } from './metric-sample-store.js';
@@ -21,6 +23,10 @@ export interface Store {
   outbox: ThreadOutbox;
   /** Serialises router writes per environment. */
   routerLock: RouterLock;
+  /** Audited facts that belong to no run. */
+  audit: AuditLog;
+  /** X's table digests at the freeze, for fast drift checks. */
+  freezeDigests: FreezeDigestStore;
 }
 
 export interface CreateStoreOptions extends StoreOptions {
@@ -79,12 +85,14 @@ function repositories(db: Db, options: StoreOptions): Store {
 function unwatched(
   db: Db,
   options: StoreOptions,
-): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock'> {
+): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock' | 'audit' | 'freezeDigests'> {
   return {
     routerLock: createRouterLock(db),
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
     outbox: createThreadOutbox(db, options),
+    audit: createAuditLog(db, options),
+    freezeDigests: createFreezeDigestStore(db),
   };
 }
 

@@ -1,30 +1,9 @@
 import { AppError } from '../errors.js';
 import type { Db } from './db.js';
 import { mapSample, toJsonb } from './row-mappers.js';
+import type { MetricSample, SampleVerdict } from './store-records.js';
 
-export const SAMPLE_VERDICTS = ['pass', 'warn', 'fail', 'insufficient_data'] as const;
-export type SampleVerdict = (typeof SAMPLE_VERDICTS)[number];
-
-/** One cluster's statistics over one comparison window (`metric_samples`). */
-export interface MetricSample {
-  id: number;
-  runId: string;
-  cluster: 'x' | 'y';
-  windowStart: Date;
-  windowEnd: Date;
-  requests: number;
-  errors5xx: number;
-  errors4xx: number;
-  /** Latency quantiles in ms; null when the window had no latency data. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  /** Requests per second over the window. */
-  rate: number;
-  /** The comparison's overall verdict for this window, when there was one. */
-  verdict: SampleVerdict | null;
-  details: Record<string, unknown>;
-}
+export { type MetricSample, SAMPLE_VERDICTS, type SampleVerdict } from './store-records.js';
 
 export type NewMetricSample = Omit<MetricSample, 'id' | 'verdict' | 'details'> & {
   verdict?: SampleVerdict | null;

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { GATE_KINDS, GATE_STATUSES, type Gate } from '../domain/gate.js';
 import { PHASES, type Run } from '../domain/run.js';
 import type { RunEvent } from '../domain/run-event.js';
-import type { Backup } from './backup-store.js';
 import type { Row } from './db.js';
-import type { MetricSample } from './metric-sample-store.js';
+import type { Backup, MetricSample } from './store-records.js';
 
 // The one place where rows (snake_case, pg's types) become domain objects (camelCase, Date, number).
 // Parsing with zod turns a schema/type drift into a clear error instead of a wrong value downstream.

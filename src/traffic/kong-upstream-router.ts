@@ -31,6 +31,16 @@ function pathPart(value: string): string {
   return encodeURIComponent(value).replace(/%3A/gi, ':');
 }
 
+/**
+ * Only the path and query of a `next` link (Kong sends `/upstreams/…?offset=…`; its docs show an
+ * absolute URL): an absolute link, or `@host/…` appended to the base, must never send the admin token to
+ * another host.
+ */
+function pathAndQuery(next: string): string {
+  const u = new URL(next, 'http://kong.invalid');
+  return `${u.pathname}${u.search}`;
+}
+
 /** A front Kong whose upstream has one target per cluster; traffic follows the target weights. */
 export function createKongUpstreamRouter(
   options: KongUpstreamRouterOptions,
@@ -54,7 +64,7 @@ export function createKongUpstreamRouter(
     let next: string | null | undefined = `${upstreamPath}/targets?size=1000`;
     // Bounded: an upstream with two targets fits one page; a runaway `next` chain must not loop forever.
     for (let page = 0; next && page < 20; page++) {
-      const url: string = next.startsWith('http') ? next : `${base}${next}`;
+      const url = `${base}${pathAndQuery(next)}`;
       const res = await routerRequest({ ...common, method: 'GET', url, headers, signal });
       if (res.status !== 200) {
         throw new AppError(

@@ -3,6 +3,7 @@ import { type Dispatcher, request } from 'undici';
 import { backoffDelay } from '../backoff-delay.js';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
+import { BodyTooLargeError, describeLimit, readCappedText } from '../read-capped-text.js';
 import { sleep } from '../sleep.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -23,7 +24,11 @@ export interface RouterRequestOptions {
   log?: Logger;
   /** What is being called, for messages: "the webhook router", "the Kubernetes API". */
   target: string;
+  /** Largest answer read (default 1 MiB: routers answer with a few weights). */
+  maxBodyBytes?: number;
 }
+
+export const DEFAULT_ROUTER_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface RouterResponse {
   status: number;
@@ -62,7 +67,7 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
         signal,
         dispatcher: options.dispatcher,
       });
-      const text = await res.body.text();
+      const text = await readCappedText(res.body, options.maxBodyBytes ?? DEFAULT_ROUTER_MAX_BODY_BYTES);
       if (attempt < attempts && isRetryableStatus(res.statusCode)) {
         options.log?.warn({ where, status: res.statusCode, attempt }, 'router call failed, retrying');
         lastError = undefined;
@@ -71,6 +76,14 @@ export async function routerRequest(options: RouterRequestOptions): Promise<Rout
       }
       return { status: res.statusCode, text };
     } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        // A router that answers this much is not the router configured: retrying will not help.
+        throw new AppError(
+          'E_ROUTER_READBACK',
+          `${options.target} answered ${where} with more than ${describeLimit(err.limit)}, the most the bot reads from a router. Check the router URL in the config file.`,
+          { cause: err, details: { where, limit: err.limit } },
+        );
+      }
       lastError = err;
       options.log?.warn({ where, attempt, err: (err as Error).message }, 'router call failed');
       if (attempt < attempts) await backoff(attempt - 1, backoffMs, options.signal);

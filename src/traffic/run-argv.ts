@@ -1,4 +1,23 @@
 import { spawn } from 'node:child_process';
+import { readProcessEnv } from '../config/read-process-env.js';
+
+// The bot's own credentials: an nginx test or reload command has no business seeing them. The rest of
+// the worker's environment stays (such commands may need KUBECONFIG, cloud credentials and the like).
+const BOT_CREDENTIALS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+];
+
+function routerCommandEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(readProcessEnv())) {
+    if (value !== undefined && !BOT_CREDENTIALS.includes(key)) env[key] = value;
+  }
+  return env;
+}
 
 export interface RunArgvResult {
   /** Exit code, or null when the process was killed (timeout, abort) or could not start. */
@@ -38,7 +57,11 @@ export function runArgv(argv: readonly string[], options: RunArgvOptions): Promi
     let stderr = '';
     let timedOut = false;
     let spawnError: Error | undefined;
-    const child = spawn(program, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, {
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: routerCommandEnv(),
+    });
     const keepTail = (acc: string, chunk: Buffer): string => {
       const next = acc + chunk.toString('utf8');
       return next.length > max ? next.slice(next.length - max) : next;

@@ -8,13 +8,15 @@ import { routerRequest } from './router-request.js';
 import { DEFAULT_ROUTER_TIMEOUT_MS, type RouterRuntimeOptions } from './router-runtime-options.js';
 import { routerWeightsSchema } from './router-weights-schema.js';
 import type { TrafficRouter } from './traffic-router.js';
-import { signWebhookBody } from './webhook-signature.js';
+import { webhookSignatureHeaders } from './webhook-signature.js';
 
 export { signWebhookBody, verifyWebhookSignature } from './webhook-signature.js';
 
 export interface WebhookRouterOptions {
   url: string;
   secret: string;
+  /** Body-only signature without a timestamp, for receivers that do not check it yet. */
+  legacySignature?: boolean | undefined;
 }
 
 /**
@@ -68,7 +70,11 @@ export function createWebhookRouter(
       const res = await routerRequest({
         ...common,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, options.secret) },
+        headers: {
+          'content-type': 'application/json',
+          // Signed per attempt: a retry carries a fresh timestamp.
+          ...webhookSignatureHeaders(body, options.secret, { legacy: options.legacySignature === true }),
+        },
         body,
         signal,
       });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callDeployWebhook, type DeployWebhookBody } from '../../src/deploy/call-deploy-webhook.js';
 import { type AppError, isAppError } from '../../src/errors.js';
@@ -41,7 +42,15 @@ describe('callDeployWebhook', () => {
     expect(result.excerpt).toBe('{"accepted":true}');
     const req = hook.requests[0];
     expect(req?.signatureValid).toBe(true);
-    expect(req?.headers['x-signature']).toBe(signWebhookBody(req?.body ?? '', SECRET));
+    const timestamp = String(req?.headers['x-signature-timestamp']);
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(10);
+    expect(req?.headers['x-signature']).toBe(
+      `sha256=${createHmac('sha256', SECRET)
+        .update(`${timestamp}.${req?.body ?? ''}`)
+        .digest('hex')}`,
+    );
+    // The body-only signature of old is not what is sent.
+    expect(req?.headers['x-signature']).not.toBe(signWebhookBody(req?.body ?? '', SECRET));
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.headers['idempotency-key']).toBe('prod-7.deploy');
     const sent = JSON.parse(req?.body ?? '{}') as Record<string, unknown>;

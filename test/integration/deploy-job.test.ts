@@ -90,7 +90,11 @@ function yDatabaseUrl(): string {
 function setup(deploy: unknown) {
   let config = withConfigKey(minimalConfigObject(), 'environments.prod.clusterY.adminUrl', y.adminUrl);
   config = withConfigKey(config, 'environments.prod.clusterY.databaseUrl', yDatabaseUrl());
-  config = withConfigKey(config, 'environments.prod.deploy', deploy);
+  // The commands reach the control server through a variable deploy.env passes on.
+  const named = (deploy as { commands?: unknown }).commands
+    ? { ...(deploy as object), env: ['CONTROL_URL'] }
+    : deploy;
+  config = withConfigKey(config, 'environments.prod.deploy', named);
   const botConfig = parseConfigObject(config);
   const env = botConfig.environments.prod as EnvironmentConfig;
   const { notifier, posts, updates } = recordingNotifier();

@@ -8,7 +8,7 @@ import {
   type WeightedBalancer,
 } from '../../src/sandbox/weighted-balancer.js';
 import { createWebhookRouter } from '../../src/traffic/webhook-router.js';
-import { signWebhookBody } from '../../src/traffic/webhook-signature.js';
+import { signWebhookBody, webhookSignatureHeaders } from '../../src/traffic/webhook-signature.js';
 
 const SECRET = 'balancer-secret';
 let x: Server;
@@ -130,6 +130,20 @@ describe('the balancer', () => {
     });
     await tampered.body.text();
     expect(tampered.statusCode).toBe(401);
+    // A correctly signed call replayed after the 5-minute window, and the body-only scheme, are refused.
+    for (const headers of [
+      webhookSignatureHeaders(body, SECRET, { now: new Date(Date.now() - 301_000) }),
+      webhookSignatureHeaders(body, SECRET, { legacy: true }),
+    ]) {
+      const res = await request(lb.controlUrl, {
+        method: 'POST',
+        body,
+        headers: { ...headers },
+        headersTimeout: 5000,
+      });
+      await res.body.text();
+      expect(res.statusCode).toBe(401);
+    }
     expect(lb.weights()).toEqual({ x: 50, y: 50 });
   });
 
@@ -138,7 +152,7 @@ describe('the balancer', () => {
       const res = await request(lb.controlUrl, {
         method: 'POST',
         body,
-        headers: { 'x-signature': signWebhookBody(body, SECRET) },
+        headers: { ...webhookSignatureHeaders(body, SECRET) },
         headersTimeout: 5000,
       });
       await res.body.text();

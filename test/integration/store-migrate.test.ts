@@ -17,6 +17,8 @@ const ALL = [
   '1764150000000_live-comparison-message',
   '1764160000000_run-change-notifications',
   '1764170000000_thread-outbox',
+  '1764185150000_audit-events-retention',
+  '1764185160000_x-freeze-digests',
 ];
 
 async function tables(url: string): Promise<string[]> {
@@ -65,6 +67,7 @@ describe('migrate', () => {
     expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: ALL });
     expect(await migrate({ databaseUrl: db.url })).toEqual({ applied: [] });
     expect(await tables(db.url)).toEqual([
+      'audit_events',
       'backups',
       'environment_counters',
       'gates',
@@ -73,6 +76,7 @@ describe('migrate', () => {
       'runs',
       'schema_migrations',
       'thread_outbox',
+      'x_freeze_digests',
     ]);
   });
 

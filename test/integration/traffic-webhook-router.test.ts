@@ -7,6 +7,7 @@ import {
   signWebhookBody,
   verifyWebhookSignature,
 } from '../../src/traffic/webhook-router.js';
+import { webhookSignatureHeaders } from '../../src/traffic/webhook-signature.js';
 import { type FakeWebhookRouter, startFakeWebhookRouter } from '../support/fake-webhook-router.js';
 
 const SECRET = 'test-webhook-secret';
@@ -27,16 +28,44 @@ describe('webhook signature helpers', () => {
     expect(signWebhookBody(body, SECRET)).toBe(`sha256=${hex}`);
   });
 
-  it('verifies only the matching body, secret and format', () => {
+  it('signs "<timestamp>.<body>" and sends the timestamp in X-Signature-Timestamp', () => {
     const body = '{"x":90,"y":10}';
-    const sig = signWebhookBody(body, SECRET);
-    expect(verifyWebhookSignature(body, sig, SECRET)).toBe(true);
-    expect(verifyWebhookSignature(Buffer.from(body), sig, SECRET)).toBe(true);
-    expect(verifyWebhookSignature('{"x":10,"y":90}', sig, SECRET)).toBe(false);
-    expect(verifyWebhookSignature(body, sig, 'other-secret')).toBe(false);
-    expect(verifyWebhookSignature(body, sig.replace('sha256=', ''), SECRET)).toBe(false);
-    expect(verifyWebhookSignature(body, undefined, SECRET)).toBe(false);
-    expect(verifyWebhookSignature(body, '', SECRET)).toBe(false);
+    const now = new Date('2026-03-01T12:00:00Z');
+    const headers = webhookSignatureHeaders(body, SECRET, { now });
+    expect(headers['x-signature-timestamp']).toBe(String(now.getTime() / 1000));
+    const hex = createHmac('sha256', SECRET)
+      .update(`${now.getTime() / 1000}.${body}`)
+      .digest('hex');
+    expect(headers['x-signature']).toBe(`sha256=${hex}`);
+    expect(webhookSignatureHeaders(body, SECRET, { legacy: true })).toEqual({
+      'x-signature': signWebhookBody(body, SECRET),
+    });
+  });
+
+  it('verifies only the matching body, secret, format and a timestamp within 5 minutes', () => {
+    const body = '{"x":90,"y":10}';
+    const now = new Date('2026-03-01T12:00:00Z');
+    const { 'x-signature': sig, 'x-signature-timestamp': ts } = webhookSignatureHeaders(body, SECRET, {
+      now,
+    });
+    const at = (ms: number) => ({ now: new Date(now.getTime() + ms) });
+    expect(verifyWebhookSignature(body, sig, ts, SECRET, at(0))).toBe(true);
+    expect(verifyWebhookSignature(Buffer.from(body), sig, ts, SECRET, at(0))).toBe(true);
+    expect(verifyWebhookSignature(body, sig, ts, SECRET, at(299_000))).toBe(true);
+    expect(verifyWebhookSignature(body, sig, ts, SECRET, at(-299_000))).toBe(true);
+    // A replay after the window, or a timestamp changed to look fresh, is refused.
+    expect(verifyWebhookSignature(body, sig, ts, SECRET, at(301_000))).toBe(false);
+    expect(verifyWebhookSignature(body, sig, String(Number(ts) + 60), SECRET, at(60_000))).toBe(false);
+    expect(verifyWebhookSignature(body, sig, `${ts}.5`, SECRET, at(0))).toBe(false);
+    expect(verifyWebhookSignature('{"x":10,"y":90}', sig, ts, SECRET, at(0))).toBe(false);
+    expect(verifyWebhookSignature(body, sig, ts, 'other-secret', at(0))).toBe(false);
+    expect(verifyWebhookSignature(body, sig?.replace('sha256=', ''), ts, SECRET, at(0))).toBe(false);
+    expect(verifyWebhookSignature(body, undefined, ts, SECRET, at(0))).toBe(false);
+    expect(verifyWebhookSignature(body, '', ts, SECRET, at(0))).toBe(false);
+    // The body-only scheme passes only where the receiver still accepts it.
+    const legacy = signWebhookBody(body, SECRET);
+    expect(verifyWebhookSignature(body, legacy, undefined, SECRET)).toBe(false);
+    expect(verifyWebhookSignature(body, legacy, undefined, SECRET, { acceptLegacy: true })).toBe(true);
   });
 });
 
@@ -61,10 +90,30 @@ describe('webhook router against a real HTTP endpoint', () => {
     const post = fake.requests.find((r) => r.method === 'POST');
     expect(post?.body).toBe('{"x":90,"y":10}');
     expect(post?.headers['content-type']).toBe('application/json');
-    expect(post?.headers['x-signature']).toBe(signWebhookBody('{"x":90,"y":10}', SECRET));
+    const ts = String(post?.headers['x-signature-timestamp']);
+    expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(10);
+    expect(verifyWebhookSignature('{"x":90,"y":10}', String(post?.headers['x-signature']), ts, SECRET)).toBe(
+      true,
+    );
     expect(fake.weights).toEqual({ x: 90, y: 10 });
     await applyAndConfirm(router, { x: 0, y: 100 });
     expect(fake.weights).toEqual({ x: 0, y: 100 });
+  });
+
+  it('sends the body-only signature only with legacySignature, which only a legacy receiver accepts', async () => {
+    const legacy = createWebhookRouter({ url: fake.url, secret: SECRET, legacySignature: true }, fast);
+    const err = await rejection(legacy.apply({ x: 80, y: 20 }));
+    expect(err.code).toBe('E_ROUTER_APPLY');
+    const post = fake.requests.find((r) => r.method === 'POST');
+    expect(post?.headers['x-signature-timestamp']).toBeUndefined();
+    expect(post?.headers['x-signature']).toBe(signWebhookBody('{"x":80,"y":20}', SECRET));
+    const old = await startFakeWebhookRouter(SECRET, '/weights', { acceptLegacy: true });
+    try {
+      const router = createWebhookRouter({ url: old.url, secret: SECRET, legacySignature: true }, fast);
+      await expect(applyAndConfirm(router, { x: 80, y: 20 })).resolves.toEqual({ x: 80, y: 20 });
+    } finally {
+      await old.close();
+    }
   });
 
   it('a wrong secret is refused by the endpoint and surfaces as E_ROUTER_APPLY naming the secret', async () => {

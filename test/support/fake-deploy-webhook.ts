@@ -21,7 +21,10 @@ export interface FakeDeployWebhook {
 }
 
 /** A CI system's deploy endpoint: verifies X-Signature like a real receiver would (401 when wrong). */
-export async function startFakeDeployWebhook(secret: string): Promise<FakeDeployWebhook> {
+export async function startFakeDeployWebhook(
+  secret: string,
+  options: { acceptLegacy?: boolean } = {},
+): Promise<FakeDeployWebhook> {
   let status = 202;
   let reply = '{"accepted":true}';
   let hanging = false;
@@ -43,7 +46,9 @@ export async function startFakeDeployWebhook(secret: string): Promise<FakeDeploy
       const signatureValid = verifyWebhookSignature(
         body,
         req.headers['x-signature'] as string | undefined,
+        req.headers['x-signature-timestamp'] as string | undefined,
         secret,
+        options,
       );
       fake.requests.push({ headers: req.headers, body, signatureValid });
       if (hanging) return;

@@ -29,7 +29,11 @@ export interface FakeWebhookRouter {
 const weightsSchema = z.object({ x: z.number().int().min(0).max(100), y: z.number().int().min(0).max(100) });
 
 /** A load balancer's weight endpoint as the webhook router expects it, verifying X-Signature. */
-export async function startFakeWebhookRouter(secret: string, path = '/weights'): Promise<FakeWebhookRouter> {
+export async function startFakeWebhookRouter(
+  secret: string,
+  path = '/weights',
+  options: { acceptLegacy?: boolean } = {},
+): Promise<FakeWebhookRouter> {
   let failures: { status: number; body: string; times: number } | undefined;
   let hangs = 0;
   let raw: string | undefined;
@@ -86,7 +90,16 @@ export async function startFakeWebhookRouter(secret: string, path = '/weights'):
         return;
       }
       const signature = req.headers['x-signature'];
-      if (!verifyWebhookSignature(body, typeof signature === 'string' ? signature : undefined, secret)) {
+      const timestamp = req.headers['x-signature-timestamp'];
+      if (
+        !verifyWebhookSignature(
+          body,
+          typeof signature === 'string' ? signature : undefined,
+          typeof timestamp === 'string' ? timestamp : undefined,
+          secret,
+          options,
+        )
+      ) {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}');
         return;
       }

@@ -60,6 +60,11 @@ describe('parseArchiveList', () => {
     expect(parseArchiveList(text)).toEqual({ schemas: ['s2'], tableData: 2 });
     expect(parseArchiveList('')).toEqual({ schemas: [], tableData: 0 });
   });
+
+  it('reads a schema name with spaces (the owner is the last word)', () => {
+    const text = ['6; 2615 16401 SCHEMA - kong data postgres', '7; 2615 16402 SCHEMA - s3 kong'].join('\n');
+    expect(parseArchiveList(text).schemas).toEqual(['kong data', 's3']);
+  });
 });
 
 describe('parsePgToolVersion', () => {

@@ -17,7 +17,11 @@ describe('interpolateEnv', () => {
   });
 
   it('keeps an empty variable as an empty string (it is set)', () => {
-    expect(interpolateEnv({ a: '<${E}>' }, { E: '' })).toEqual({ value: { a: '<>' }, problems: [] });
+    expect(interpolateEnv({ a: '<${E}>' }, { E: '' })).toEqual({
+      value: { a: '<>' },
+      problems: [],
+      substituted: [''],
+    });
   });
 
   it('reports a missing variable with the key path and the variable name', () => {
@@ -48,7 +52,11 @@ describe('interpolateEnv', () => {
 
   it('treats $${ as a literal ${ and does not look the name up', () => {
     const result = interpolateEnv({ a: 'cost $${PRICE} and ${A}', b: '$$${A}' }, { A: 'v' });
-    expect(result).toEqual({ value: { a: 'cost ${PRICE} and v', b: '$${A}' }, problems: [] });
+    expect(result).toEqual({
+      value: { a: 'cost ${PRICE} and v', b: '$${A}' },
+      problems: [],
+      substituted: ['v'],
+    });
   });
 
   it('leaves a lone $ and braces without $ untouched', () => {

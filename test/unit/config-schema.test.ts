@@ -27,6 +27,7 @@ describe('DESIGN 2.5 example', () => {
     const config = parseConfigText(DESIGN_EXAMPLE_YAML, DESIGN_EXAMPLE_ENV, 'design.yaml');
     expect(config).toEqual({
       slack: { channel: 'C0123456789' },
+      retention: { backupDays: 14, metricSampleDays: 90, outboxDays: 30 },
       approvals: {
         approvers: ['U0AAA', 'U0BBB'],
         approverGroups: ['S0CCC'],
@@ -59,6 +60,7 @@ describe('DESIGN 2.5 example', () => {
               ['kong', 'migrations', 'finish', '--yes'],
             ],
             timeoutSeconds: 900,
+            env: [],
           },
           traffic: {
             router: 'nginx',
@@ -231,6 +233,7 @@ describe('defaults', () => {
     expect(webhookDeploy.environments.prod?.deploy).toEqual({
       webhook: { url: 'https://ci.example/deploy', secret: 'abcd' },
       timeoutSeconds: 900,
+      env: [],
     });
   });
 });

@@ -31,6 +31,9 @@ describe('collectSecretValues', () => {
         'x-db-secret',
         'y-db-secret',
         'smoke-key-456',
+        // Whole ${VAR} substitutions are secrets too.
+        'postgres://kong:x-db-secret@kong-x-db:5432/kong',
+        'postgres://kong:y-db-secret@kong-y-db:5432/kong',
       ]),
     );
     expect(values.map((v) => v.length)).toEqual([...values.map((v) => v.length)].sort((a, b) => b - a));

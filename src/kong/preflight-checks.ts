@@ -1,18 +1,12 @@
 import { compareVersions, type KongVersion, tryParseKongVersion } from './compare-versions.js';
 import type { KongNodeInfo, KongNodeStatus } from './kong-admin.js';
 import type { KongPlugin, KongRoute } from './kong-schemas.js';
+import type { PreflightCheck } from './preflight-check.js';
 import { rateLimitingCounterItems } from './rate-limiting-counters.js';
 import { regexPathsUnsupportedByAtc, regexPathsWithoutTilde } from './regex-paths.js';
 import { upgradePathCheck } from './upgrade-path-check.js';
 
-export interface PreflightCheck {
-  id: string;
-  title: string;
-  status: 'pass' | 'warn' | 'fail';
-  detail: string;
-  remedy?: string;
-  items?: string[];
-}
+export type { PreflightCheck } from './preflight-check.js';
 
 export interface PreflightInput {
   x: KongNodeInfo;

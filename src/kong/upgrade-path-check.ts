@@ -1,5 +1,5 @@
 import type { KongVersion } from './compare-versions.js';
-import type { PreflightCheck } from './preflight-checks.js';
+import type { PreflightCheck } from './preflight-check.js';
 
 /**
  * Kong guarantees patch → patch, adjacent minors and LTS → LTS (2.8 → 3.4); 3.x migrations start at 2.1.

@@ -17,6 +17,15 @@ export const backupSchema = z.strictObject({
   jobs: z.int().min(1).max(64).default(4),
 });
 
+/** Migration rehearsal: the commands run first against a scratch copy of Y's restored database. */
+export const rehearsalSchema = z.strictObject({
+  commands: z
+    .array(argvSchema)
+    .min(1, 'must list at least one command, e.g. [[kong, migrations, up, --yes]]'),
+  timeoutSeconds: z.int().min(1).max(86_400).default(900),
+});
+export type RehearsalConfig = z.infer<typeof rehearsalSchema>;
+
 const deployBaseSchema = z
   .strictObject({
     /** argv arrays, run in order, no shell. */
@@ -25,6 +34,7 @@ const deployBaseSchema = z
       .strictObject({ url: httpUrlSchema('https://ci.example/deploy'), secret: secretSchema })
       .optional(),
     timeoutSeconds: z.int().min(1).max(86_400).default(900),
+    rehearsal: rehearsalSchema.optional(),
   })
   .superRefine((deploy, ctx) => {
     if (deploy.commands !== undefined && deploy.webhook !== undefined) {

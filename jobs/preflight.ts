@@ -6,6 +6,7 @@ import { AppError, isAppError } from '../src/errors.js';
 import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
 import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import { readUpgradeFacts } from '../src/kong/read-upgrade-facts.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -24,7 +25,10 @@ export const preflightJob: JobDefinition = {
       y.status(signal),
     ]);
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
-    const snapshot = await x.snapshot(signal);
+    const [snapshot, facts] = await Promise.all([
+      x.snapshot(signal),
+      readUpgradeFacts(env.clusterX, env.clusterY, { signal, log: deps.log }),
+    ]);
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);
     await progress.report({ done: 3, total: 4, label: 'evaluating' });
@@ -34,7 +38,8 @@ export const preflightJob: JobDefinition = {
       xStatus,
       yStatus,
       expectedYVersion: env.clusterY.version,
-      xEntities: { routes: snapshot.routes, plugins: snapshot.plugins },
+      xEntities: { routes: snapshot.routes, plugins: snapshot.plugins, services: snapshot.services },
+      ...facts,
       pgDump,
     });
     const report = formatPreflightReport(checks);

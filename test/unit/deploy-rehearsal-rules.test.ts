@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { rehearsalChildEnv } from '../../src/deploy/rehearsal-child-env.js';
 import { isRehearsalDatabaseName, rehearsalDatabaseName } from '../../src/deploy/rehearsal-database-name.js';
 import { suggestMigrationTimeouts } from '../../src/deploy/suggest-migration-timeouts.js';
+import { describePlan } from '../../src/engine/describe-plan.js';
+import { buildRun } from '../support/build-run.js';
+import {
+  configProblems,
+  minimalConfigObject,
+  parseConfigObject,
+  withConfigKey,
+} from '../support/config-fixtures.js';
 
 describe('rehearsal database names', () => {
   it('are safe identifiers under 63 bytes that the reconciler recognises, unlike lookalikes', () => {
@@ -83,5 +91,39 @@ describe('deploy.rehearsal config', () => {
     expect(rehearsalSchema.safeParse({ commands: ['kong migrations up'] }).success).toBe(false);
     expect(rehearsalSchema.safeParse({ commands: [['kong']], timeoutSeconds: 0 }).success).toBe(false);
     expect(rehearsalSchema.safeParse({ commands: [['kong']], extra: 1 }).success).toBe(false);
+  });
+});
+
+describe('deploy.rehearsal in the config file and the --dry-run plan', () => {
+  const router = { describe: () => 'set the weights' };
+  it('the plan names the rehearsal before the deploy commands', () => {
+    const config = parseConfigObject(
+      withConfigKey(minimalConfigObject(), 'environments.prod.deploy.rehearsal', {
+        commands: [['kong', 'migrations', 'up', '--yes', '--db-timeout', '120']],
+        timeoutSeconds: 300,
+      }),
+    );
+    const env = config.environments.prod;
+    if (!env) throw new Error('no prod');
+    const plan = describePlan(buildRun({ environment: 'prod' }), env, router).join('\n');
+    expect(plan).toContain(
+      "first rehearse on a scratch copy of Y's database (timeout 300 s, dropped afterwards): `kong migrations up --yes --db-timeout 120`; then `kong migrations up --yes`",
+    );
+    const plain = parseConfigObject(minimalConfigObject()).environments.prod;
+    if (!plain) throw new Error('no prod');
+    expect(describePlan(buildRun({ environment: 'prod' }), plain, router).join('\n')).not.toContain(
+      'rehearse',
+    );
+  });
+
+  it('a bad rehearsal is refused naming its key path', () => {
+    const problems = configProblems(() =>
+      parseConfigObject(
+        withConfigKey(minimalConfigObject(), 'environments.prod.deploy.rehearsal', {
+          commands: 'kong migrations up',
+        }),
+      ),
+    );
+    expect(problems.map((p) => p.path)).toContain('environments.prod.deploy.rehearsal.commands');
   });
 });

@@ -43,8 +43,11 @@ export function databaseUrlOn(databaseUrl: string, database: string): string {
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const LOCK = 'hashtextextended($1, 0)';
-/** SQLSTATE 55006: the template database is being accessed by other users. */
-const OBJECT_IN_USE = '55006';
+/**
+ * SQLSTATEs that send the copy to the backup instead: 55006, the template database is being accessed
+ * by other users; 42501, only its owner or a superuser may use a non-template database as a template.
+ */
+const TEMPLATE_REFUSED = new Set(['55006', '42501']);
 
 /**
  * Copies Y's restored database to a scratch database on the same server. A session on the server's
@@ -107,8 +110,9 @@ export async function createScratchCopy(options: ScratchCopyOptions): Promise<Sc
       copyMs: Date.now() - started,
       drop,
     };
-  } catch (error) {
-    log?.warn({ database: name, created, err: asAppError(error).message }, 'rehearsal copy failed');
+  } catch (caught) {
+    const error = asCopyError(caught, name, masked);
+    log?.warn({ database: name, created, err: error.message }, 'rehearsal copy failed');
     // Without the lock the copy belongs to a live attempt: leave it alone.
     if (locked) await drop();
     else await admin.end().catch(() => undefined);
@@ -131,8 +135,8 @@ async function copy(
       await admin.query(`CREATE DATABASE ${quote(name)} TEMPLATE ${quote(source)}`);
       return 'template';
     } catch (error) {
-      // Someone connected in between: fall back to the backup.
-      if ((error as { code?: string }).code !== OBJECT_IN_USE) throw error;
+      // Someone connected in between, or the user may not copy it: fall back to the backup.
+      if (!TEMPLATE_REFUSED.has((error as { code?: string }).code ?? '')) throw error;
     }
   }
   if (!options.backupDir) {
@@ -153,6 +157,29 @@ async function copy(
     ...(options.binDir ? { binDir: options.binDir } : {}),
   });
   return 'restore';
+}
+
+/** PostgreSQL's own errors (no AppError yet) in plain words; 42501 (no CREATEDB) is permanent. */
+function asCopyError(error: unknown, name: string, masked: string): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown }).code;
+  const text = error instanceof Error ? error.message : String(error);
+  const denied = code === '42501';
+  return new AppError(
+    'E_REHEARSAL_FAILED',
+    `Could not make the rehearsal's scratch copy ${name} on the server of ${masked}: ${text}.${denied ? ' The rehearsal needs a database user that may create databases there (CREATEDB).' : ''} Y's database was not touched.`,
+    {
+      cause: error,
+      retryable: !denied,
+      details: {
+        database: name,
+        pgCode: typeof code === 'string' ? code : undefined,
+        remedy: denied
+          ? "Grant CREATEDB to the user in clusterY.databaseUrl (the copy is created and dropped on Y's server), or remove deploy.rehearsal; then start a new run."
+          : 'Check the database server of Y, then start a new run.',
+      },
+    },
+  );
 }
 
 /** Drops a scratch database on the server of `databaseUrl`, forcing its sessions off. */

@@ -179,6 +179,31 @@ describe('rehearseMigrations: kong migrations on a scratch copy of Y', () => {
     expect(names).not.toContain('KUBECONFIG');
   }, 60_000);
 
+  it('says a user without CREATEDB cannot rehearse, permanently, leaving Y alone', async () => {
+    const role = `kub_nocreatedb_${process.pid}`;
+    const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`);
+      const url = new URL(y.url);
+      url.username = role;
+      // Someone is connected to Y, so the copy would be restored into a database the user must create.
+      const holder = new pg.Client({ connectionString: y.url });
+      await holder.connect();
+      const error = await rehearseMigrations(options(runId(), { databaseUrl: url.toString() }))
+        .catch((e: unknown) => e)
+        .finally(() => holder.end());
+      expect(isAppError(error) && error.code).toBe('E_REHEARSAL_FAILED');
+      expect(isAppError(error) && error.retryable).toBe(false);
+      expect((error as Error).message).toContain('CREATEDB');
+      expect(isAppError(error) && String(error.details.remedy)).toContain('clusterY.databaseUrl');
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  }, 60_000);
+
   it('the reconciler drops orphaned copies it recognises, never a live one or another database', async () => {
     const orphan = rehearsalDatabaseName(`orphan-${process.pid}`);
     const live = rehearsalDatabaseName(`live-${process.pid}`);

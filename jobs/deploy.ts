@@ -37,7 +37,6 @@ export const deployJob: JobDefinition = createDeployJob();
 async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<JobOutcome> {
   const { run, env, deps, signal, log } = ctx;
   const { deploy, clusterY } = env;
-  const started = Date.now();
   const timeoutMs = deploy.timeoutSeconds * 1000;
   const secrets = collectSecretValues(deps.config, {});
   const post = async (text: string) => {
@@ -50,6 +49,8 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
 
   // DESIGN 12.6: a failing or timed-out rehearsal throws here, before anything touches Y's database.
   const rehearsal = deploy.rehearsal ? await rehearse(ctx, options, secrets, post) : undefined;
+  // deploy.timeoutSeconds is the real deploy's budget; the rehearsal has its own.
+  const started = Date.now();
 
   const commands = deploy.commands ?? [];
   const total = (deploy.commands ? commands.length : 1) + 1;

@@ -27,7 +27,12 @@ export const preflightJob: JobDefinition = {
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
     const [snapshot, facts] = await Promise.all([
       x.snapshot(signal),
-      readUpgradeFacts(env.clusterX, env.clusterY, { signal, log: deps.log }),
+      readUpgradeFacts(env.clusterX, env.clusterY, {
+        signal,
+        log: deps.log,
+        ...(deps.adapters?.kongTimeoutMs !== undefined ? { timeoutMs: deps.adapters.kongTimeoutMs } : {}),
+        ...(deps.adapters?.kongRetries !== undefined ? { retries: deps.adapters.kongRetries } : {}),
+      }),
     ]);
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);

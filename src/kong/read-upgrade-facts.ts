@@ -18,13 +18,22 @@ export interface UpgradeFacts {
 const workspaceSchema = z.looseObject({ name: z.string() });
 const endpointsSchema = z.looseObject({ data: z.array(z.string()) });
 
-function httpFor(cluster: UpgradeFactsCluster, label: 'X' | 'Y', log?: Logger) {
+export interface ReadUpgradeFactsOptions {
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Per request (default 10 s) and extra attempts (default 3), as for the other Admin API calls. */
+  timeoutMs?: number;
+  retries?: number;
+}
+
+function httpFor(cluster: UpgradeFactsCluster, label: 'X' | 'Y', options: ReadUpgradeFactsOptions) {
+  const { log } = options;
   return createKongHttp({
     adminUrl: cluster.adminUrl,
     ...(cluster.adminToken ? { adminToken: cluster.adminToken } : {}),
     label,
-    timeoutMs: 10_000,
-    retries: 2,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries ?? 3,
     backoffMs: 250,
     ...(log ? { log } : {}),
   });
@@ -37,11 +46,11 @@ function httpFor(cluster: UpgradeFactsCluster, label: 'X' | 'Y', log?: Logger) {
 export async function readUpgradeFacts(
   x: UpgradeFactsCluster,
   y: UpgradeFactsCluster,
-  options: { signal?: AbortSignal; log?: Logger } = {},
+  options: ReadUpgradeFactsOptions = {},
 ): Promise<UpgradeFacts> {
   const { signal, log } = options;
-  const xHttp = httpFor(x, 'X', log);
-  const yHttp = httpFor(y, 'Y', log);
+  const xHttp = httpFor(x, 'X', options);
+  const yHttp = httpFor(y, 'Y', options);
   const [workspaces, endpoints] = await Promise.all([
     xHttp.getJson('/workspaces?size=1', { allow404: true, ...(signal ? { signal } : {}) }).then((first) =>
       first === undefined

@@ -2,7 +2,9 @@ import { readProcessEnv } from '../src/config/read-process-env.js';
 import { collectSecretValues } from '../src/config/secrets.js';
 import { callDeployWebhook } from '../src/deploy/call-deploy-webhook.js';
 import { deployChildEnv } from '../src/deploy/deploy-child-env.js';
+import { formatRehearsalReport } from '../src/deploy/format-rehearsal-report.js';
 import { formatStepOutput } from '../src/deploy/format-step-output.js';
+import { rehearseMigrations } from '../src/deploy/rehearse-migrations.js';
 import { runDeployCommands } from '../src/deploy/run-deploy-commands.js';
 import { type ClusterState, describeClusterState, waitForCluster } from '../src/deploy/wait-for-cluster.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
@@ -35,7 +37,6 @@ export const deployJob: JobDefinition = createDeployJob();
 async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<JobOutcome> {
   const { run, env, deps, signal, log } = ctx;
   const { deploy, clusterY } = env;
-  const started = Date.now();
   const timeoutMs = deploy.timeoutSeconds * 1000;
   const baseEnv = (options.baseEnv ?? readProcessEnv)();
   // The values of the variables deploy.env names are secrets too, as the worker has them now.
@@ -51,6 +52,11 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not post deploy output'),
       );
   };
+
+  // DESIGN 12.6: a failing or timed-out rehearsal throws here, before anything touches Y's database.
+  const rehearsal = deploy.rehearsal ? await rehearse(ctx, options, secrets, post) : undefined;
+  // deploy.timeoutSeconds is the real deploy's budget; the rehearsal has its own.
+  const started = Date.now();
 
   const commands = deploy.commands ?? [];
   const total = (deploy.commands ? commands.length : 1) + 1;
@@ -128,7 +134,55 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
   const seconds = Math.round((Date.now() - started) / 1000);
   return {
     type: 'succeeded',
-    summary: `Y is deployed: ${waited.version}, healthy (${mode}, ${seconds} s)`,
-    details: { mode, steps, version: waited.version, polls: waited.polls, durationMs: Date.now() - started },
+    summary: `Y is deployed: ${waited.version}, healthy (${mode}, ${seconds} s)${rehearsal ? `; the migration rehearsal took ${(rehearsal.durationMs / 1000).toFixed(1)} s` : ''}`,
+    details: {
+      mode,
+      steps,
+      version: waited.version,
+      polls: waited.polls,
+      durationMs: Date.now() - started,
+      ...(rehearsal
+        ? {
+            rehearsal: {
+              durationMs: rehearsal.durationMs,
+              method: rehearsal.method,
+              ran: rehearsal.ran.length,
+            },
+          }
+        : {}),
+    },
   };
+}
+
+/** The migration rehearsal on a scratch copy of Y's database; posts each command's output and the report. */
+async function rehearse(
+  ctx: JobContext,
+  options: DeployJobOptions,
+  secrets: readonly string[],
+  post: (text: string) => Promise<void>,
+) {
+  const { run, env, deps, signal, log } = ctx;
+  const rehearsal = env.deploy.rehearsal;
+  if (!rehearsal) return undefined;
+  const backup = await deps.store.backups.getLatestBackup(run.id);
+  const report = await rehearseMigrations({
+    rehearsal,
+    databaseUrl: env.clusterY.databaseUrl,
+    runId: run.id,
+    ...(backup?.status === 'succeeded' ? { backupDir: backup.path } : {}),
+    jobs: env.backup.jobs,
+    baseEnv: (options.baseEnv ?? readProcessEnv)(),
+    // deploy.env (names of variables the commands may see), once the config has it.
+    envNames: (env.deploy as { env?: readonly string[] }).env ?? [],
+    secrets,
+    signal,
+    log,
+    onPhase: (label) => ctx.progress.report({ done: 0, total: 1, label: `rehearsal: ${label}` }),
+    onStepEnd: async (i, step) => {
+      const command = scrubSecrets(step.argv.join(' '), secrets);
+      await post(formatStepOutput({ ...step, command }, i, rehearsal.commands.length, 'Rehearsal'));
+    },
+  });
+  await post(formatRehearsalReport(report));
+  return report;
 }

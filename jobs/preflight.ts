@@ -6,7 +6,9 @@ import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
-import { type PreflightCheck, runPreflightChecks } from '../src/kong/preflight-checks.js';
+import type { PreflightCheck } from '../src/kong/preflight-check.js';
+import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import { readUpgradeFacts } from '../src/kong/read-upgrade-facts.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -44,7 +46,15 @@ export const preflightJob: JobDefinition = {
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
     // Digests first: a change between them and the snapshot then shows as drift, never hides.
     if (!run.dryRun) await xDigestCheckFor(env, deps).record(run.id, signal);
-    const snapshot = await x.snapshot(signal);
+    const [snapshot, facts] = await Promise.all([
+      x.snapshot(signal),
+      readUpgradeFacts(env.clusterX, env.clusterY, {
+        signal,
+        log: deps.log,
+        ...(deps.adapters?.kongTimeoutMs !== undefined ? { timeoutMs: deps.adapters.kongTimeoutMs } : {}),
+        ...(deps.adapters?.kongRetries !== undefined ? { retries: deps.adapters.kongRetries } : {}),
+      }),
+    ]);
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);
     await progress.report({ done: 3, total: 4, label: 'evaluating' });
@@ -54,7 +64,8 @@ export const preflightJob: JobDefinition = {
       xStatus,
       yStatus,
       expectedYVersion: env.clusterY.version,
-      xEntities: { routes: snapshot.routes, plugins: snapshot.plugins },
+      xEntities: { routes: snapshot.routes, plugins: snapshot.plugins, services: snapshot.services },
+      ...facts,
       pgDump,
     });
     checks.push(routerCheck(routed));

@@ -11,6 +11,8 @@ import {
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
 import { postToThread } from '../src/engine/post-to-thread.js';
 import { AppError } from '../src/errors.js';
+import { compareEntityFields, formatEntityFieldDifferences } from '../src/kong/compare-entity-fields.js';
+import { tryParseKongVersion } from '../src/kong/compare-versions.js';
 import { formatSmokeTable } from '../src/kong/format-smoke-table.js';
 import { runSmokeTests, type SmokeObservation, type SmokeResult } from '../src/kong/run-smoke-tests.js';
 import { formatCount } from '../src/metrics/format-numbers.js';
@@ -68,6 +70,13 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   const [xSnapshot, ySnapshot] = await Promise.all([x.snapshot(signal), y.snapshot(signal)]);
   const counts = compareEntityCounts(xSnapshot, ySnapshot);
   await postToThread(deps.notifier, thread, formatEntityCounts(counts));
+  // Known cross-version encodings (3.13's `{}` for empty records, 3.0's `~` paths) are not differences.
+  const fieldDiffs = compareEntityFields(xSnapshot, ySnapshot, {
+    xMajor: tryParseKongVersion(run.fromVersion ?? '')?.parts[0] ?? 3,
+    yMajor: tryParseKongVersion(env.clusterY.version)?.parts[0] ?? 3,
+  });
+  const listed = counts.reduce((n, c) => n + Math.min(c.x, c.y), 0);
+  await postToThread(deps.notifier, thread, formatEntityFieldDifferences(fieldDiffs, listed));
 
   await progress.report({ done: steps - 1, total: steps, label: 'smoke tests against both proxies' });
   const smoke = await runSmokeTests({
@@ -109,6 +118,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       changedByMigrations: changed,
       newInY: consistency.tables.filter((t) => t.onlyIn === 'y').map((t) => t.table),
       entities: Object.fromEntries(counts.map((c) => [c.type, c.y])),
+      entityFieldDifferences: fieldDiffs.length,
       smokeTests: smoke.length,
     },
   };

@@ -32,6 +32,14 @@ const deployEnvNameSchema = z
   .refine((name) => !BOT_CREDENTIALS.includes(name), {
     message: "names one of the bot's own credentials, which no deploy command may see",
   });
+/** Migration rehearsal: the commands run first against a scratch copy of Y's restored database. */
+export const rehearsalSchema = z.strictObject({
+  commands: z
+    .array(argvSchema)
+    .min(1, 'must list at least one command, e.g. [[kong, migrations, up, --yes]]'),
+  timeoutSeconds: z.int().min(1).max(86_400).default(900),
+});
+export type RehearsalConfig = z.infer<typeof rehearsalSchema>;
 
 const deployBaseSchema = z
   .strictObject({
@@ -48,6 +56,7 @@ const deployBaseSchema = z
     timeoutSeconds: z.int().min(1).max(86_400).default(900),
     /** Names of worker variables the commands also get (their values are secrets); see deployChildEnv. */
     env: z.array(deployEnvNameSchema).default([]),
+    rehearsal: rehearsalSchema.optional(),
   })
   .superRefine((deploy, ctx) => {
     if (deploy.commands !== undefined && deploy.webhook !== undefined) {

@@ -15,10 +15,12 @@ export function formatStepOutput(
   step: Pick<DeployStepResult, 'exitCode' | 'durationMs' | 'tail'> & { command: string },
   index: number,
   total: number,
+  /** What the step belongs to: "Deploy" or "Rehearsal". */
+  label = 'Deploy',
 ): string {
   const ok = step.exitCode === 0;
   const ending = step.exitCode === null ? 'stopped' : `exit ${step.exitCode}`;
-  const head = `${ok ? '✅' : '❌'} Deploy ${index + 1}/${total}: \`${step.command.replace(/`/g, "'")}\` (${ending}, ${seconds(step.durationMs)})`;
+  const head = `${ok ? '✅' : '❌'} ${label} ${index + 1}/${total}: \`${step.command.replace(/`/g, "'")}\` (${ending}, ${seconds(step.durationMs)})`;
   if (step.tail.length === 0) return `${head}\n_no output_`;
   // A line of three backticks in the output would close the block early.
   const body = step.tail.map((l) => clipText(l, MAX_LINE).replace(/```/g, "'''")).join('\n');

@@ -18,12 +18,15 @@ export function describePlan(
         ...env.deploy.commands.map((argv) => `\`${scrubSecrets(argv.join(' '), configSecrets(env))}\``),
         `then wait for Y to report ${env.clusterY.version}`,
       ];
+  const rehearsal = env.deploy.rehearsal
+    ? `first rehearse on a scratch copy of Y's database (timeout ${env.deploy.rehearsal.timeoutSeconds} s, dropped afterwards): ${env.deploy.rehearsal.commands.map((argv) => `\`${argv.join(' ')}\``).join(', ')}; then `
+    : '';
   const lines = [
     `*Plan for ${run.environment}* (${run.planSteps.length} traffic steps, each needs an approval)`,
     '1. Freeze config writes on X and fingerprint its configuration.',
     `2. Back up X: \`pg_dump --format=directory --jobs=${env.backup.jobs}\` into \`${env.backup.dir}/${run.id}/\`, with a sha256 manifest and row counts.`,
     `3. Restore into Y's database (${maskUrl(env.clusterY.databaseUrl)}): \`pg_restore --jobs=${env.backup.jobs} --no-owner\`.`,
-    `4. Deploy Y (timeout ${env.deploy.timeoutSeconds} s): ${deploy.join('; ')}.`,
+    `4. Deploy Y (timeout ${env.deploy.timeoutSeconds} s): ${rehearsal}${deploy.join('; ')}.`,
     `5. Verify: row counts and checksums X vs Y, entity counts through both Admin APIs, ${env.smokeTests.length} smoke test(s) against both proxies.`,
   ];
   let n = 6;

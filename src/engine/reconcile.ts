@@ -1,3 +1,4 @@
+import { dropOrphanRehearsals } from '../deploy/drop-orphan-rehearsals.js';
 import { compareSlot } from '../domain/decide-observation.js';
 import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
@@ -87,6 +88,8 @@ export async function reconcile(
     }
   }
   await postLostThreadLines(deps, now);
+  // Scratch copies of migration rehearsals whose worker died (never throws).
+  await dropOrphanRehearsals(deps.config, deps.log);
   const expired = await deps.store.gates.expireDueGates();
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });

@@ -1,5 +1,5 @@
 import { clipText } from '../clip-text.js';
-import type { PreflightCheck } from './preflight-checks.js';
+import type { PreflightCheck } from './preflight-check.js';
 
 export interface FormatPreflightOptions {
   /** Items shown per check before "and N more". Default 10. */

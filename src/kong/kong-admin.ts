@@ -14,6 +14,8 @@ export interface KongNodeInfo {
     availableOnServer: string[];
     /** Distinct plugin names configured in the cluster's database, sorted. */
     enabledInCluster: string[];
+    /** Version of each loaded plugin (3.x `available_on_server` only). */
+    versions?: Record<string, string>;
   };
   configuration: {
     database?: string;
@@ -21,6 +23,8 @@ export interface KongNodeInfo {
     /** Enterprise Vitals; `on`/`off` strings are normalised to booleans. Undefined when not reported. */
     vitals?: boolean;
     routerFlavor?: string;
+    /** The `plugins` setting the node runs with, e.g. ["bundled", "my-auth"]. */
+    plugins?: string[];
   };
 }
 

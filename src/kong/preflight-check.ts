@@ -1,4 +1,4 @@
-/** One line of the preflight report (its own module so rule files can share it without a cycle). */
+/** One line of the preflight report; every check file returns these, so it lives apart from the list. */
 export interface PreflightCheck {
   id: string;
   title: string;

@@ -1,10 +1,14 @@
 import { compareVersions, type KongVersion, tryParseKongVersion } from './compare-versions.js';
+import { defaults314Checks } from './defaults-314-checks.js';
 import type { KongNodeInfo, KongNodeStatus } from './kong-admin.js';
-import type { KongPlugin, KongRoute } from './kong-schemas.js';
+import type { KongPlugin, KongRoute, KongService } from './kong-schemas.js';
+import { pluginSettingCheck, pluginVersionsCheck } from './plugin-versions-check.js';
 import type { PreflightCheck } from './preflight-check.js';
 import { rateLimitingCounterItems } from './rate-limiting-counters.js';
-import { regexPathsUnsupportedByAtc, regexPathsWithoutTilde } from './regex-paths.js';
+import { regexEngineCheck } from './regex-engine-check.js';
+import { regexPathsWithoutTilde } from './regex-paths.js';
 import { upgradePathCheck } from './upgrade-path-check.js';
+import { adminPathSegments, workspaceNamesCheck } from './workspace-names-check.js';
 
 export type { PreflightCheck } from './preflight-check.js';
 
@@ -13,7 +17,15 @@ export interface PreflightInput {
   y: KongNodeInfo;
   /** `clusterY.version` from the config file. */
   expectedYVersion: string;
-  xEntities: { routes: readonly KongRoute[]; plugins: readonly KongPlugin[] };
+  xEntities: {
+    routes: readonly KongRoute[];
+    plugins: readonly KongPlugin[];
+    services?: readonly KongService[];
+  };
+  /** X's workspace names (undefined: X has no `GET /workspaces`). */
+  xWorkspaces?: string[];
+  /** Y's `GET /endpoints` (undefined: not served). */
+  yEndpoints?: string[];
   pgDump?: { clientMajor: number; serverMajor: number } | { error: string };
   /** `GET /status` of each node, when fetched: database reachability. */
   xStatus?: KongNodeStatus;
@@ -105,22 +117,6 @@ function regexCheck(input: PreflightInput): PreflightCheck {
     detail: `${items.length} route path(s) on X look like regular expressions but lack the ~ prefix that 3.x requires. Kong's 3.0 migration adds ~ in Y's database, but files and scripts that create these routes (decK, CI) would create plain prefix paths on Y.`,
     remedy:
       'Prefix these paths with ~ in your declarative files and scripts (deck convert does this), and re-test them on Y before shifting traffic.',
-    items,
-  };
-}
-
-function atcRegexCheck(input: PreflightInput): PreflightCheck {
-  const items = regexPathsUnsupportedByAtc(input.xEntities.routes);
-  const base = { id: 'regex-atc', title: 'Regex paths the 3.x router accepts' };
-  if (items.length === 0) {
-    return { ...base, status: 'pass', detail: 'No route path on X uses look-around or back-references.' };
-  }
-  return {
-    ...base,
-    status: 'warn',
-    detail: `${items.length} route path(s) on X use look-around or back-references, which Y's router (${input.y.configuration.routerFlavor ?? 'traditional_compatible'}) rejects.`,
-    remedy:
-      'Rewrite these paths without look-around or back-references, or set router_flavor=traditional on Y.',
     items,
   };
 }
@@ -229,7 +225,21 @@ export function runPreflightChecks(input: PreflightInput): PreflightCheck[] {
   if (x && target && x.parts[0] < 3 && target.parts[0] >= 3) checks.push(regexCheck(input));
   // The ATC router is the 3.x default; `traditional` keeps PCRE semantics.
   if (target && target.parts[0] >= 3 && input.y.configuration.routerFlavor !== 'traditional') {
-    checks.push(atcRegexCheck(input));
+    checks.push(
+      regexEngineCheck(input.xEntities.routes, x?.parts[0] ?? 3, input.y.configuration.routerFlavor),
+    );
+  }
+  checks.push(
+    pluginVersionsCheck(input.x, input.y, input.xEntities.plugins),
+    pluginSettingCheck(input.x, input.y),
+  );
+  if (x && target && compareVersions(x, '3.14.0') < 0 && compareVersions(target, '3.14.0') >= 0) {
+    checks.push(...defaults314Checks({ ...input.xEntities, services: input.xEntities.services ?? [] }));
+  }
+  if (target && compareVersions(target, '3.15.0') >= 0) {
+    checks.push(
+      workspaceNamesCheck(input.xWorkspaces, input.yEndpoints && adminPathSegments(input.yEndpoints)),
+    );
   }
   checks.push(rateLimitingCheck(input, x?.parts[0] ?? 3));
   checks.push(vitalsCheck(input, target));

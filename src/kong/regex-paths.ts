@@ -21,18 +21,3 @@ export function regexPathsWithoutTilde(routes: readonly KongRoute[]): string[] {
   }
   return items.sort();
 }
-
-/** Look-around and back-references: PCRE accepts them, the 3.x ATC router (traditional_compatible) does not. */
-const ATC_UNSUPPORTED = /\(\?<?[=!]|\\[1-9]|\\k[<{']/;
-
-/** `name-or-id: path` for every regex path (with or without `~`) that the 3.x ATC router rejects. */
-export function regexPathsUnsupportedByAtc(routes: readonly KongRoute[]): string[] {
-  const items: string[] = [];
-  for (const route of routes) {
-    for (const path of route.paths ?? []) {
-      if (isPlainPath(path) || !ATC_UNSUPPORTED.test(path)) continue;
-      items.push(`${route.name ?? route.id}: ${path}`);
-    }
-  }
-  return items.sort();
-}

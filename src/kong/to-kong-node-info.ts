@@ -12,6 +12,27 @@ function pluginNames(value: Record<string, unknown> | string[] | undefined): str
   return sortedUnique(Object.keys(value).filter((k) => value[k] !== false));
 }
 
+/** `configuration.plugins`: a list (3.x, 2.8) or a comma-separated string. */
+function pluginSetting(value: unknown): string[] | undefined {
+  const list = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+  if (list === undefined) return undefined;
+  return list
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** 3.x `available_on_server` is `{name: {version, priority}}`; 2.8's `{name: true}` carries none. */
+function pluginVersions(value: Record<string, unknown> | string[]): Record<string, string> | undefined {
+  if (Array.isArray(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    const version = typeof v === 'object' && v !== null ? (v as { version?: unknown }).version : undefined;
+    if (typeof version === 'string') out[name] = version;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function toBool(value: boolean | string | null | undefined): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'string') return undefined;
@@ -30,6 +51,8 @@ export function toKongNodeInfo(root: KongRoot): KongNodeInfo {
   const vitals = toBool(conf?.vitals);
   if (vitals !== undefined) configuration.vitals = vitals;
   if (typeof conf?.router_flavor === 'string') configuration.routerFlavor = conf.router_flavor;
+  const setting = pluginSetting(conf?.plugins);
+  if (setting !== undefined) configuration.plugins = setting;
 
   // `edition` exists from 3.6; older Enterprise builds say so in the version suffix.
   const edition = root.edition ?? (/enterprise/i.test(root.version) ? 'enterprise' : undefined);
@@ -44,6 +67,8 @@ export function toKongNodeInfo(root: KongRoot): KongNodeInfo {
     },
     configuration,
   };
+  const versions = pluginVersions(root.plugins.available_on_server);
+  if (versions !== undefined) info.plugins.versions = versions;
   if (edition !== undefined) info.edition = edition;
   return info;
 }

@@ -27,6 +27,10 @@ export interface SimulatedKongNodeOptions {
   adminToken?: string;
   /** Plugins in `GET /` plugins.available_on_server (default: the bundled ones of `version`). */
   availablePlugins?: string[];
+  /** Versions reported for some plugins in `GET /` (e.g. a custom plugin); default: the node's version. */
+  pluginVersions?: Record<string, string>;
+  /** `GET /` configuration.plugins (default ["bundled"]). */
+  pluginsSetting?: string[];
   nodeId?: string;
   /** How long the proxy may use a routing table before reading the database again (default 1000 ms). */
   routingTtlMs?: number;
@@ -189,6 +193,8 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
                 : enabledInCluster,
               databaseUrl: opts.databaseUrl,
               pid: process.pid,
+              ...(opts.pluginVersions ? { pluginVersions: opts.pluginVersions } : {}),
+              ...(opts.pluginsSetting ? { pluginsSetting: opts.pluginsSetting } : {}),
             }),
           status: async () => statusInfo(await databaseReachable(), serverStats(), process.pid),
           enabledPlugins: () => opts.availablePlugins ?? bundledPlugins(version),

@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load-config.js';
 import { collectSecretValues } from '../config/secrets.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
+import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
 import {
   SANDBOX_CHANNEL,
   SANDBOX_SECRET_VARS,
@@ -158,10 +159,12 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         channel: SANDBOX_CHANNEL,
         controls: {
           setYFaults: async (faults) => y.setFaults(faults),
+          setRejectedRoute: (on) => setRejectedRoute(xDbUrl, on),
           status: async () => ({
             split: balancer.weights(),
             rates: balancer.stats().ratePerSecond,
             faults: y.getFaults(),
+            rejectedRoute: await hasRejectedRoute(xDbUrl).catch(() => false),
           }),
         },
       },

@@ -59,10 +59,20 @@ describe('kong-migrations-cli (the sandbox deploy step)', () => {
   });
 
   it('refuses bad arguments with the usage line (exit 2)', async () => {
-    for (const args of [[], ['down', '--version', '3.9.1'], ['up', '3.9.1'], ['up', '--version']]) {
+    for (const args of [
+      [],
+      ['down', '--version', '3.9.1'],
+      ['up', '3.9.1'],
+      ['up', '--version'],
+      ['up', '--version', '3.9.1', '--delay-ms', 'soon'],
+      ['up', '--version', '3.9.1', '--bogus', '1'],
+      ['up', '--delay-ms', '10'],
+    ]) {
       const result = await runCli(args, kongPgEnv(db.url));
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('usage: kong-migrations-cli.ts <up|finish> --version');
+      expect(result.stderr).toContain(
+        'usage: kong-migrations-cli.ts <up|finish> --version <kong version> [--delay-ms <ms>] [--fail <message>]',
+      );
     }
   });
 

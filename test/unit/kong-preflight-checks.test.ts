@@ -60,6 +60,8 @@ describe('runPreflightChecks', () => {
       ['upgrade-path', 'pass'],
       ['plugins-available', 'pass'],
       ['regex-atc', 'pass'],
+      ['plugin-versions', 'pass'],
+      ['plugin-setting', 'pass'],
       ['rate-limiting-counters', 'pass'],
       ['vitals', 'pass'],
       ['pg-dump-version', 'pass'],
@@ -206,15 +208,18 @@ describe('runPreflightChecks', () => {
     ]);
   });
 
-  it('warns about paths the 3.x ATC router rejects, unless Y keeps router_flavor=traditional', () => {
+  it('fails on paths the 3.x regex engine rejects, unless Y keeps router_flavor=traditional', () => {
     const routes = [
       route('r1', ['~/a/(?=b)'], 'lookahead'),
-      route('r2', ['/x/(\\d)/\\1']),
+      route('r2', ['~/x/(\\d)/\\1']),
       route('r3', ['/plain']),
     ];
-    const warn = check(runPreflightChecks(input({ xEntities: { routes, plugins: [] } })), 'regex-atc');
-    expect(warn.status).toBe('warn');
-    expect(warn.items).toEqual(['lookahead: ~/a/(?=b)', 'r2: /x/(\\d)/\\1']);
+    const fail = check(runPreflightChecks(input({ xEntities: { routes, plugins: [] } })), 'regex-atc');
+    expect(fail.status).toBe('fail');
+    expect(fail.items).toEqual([
+      'route lookahead: path ~/a/(?=b) ((?=: look-ahead is not supported)',
+      'route r2: path ~/x/(\\d)/\\1 (\\1: backreferences (and octal escapes) are not supported)',
+    ]);
     const y = node('3.9.1', BUNDLED, { configuration: { routerFlavor: 'traditional' } });
     expect(
       runPreflightChecks(input({ y, xEntities: { routes, plugins: [] } })).some((c) => c.id === 'regex-atc'),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { z } from 'zod';
+import { handleDiscoveryRequest } from './discovery-routes.js';
 import { type EntityDef, entityByCollection, NESTED } from './entity-catalog.js';
 import { findRow, pageRows, pgCode, updateRow } from './entity-store.js';
 import { type KongReply, methodNotAllowed, notFound } from './http-io.js';
@@ -102,6 +103,8 @@ export async function handleAdminRequest(deps: AdminDeps, req: AdminRequest): Pr
   }
   // Top-level /targets is disabled in Kong (kong/api/routes/targets.lua).
   if (first === 'targets' || rest.length > 0 || first === undefined) return notFound();
+  const discovery = await handleDiscoveryRequest(deps.pool, deps.version(), parts, read);
+  if (discovery) return discovery;
   const def = entityByCollection(first);
   if (!def) return notFound();
 

@@ -70,6 +70,15 @@ const route = (r: Row): Entity => ({
   service: ref(r.service_id),
 });
 
+/** Before 3.13, cjson wrote an empty record inside a plugin's config as `[]`; 3.13 writes `{}`. */
+function emptyRecordsAsArrays(value: unknown, top = true): unknown {
+  if (Array.isArray(value)) return value.map((v) => emptyRecordsAsArrays(v, false));
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value);
+  if (entries.length === 0 && !top) return [];
+  return Object.fromEntries(entries.map(([k, v]) => [k, emptyRecordsAsArrays(v, false)]));
+}
+
 const plugin = (r: Row, v: string): Entity => ({
   id: r.id,
   name: r.name,
@@ -79,7 +88,7 @@ const plugin = (r: Row, v: string): Entity => ({
   route: ref(r.route_id),
   service: ref(r.service_id),
   consumer: ref(r.consumer_id),
-  config: r.config,
+  config: kongVersionAtLeast(v, '3.13.0') ? r.config : emptyRecordsAsArrays(r.config),
   protocols: val(r.protocols),
   enabled: r.enabled,
   tags: val(r.tags),

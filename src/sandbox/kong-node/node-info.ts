@@ -64,6 +64,10 @@ export interface RootInfoInput {
   enabledInCluster: string[];
   databaseUrl: string;
   pid: number;
+  /** Per-plugin versions in `available_on_server` (3.x); default: the node's version. */
+  pluginVersions?: Record<string, string>;
+  /** `configuration.plugins` (default ["bundled"]). */
+  pluginsSetting?: string[];
 }
 
 /** Body of `GET /`: the 3.x shape from 3.0, the 2.8 shape (plugin map of `true`) before. */
@@ -73,7 +77,9 @@ export function rootInfo(i: RootInfoInput): Record<string, unknown> {
   const available = Object.fromEntries(
     i.availablePlugins.map((name) => [
       name,
-      is3x ? { version: pluginVersion, priority: PRIORITY.get(name) ?? 1000 } : true,
+      is3x
+        ? { version: i.pluginVersions?.[name] ?? pluginVersion, priority: PRIORITY.get(name) ?? 1000 }
+        : true,
     ]),
   );
   const db = new URL(i.databaseUrl);
@@ -87,7 +93,7 @@ export function rootInfo(i: RootInfoInput): Record<string, unknown> {
     pg_timeout: 5000,
     pg_ssl: false,
     log_level: 'notice',
-    plugins: ['bundled'],
+    plugins: i.pluginsSetting ?? ['bundled'],
     loaded_plugins: Object.fromEntries(i.availablePlugins.map((n) => [n, true])),
     node_id: i.nodeId,
     admin_listen: ['127.0.0.1:8001 reuseport backlog=16384'],

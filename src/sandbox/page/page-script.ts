@@ -148,6 +148,15 @@ export const PAGE_SCRIPT = String.raw`
     $('rate-display').textContent = 'X ' + fmtRate(st.rates.x) + ' req/s · Y ' + fmtRate(st.rates.y) + ' req/s';
     $('fault-display').textContent = 'Y now: ' + Math.round(st.faults.errorRatio * 1000) / 10 + ' % 5xx, +' +
       st.faults.addedLatencyMs + ' ms';
+    if (typeof st.rejectedRoute === 'boolean') {
+      $('rejected-route-box').hidden = false;
+      $('rejected-route').checked = st.rejectedRoute;
+    }
+  };
+  const toggleRejectedRoute = async (ev) => {
+    const res = await api('/controls/rejected-route', { on: ev.target.checked });
+    if (res.status === 200) { showControls(res.body); status(res.body.rejectedRoute ? 'Route 3.x rejects added to X.' : 'Route removed from X.'); }
+    else status('Refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
   };
   const pollControls = async () => {
     const res = await api('/controls');
@@ -176,6 +185,7 @@ export const PAGE_SCRIPT = String.raw`
     if (S.config.controls) {
       $('controls').hidden = false;
       $('fault-form').addEventListener('submit', applyFaults);
+      $('rejected-route').addEventListener('change', toggleRejectedRoute);
       pollControls();
       setInterval(pollControls, 1000);
     }

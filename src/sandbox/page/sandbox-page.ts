@@ -48,6 +48,8 @@ export function renderSandboxPage(): string {
       <p><button class="btn btn-danger" data-testid="fault-apply" type="submit">Apply to Y</button></p>
     </form>
     <div class="muted" id="fault-display" data-testid="fault-display"></div>
+    <p id="rejected-route-box" hidden><label><input id="rejected-route" data-testid="rejected-route" type="checkbox">
+      Add a route to X that Kong 3.x rejects (look-ahead <code>~/orders/(?!internal)</code>): preflight then fails. Switch it before <code>start</code>.</label></p>
   </aside>
 </main>
 <dialog id="confirm" data-testid="confirm-dialog">

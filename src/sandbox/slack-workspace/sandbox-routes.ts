@@ -21,6 +21,8 @@ const faultsSchema = z.object({
   addedLatencyMs: z.number().int().min(0).max(60_000),
 });
 
+const rejectedRouteSchema = z.object({ on: z.boolean() });
+
 export interface SandboxRoutesDeps extends InteractionDeps {
   page: SandboxPageOptions;
 }
@@ -93,7 +95,7 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       const outcome = await handleClick(deps, { channel, ...click, user: me });
       return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
     }
-    if (api === '/controls' || api === '/controls/faults') {
+    if (api === '/controls' || api === '/controls/faults' || api === '/controls/rejected-route') {
       const controls = page.controls;
       if (controls === undefined) return done(sendJson(res, 404, { ok: false, error: 'no_controls' }));
       if (method === 'GET' && api === '/controls') return done(sendJson(res, 200, await controls.status()));
@@ -101,6 +103,12 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
         const faults = faultsSchema.safeParse(body);
         if (!faults.success) return done(badInput(res, faults.error.issues[0]?.message));
         await controls.setYFaults(faults.data);
+        return done(sendJson(res, 200, await controls.status()));
+      }
+      if (method === 'POST' && api === '/controls/rejected-route' && controls.setRejectedRoute) {
+        const toggle = rejectedRouteSchema.safeParse(body);
+        if (!toggle.success) return done(badInput(res, toggle.error.issues[0]?.message));
+        await controls.setRejectedRoute(toggle.data.on);
         return done(sendJson(res, 200, await controls.status()));
       }
     }

@@ -102,11 +102,15 @@ export interface SandboxStatus {
   split: { x: number; y: number };
   rates: { x: number; y: number };
   faults: YFaults;
+  /** Whether X has the route Kong 3.x rejects (absent when the sandbox does not offer it). */
+  rejectedRoute?: boolean;
 }
 
 /** Hooks the orchestration plugs in (the real Kong nodes and the balancer); without them the panel hides. */
 export interface SandboxControls {
   setYFaults(faults: YFaults): Promise<void>;
+  /** Adds or removes on X a route whose regex Kong 3.x rejects (to see preflight fail). */
+  setRejectedRoute?(on: boolean): Promise<void>;
   status(): Promise<SandboxStatus>;
 }
 

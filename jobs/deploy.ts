@@ -21,7 +21,7 @@ export interface DeployJobOptions {
 }
 
 /**
- * DESIGN 6 "deploy": run the configured commands (or call the webhook), then wait until Y reports
+ * docs/architecture.md#jobs "deploy": run the configured commands (or call the webhook), then wait until Y reports
  * its database reachable and the target version. A retry runs everything again on purpose: `kong
  * migrations up` and `finish` do nothing when already done, and the contract asks the same of any
  * configured command or webhook.

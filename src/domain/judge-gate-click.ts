@@ -16,7 +16,7 @@ export type GateJudgement =
   | { outcome: 'refused'; reason: string; event: NewRunEvent };
 
 /**
- * The approval rules of DESIGN 5, pure. Called inside the transaction that holds the gate row
+ * The approval rules of docs/architecture.md#phases, pure. Called inside the transaction that holds the gate row
  * locked, so what it sees is what gets decided.
  */
 export function judgeGateClick(gate: Gate, run: Run, click: GateClick): GateJudgement {

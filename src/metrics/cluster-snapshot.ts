@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { histogramSeries, type ParsedExposition, seriesKey } from '../kong/parse-prometheus-text.js';
 
-/** Latency histograms in order of preference (DESIGN 8: request latency, else upstream latency). */
+/** Latency histograms in order of preference (docs/contract.md#metrics-comparison: request latency, else upstream latency). */
 export const LATENCY_METRICS = ['kong_request_latency_ms', 'kong_upstream_latency_ms'] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 

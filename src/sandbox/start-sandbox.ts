@@ -97,7 +97,7 @@ function migrationCommands(version: string): string[][] {
 }
 
 /**
- * The whole upgrade on one machine (DESIGN 9): simulated Kong X (seeded) and Y (empty) on real
+ * The whole upgrade on one machine (docs/architecture.md#sandbox): simulated Kong X (seeded) and Y (empty) on real
  * databases, a weighted balancer driven by the webhook router, steady load, the simulated Slack
  * workspace with its page, and the real bot and workers talking to all of them over HTTP.
  */

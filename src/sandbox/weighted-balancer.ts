@@ -11,7 +11,7 @@ import { verifyWebhookSignature } from '../traffic/webhook-signature.js';
 /**
  * The sandbox's load balancer in front of Kong X and Y: a reverse proxy that picks X or Y per request
  * by smooth weighted round robin (deterministic, as nginx does), and a control endpoint that is the
- * webhook traffic router's other end (DESIGN 7): `POST {"x":90,"y":10}` signed with
+ * webhook traffic router's other end (docs/architecture.md#traffic-routers): `POST {"x":90,"y":10}` signed with
  * `X-Signature: sha256=<hex HMAC>`, `GET` answers the same shape. Starts at 100/0.
  */
 

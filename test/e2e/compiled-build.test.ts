@@ -24,7 +24,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}) 
 }
 
 /**
- * DESIGN 2.1: `npm run build` compiles. The compiled entry point must run on its own, including what
+ * docs/contract.md#commands: `npm run build` compiles. The compiled entry point must run on its own, including what
  * tsc does not copy (the migrations' .sql files).
  */
 describe('npm run build', () => {

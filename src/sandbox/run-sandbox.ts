@@ -25,7 +25,7 @@ function banner(sandbox: Sandbox): string {
     `  balancer    ${u.balancer}  (weights: ${u.balancerControl})`,
     `  bot         ${u.bot}`,
     '',
-    'Press Ctrl-C to stop everything.',
+    'Press Ctrl-C to stop everything (and remove its databases, queue and work folder).',
     '',
   ].join('\n');
 }
@@ -39,6 +39,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     port: env.PORT,
+    // Ctrl-C leaves nothing behind: databases, queue keys and the work directory go with it.
+    removeOnStop: true,
     ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',

@@ -55,7 +55,10 @@ export interface StartSandboxOptions {
   definitions?: readonly JobDefinition[];
   logLevel?: string;
   logDestination?: DestinationStream;
-  /** Drop the databases, empty the queue and delete the work directory on stop (tests). */
+  /**
+   * Drop the databases, empty the queue and delete the work directory on stop. A start that fails
+   * removes them whatever this says.
+   */
   removeOnStop?: boolean;
 }
 
@@ -104,13 +107,14 @@ function migrationCommands(version: string): string[][] {
 export async function startSandbox(options: StartSandboxOptions): Promise<Sandbox> {
   const names = sandboxNames(options.name, options.baseDir);
   await checkSandboxServices({ databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
-  const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  // Each closer is told whether to remove what it created too (databases, queue keys, work directory).
+  const closers: Array<(remove: boolean) => Promise<unknown>> = [];
+  const closeAll = async (remove: boolean) => {
+    for (const close of closers.splice(0).reverse()) await close(remove).catch(() => undefined);
   };
   const dbNames = [names.xDatabase, names.yDatabase, names.botDatabase];
   try {
-    if (options.removeOnStop) closers.push(() => dropSandboxDatabases(options.databaseUrl, dbNames));
+    closers.push(async (remove) => remove && dropSandboxDatabases(options.databaseUrl, dbNames));
     const [xDbUrl = '', yDbUrl = '', botDbUrl = ''] = await recreateSandboxDatabases(
       options.databaseUrl,
       dbNames,
@@ -163,7 +167,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     closers.push(() => workspace.close());
 
-    if (options.removeOnStop) closers.push(() => rm(names.workDir, { recursive: true, force: true }));
+    closers.push(async (remove) => remove && rm(names.workDir, { recursive: true, force: true }));
     const backupDir = join(names.workDir, 'backups');
     await rm(backupDir, { recursive: true, force: true });
     await mkdir(backupDir, { recursive: true });
@@ -221,9 +225,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     // Jobs of an earlier sandbox (same prefix, deterministic ids) would block this run's jobs.
     await composition.queue.queue.obliterate({ force: true });
-    closers.push(async () => {
-      if (options.removeOnStop)
-        await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
+    closers.push(async (remove) => {
+      if (remove) await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await composition.close();
     });
     const bot = await startBot({
@@ -270,10 +273,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       load,
       composition,
       log,
-      stop: closeAll,
+      stop: () => closeAll(options.removeOnStop === true),
     };
   } catch (error) {
-    await closeAll();
+    await closeAll(true);
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { ENV_DEFAULTS } from '../../src/config/env-schema.js';
+import { DEV_COMPOSE_COMMAND } from '../../src/sandbox/sandbox-preflight-services.js';
 import { REPO_ROOT } from '../support/spawn-bot.js';
 import { DEFAULT_TEST_PG_URL } from '../support/test-database.js';
 import { DEFAULT_TEST_REDIS_URL } from '../support/test-redis.js';
@@ -76,6 +77,8 @@ describe('docker-compose.dev.yml', () => {
 describe("README's Quick start", () => {
   it('starts the services with the development compose file, not the production one', () => {
     expect(quickStart).toContain('docker compose -f docker-compose.dev.yml up -d');
+    // …and so does the sandbox when it cannot reach them.
+    expect(DEV_COMPOSE_COMMAND).toBe('docker compose -f docker-compose.dev.yml up -d');
     // The production file needs POSTGRES_PASSWORD and .env and publishes no database port.
     expect(quickStart).not.toMatch(/docker compose up -d postgres redis/);
   });

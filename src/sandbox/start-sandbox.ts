@@ -12,8 +12,10 @@ import { loadConfig } from '../config/load-config.js';
 import { collectSecretValues } from '../config/secrets.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
+import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
 import {
   SANDBOX_CHANNEL,
+  SANDBOX_ENVIRONMENT,
   SANDBOX_SECRET_VARS,
   type SandboxConfigInput,
   writeSandboxConfig,
@@ -145,6 +147,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     closers.push(() => balancer.close());
 
+    // Known once the bot's store exists; the page's reset is refused until then.
+    let resetDeps: ResetSandboxYDeps | undefined;
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-sandbox-${randomBytes(16).toString('hex')}`;
     let botUrl = '';
@@ -157,6 +161,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         channel: SANDBOX_CHANNEL,
         controls: {
           setYFaults: async (faults) => y.setFaults(faults),
+          resetY: async ({ whenUsed }) => {
+            if (resetDeps === undefined) return { ok: false, message: 'The sandbox is still starting.' };
+            return resetSandboxY(resetDeps, { whenUsed, clearFaults: !whenUsed });
+          },
           status: async () => ({
             split: balancer.weights(),
             rates: balancer.stats().ratePerSecond,
@@ -229,6 +237,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       if (remove) await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await composition.close();
     });
+    resetDeps = {
+      findActiveRun: () => composition.store.runs.findActiveRun(SANDBOX_ENVIRONMENT),
+      serverUrl: options.databaseUrl,
+      yDatabase: names.yDatabase,
+      setWeights: (w) => balancer.setWeights(w),
+      weights: () => balancer.weights(),
+      setYFaults: (f) => y.setFaults(f),
+    };
     const bot = await startBot({
       composition,
       slackToken: botToken,

@@ -48,6 +48,8 @@ export interface WeightedBalancer {
   /** The webhook router's `url`, e.g. `http://127.0.0.1:PORT/weights`. */
   controlUrl: string;
   weights(): Weights;
+  /** Sets the split directly (the sandbox's reset), as a signed POST from the router would. */
+  setWeights(weights: Weights): void;
   stats(): BalancerStats;
   close(): Promise<void>;
 }
@@ -192,6 +194,7 @@ export async function startWeightedBalancer(opts: WeightedBalancerOptions): Prom
     url: base(proxyPort),
     controlUrl: `${base(controlPort)}/weights`,
     weights: () => rr.weights(),
+    setWeights: (w) => rr.set({ x: w.x, y: w.y }),
     stats: () => ({
       x: { ...counts.x },
       y: { ...counts.y },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
@@ -41,72 +42,117 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-describe('the sandbox in Chromium: a whole run to 100 % and completed', () => {
-  it('start (real restore, migrations 3.4 → 3.9, verify) → every shift step approved from the page → completed', async () => {
+/** One whole upgrade from the page: start, approve every step, complete; checks each applied split. */
+async function upgrade(runId: string, steps: number[]): Promise<void> {
+  const thread = page.getByTestId('thread-pane');
+  await step(`${runId}-start`, async () => {
+    await page.getByTestId('user-picker').selectOption(REQUESTER);
+    const stepsArg = steps.join(',') === '5,25,50,100' ? '' : ` --steps ${steps.join(',')}`;
+    await page.getByTestId('command-input').fill(`/kong-upgrade start sandbox${stepsArg}`);
+    await page.getByTestId('command-send').click();
+    const card = page
+      .getByTestId('message')
+      .filter({ hasText: `Kong upgrade ${runId}` })
+      .first();
+    await card.getByTestId('thread-link').click({ timeout: 20_000 });
+    // The real verify passes Y after the deploy's migrations, and says what they changed.
+    await thread.getByTestId('message').filter({ hasText: 'Verify passed' }).waitFor({ timeout: 60_000 });
+    const verify = await sandbox.composition.store.events.listEvents(runId);
+    expect(verify.some((e) => e.kind.endsWith('failed'))).toBe(false);
+    await thread.getByTestId('message').filter({ hasText: "Changed by Y's migrations" }).first().waitFor();
+    await page.getByTestId('user-picker').selectOption(APPROVER);
+  });
+
+  for (const weight of steps) {
+    await step(`${runId}-shift-${weight}`, async () => {
+      const gate = thread.getByTestId('message').filter({ hasText: `Shift ${weight} % of traffic to Y` });
+      await gate.locator('[data-action-id="gate.approve"]').waitFor({ timeout: 30_000 });
+      await approve(gate);
+      await page
+        .getByTestId('split-display')
+        .filter({ hasText: `X ${100 - weight} % · Y ${weight} %` })
+        .waitFor({ timeout: 20_000 });
+      expect(sandbox.balancer.weights()).toEqual({ x: 100 - weight, y: weight });
+    });
+  }
+
+  await step(`${runId}-complete`, async () => {
+    // At 100 % X serves nothing: Y is judged against X's last window with traffic.
+    const gate = thread.getByTestId('message').filter({ hasText: 'Complete the upgrade' });
+    await gate.locator('[data-action-id="gate.approve"]').waitFor({ timeout: 30_000 });
+    await approve(gate);
+    const run = await eventually(async () => {
+      const r = await sandbox.composition.store.runs.getRun(runId);
+      return r?.phase === 'completed' && r;
+    }, 20_000);
+    expect(run.appliedWeight).toBe(100);
+    await thread
+      .getByTestId('message')
+      .filter({ hasText: `${runId} summary` })
+      .waitFor({ timeout: 10_000 });
+    // The end of the freeze is announced in the channel itself.
+    await page
+      .getByTestId('message')
+      .filter({ hasText: `${runId} is complete` })
+      .filter({ hasText: 'The write freeze on X has ended' })
+      .waitFor({ timeout: 10_000 });
+    expect(sandbox.balancer.weights()).toEqual({ x: 0, y: 100 });
+    // Y serves everything now.
+    const before = sandbox.balancer.stats().y.requests;
+    await eventually(() => sandbox.balancer.stats().y.requests > before, 10_000);
+    const gates = await sandbox.composition.store.gates.listGates(runId);
+    expect(gates.map((g) => [g.kind, g.targetWeight, g.status])).toEqual([
+      ...steps.map((w) => ['shift', w, 'approved']),
+      ['complete', 100, 'approved'],
+    ]);
+    await page.getByTestId('thread-close').click();
+  });
+}
+
+/** Tables in the sandbox's Y database (0: empty, as before a restore). */
+async function yTables(): Promise<number> {
+  const client = new pg.Client({
+    connectionString: sandbox.config.environments.sandbox?.clusterY.databaseUrl,
+  });
+  await client.connect();
+  const { rows } = await client.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'",
+  );
+  await client.end();
+  return rows[0]?.n ?? -1;
+}
+
+describe('the sandbox in Chromium: upgrades one after another in one session', () => {
+  it('a whole run to 100 % and completed; a second start resets Y by itself and completes too; Reset Y on the page', async () => {
     await step('load', async () => {
       await page.goto(`${sandbox.urls.page}?user=${REQUESTER}`);
       await page.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
     });
 
-    const thread = page.getByTestId('thread-pane');
-    await step('start', async () => {
-      await page.getByTestId('command-input').fill('/kong-upgrade start sandbox');
-      await page.getByTestId('command-send').click();
-      const card = page.getByTestId('message').filter({ hasText: 'Kong upgrade sandbox-1' }).first();
-      await card.getByTestId('thread-link').click({ timeout: 20_000 });
-      // The real verify passes Y after the deploy's migrations, and says what they changed.
-      await thread.getByTestId('message').filter({ hasText: 'Verify passed' }).waitFor({ timeout: 60_000 });
-      const verify = await sandbox.composition.store.events.listEvents(RUN);
-      expect(verify.some((e) => e.kind.endsWith('failed'))).toBe(false);
-      await thread.getByTestId('message').filter({ hasText: "Changed by Y's migrations" }).first().waitFor();
-      await page.getByTestId('user-picker').selectOption(APPROVER);
-    });
+    await upgrade(RUN, [5, 25, 50, 100]);
+    expect(await yTables()).toBeGreaterThan(0);
 
-    for (const weight of [5, 25, 50, 100]) {
-      await step(`shift-${weight}`, async () => {
-        const gate = thread.getByTestId('message').filter({ hasText: `Shift ${weight} % of traffic to Y` });
-        await gate.locator('[data-action-id="gate.approve"]').waitFor({ timeout: 30_000 });
-        await approve(gate);
-        await page
-          .getByTestId('split-display')
-          .filter({ hasText: `X ${100 - weight} % · Y ${weight} %` })
-          .waitFor({ timeout: 20_000 });
-        expect(sandbox.balancer.weights()).toEqual({ x: 100 - weight, y: weight });
-      });
-    }
-
-    await step('complete', async () => {
-      // At 100 % X serves nothing: Y is judged against X's last window with traffic.
-      const gate = thread.getByTestId('message').filter({ hasText: 'Complete the upgrade' });
-      await gate.locator('[data-action-id="gate.approve"]').waitFor({ timeout: 30_000 });
-      await approve(gate);
-      const run = await eventually(async () => {
-        const r = await sandbox.composition.store.runs.getRun(RUN);
-        return r?.phase === 'completed' && r;
-      }, 20_000);
-      expect(run.appliedWeight).toBe(100);
-      await thread
-        .getByTestId('message')
-        .filter({ hasText: 'sandbox-1 summary' })
-        .waitFor({ timeout: 10_000 });
-      // The end of the freeze is announced in the channel itself.
+    // The second start finds Y filled by the first run's restore and at 100 %: the sandbox empties
+    // it and puts the traffic back on X before the bot sees the command (a real restore refuses a
+    // filled database), and tells the one who typed it.
+    await upgrade('sandbox-2', [50, 100]);
+    await step('auto-reset-note', async () => {
+      await page.getByTestId('user-picker').selectOption(REQUESTER);
       await page
         .getByTestId('message')
-        .filter({ hasText: 'sandbox-1 is complete' })
-        .filter({ hasText: 'The write freeze on X has ended' })
-        .waitFor({ timeout: 10_000 });
-      expect(sandbox.balancer.weights()).toEqual({ x: 0, y: 100 });
-      // Y serves everything now.
-      const before = sandbox.balancer.stats().y.requests;
-      await eventually(() => sandbox.balancer.stats().y.requests > before, 10_000);
-      const gates = await sandbox.composition.store.gates.listGates(RUN);
-      expect(gates.map((g) => [g.kind, g.targetWeight, g.status])).toEqual([
-        ['shift', 5, 'approved'],
-        ['shift', 25, 'approved'],
-        ['shift', 50, 'approved'],
-        ['shift', 100, 'approved'],
-        ['complete', 100, 'approved'],
-      ]);
+        .filter({ hasText: "Sandbox reset: Y's database is empty again and 100 % of traffic is on X" })
+        .waitFor({ timeout: 5_000 });
     });
-  }, 90_000);
+
+    await step('reset-button', async () => {
+      await page.getByTestId('reset-y').click();
+      await page
+        .getByTestId('split-display')
+        .filter({ hasText: 'X 100 % · Y 0 %' })
+        .waitFor({ timeout: 5_000 });
+      await page.getByTestId('status-line').filter({ hasText: 'Sandbox reset' }).waitFor();
+      expect(sandbox.balancer.weights()).toEqual({ x: 100, y: 0 });
+      expect(await yTables()).toBe(0);
+    });
+  }, 180_000);
 });

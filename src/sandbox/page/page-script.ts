@@ -162,6 +162,16 @@ export const PAGE_SCRIPT = String.raw`
     else status('Faults refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
   };
 
+  const resetY = async () => {
+    $('reset-y').disabled = true;
+    status('Resetting Y …');
+    try {
+      const res = await api('/controls/reset', {});
+      if (res.body && res.body.status) showControls(res.body.status);
+      status(res.body ? res.body.message : 'HTTP ' + res.status, !(res.body && res.body.ok));
+    } finally { $('reset-y').disabled = false; }
+  };
+
   const start = async () => {
     S.config = (await api('/config')).body;
     document.title = '#' + S.config.channel + ' · sandbox';
@@ -176,6 +186,7 @@ export const PAGE_SCRIPT = String.raw`
     if (S.config.controls) {
       $('controls').hidden = false;
       $('fault-form').addEventListener('submit', applyFaults);
+      $('reset-y').addEventListener('click', resetY);
       pollControls();
       setInterval(pollControls, 1000);
     }

@@ -48,6 +48,10 @@ export function renderSandboxPage(): string {
       <p><button class="btn btn-danger" data-testid="fault-apply" type="submit">Apply to Y</button></p>
     </form>
     <div class="muted" id="fault-display" data-testid="fault-display"></div>
+    <h2 style="margin-top:16px">Between runs</h2>
+    <p><button type="button" class="btn" id="reset-y" data-testid="reset-y">Reset Y</button></p>
+    <div class="muted">Empties Y's database, sends 100 % of traffic to X and clears Y's faults. Done
+      for you before each <code>start</code> when an earlier run used Y.</div>
   </aside>
 </main>
 <dialog id="confirm" data-testid="confirm-dialog">

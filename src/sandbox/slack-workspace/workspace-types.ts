@@ -108,6 +108,11 @@ export interface SandboxStatus {
 export interface SandboxControls {
   setYFaults(faults: YFaults): Promise<void>;
   status(): Promise<SandboxStatus>;
+  /**
+   * Puts Y back for a new run: `whenUsed` only if an earlier run used it (sent before every `start`),
+   * otherwise always (the panel's reset button). Refused while a run is active.
+   */
+  resetY?(options: { whenUsed: boolean }): Promise<{ ok: boolean; reset?: boolean; message: string }>;
 }
 
 export interface SandboxPageOptions {

@@ -1,6 +1,6 @@
 import { compareSlot, type ObservationPolicy } from './decide-observation.js';
 import { type Decision, refuse } from './decision.js';
-import { phaseLabel } from './describe-run.js';
+import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
 import { type JobName, jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
@@ -133,7 +133,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     },
     events: [event0],
     effects: [
-      { type: 'close_gates', reason: `the run failed during ${run.phase}` },
+      { type: 'close_gates', reason: `the run failed ${duringPhase(run.phase)}` },
       { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
       { type: 'update_card' },
     ],

@@ -55,6 +55,8 @@ export function decideObservation(
           reason: `Y is worse than X: ${event.failing.join('; ')}`,
           details: [`*Failing:*\n${event.failing.map((f) => `• ${f}`).join('\n')}`],
         },
+        // The card shows the failing comparison and the pending rollback.
+        { type: 'update_card' },
       ],
     };
   }

@@ -3,7 +3,7 @@ import { decideJob } from './decide-job.js';
 import { decideObservation, type ObservationPolicy } from './decide-observation.js';
 import { decideRequest } from './decide-request.js';
 import { type Decision, refuse } from './decision.js';
-import { phaseLabel } from './describe-run.js';
+import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Run } from './run.js';
@@ -60,7 +60,7 @@ export function decide(
           { type: 'close_gates', reason: `the run was aborted by <@${event.actor}>` },
           {
             type: 'thread',
-            text: `:octagonal_sign: Aborted by <@${event.actor}> during ${phaseLabel(run.phase).toLowerCase()}. Traffic stays where it is: X ${100 - (run.appliedWeight ?? 0)} % / Y ${run.appliedWeight ?? 0} %. The write freeze of this run has ended.`,
+            text: `:octagonal_sign: Aborted by <@${event.actor}> ${duringPhase(run.phase)}. Traffic stays where it is: X ${100 - (run.appliedWeight ?? 0)} % / Y ${run.appliedWeight ?? 0} %. The write freeze of this run has ended.`,
           },
           { type: 'update_card' },
         ],

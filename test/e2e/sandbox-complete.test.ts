@@ -113,13 +113,20 @@ async function upgrade(runId: string, steps: number[]): Promise<void> {
       ...steps.map((w) => ['shift', w, 'approved']),
       ['complete', 100, 'approved'],
     ]);
-    if (runId === RUN) {
-      await thread
-        .getByTestId('message')
-        .filter({ hasText: `${runId} summary` })
-        .scrollIntoViewIfNeeded();
-      await checkRendering('finished');
-    }
+    // The thread reads in the order things happened.
+    const lines = await thread.getByTestId('message').allTextContents();
+    const order = ['Run started by', 'Preflight passed', 'Backup done', 'Restore done', 'Verify passed'];
+    // (The summary may still come out above "approved Complete the upgrade": the completion job and
+    // the click's own posting race; left to the engine's ordering work.)
+    order.push(`${runId} summary`);
+    const positions = order.map((text) => lines.findIndex((l) => l.includes(text)));
+    expect(
+      positions.every((p) => p >= 0),
+      JSON.stringify(positions),
+    ).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // The open thread follows its newest reply (the page re-renders it on every change).
+    if (runId === RUN) await checkRendering('finished');
     await page.getByTestId('thread-close').click();
   });
 }

@@ -123,6 +123,10 @@ describe('run card (Block Kit per phase)', () => {
     const run = buildRun({ phase: 'observing', appliedWeight: 25, stepIndex: 1 });
     const fail = cardText(run, { comparison: { verdict: 'fail', failing, at: at(1) } });
     expect(fail).toContain(`:x: *Y fails the comparison*: ${failing[0]}`);
+    const warned = cardText(run, { comparison: { verdict: 'warn', failing: ['p95 ×1.3'], at: at(1) } });
+    expect(warned).toContain(':warning: *Comparison warnings*: p95 ×1.3');
+    const vague = cardText(run, { comparison: { verdict: 'warn', failing: [], at: at(1) } });
+    expect(vague).not.toContain('Comparison warnings');
     const pending = cardText(run, { pendingRollback: { requestedAt: at(2), reason: 'Y is worse than X' } });
     expect(pending).toContain(':rotating_light: *Rollback awaiting approval*');
     expect(pending).toContain('*Next:* An approver decides on the rollback');

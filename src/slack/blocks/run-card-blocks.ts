@@ -134,7 +134,13 @@ export function runCardBlocks(run: Run, now: Date, facts: CardFacts = {}): Slack
         text: `:rotating_light: *Rollback awaiting approval* (asked ${slackAgo(rollback.requestedAt)})${rollback.reason ? `: ${rollback.reason}` : ''}. The approval message is in the thread.`,
       },
     });
-  } else if (!ended && facts.comparison && facts.comparison.verdict !== 'insufficient_data') {
+  } else if (
+    !ended &&
+    facts.comparison &&
+    (facts.comparison.verdict === 'fail' ||
+      (facts.comparison.verdict === 'warn' && facts.comparison.failing.length > 0))
+  ) {
+    // A warning without a named metric (e.g. few requests) is left to the live comparison.
     const c = facts.comparison;
     const head = c.verdict === 'fail' ? ':x: *Y fails the comparison*' : ':warning: *Comparison warnings*';
     blocks.push({

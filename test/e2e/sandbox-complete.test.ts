@@ -71,7 +71,17 @@ async function upgrade(runId: string, steps: number[]): Promise<void> {
     await step(`${runId}-shift-${weight}`, async () => {
       const gate = thread.getByTestId('message').filter({ hasText: `Shift ${weight} % of traffic to Y` });
       await gate.locator('[data-action-id="gate.approve"]').waitFor({ timeout: 30_000 });
-      if (runId === RUN && weight === steps[0]) await checkRendering('gate');
+      if (runId === RUN && weight === steps[0]) {
+        await checkRendering('gate');
+        // The one who started the run may not approve it: the click is received, then refused, and
+        // the page says what the app answered instead of calling it acknowledged.
+        await page.getByTestId('user-picker').selectOption(REQUESTER);
+        await gate.locator('[data-action-id="gate.approve"]').click();
+        const said = page.getByTestId('status-line').filter({ hasText: 'The app answered only you' });
+        await said.waitFor({ timeout: 10_000 });
+        expect(await page.getByTestId('status-line').textContent()).not.toContain('acknowledged');
+        await page.getByTestId('user-picker').selectOption(APPROVER);
+      }
       await approve(gate);
       await page
         .getByTestId('split-display')

@@ -127,6 +127,7 @@ export const PAGE_SCRIPT = String.raw`
     const word = raw.split(/\s+/)[0];
     if (word !== cmd) { status(word + ' is not a valid command. Try ' + cmd + ' help.', true); return; }
     const text = raw.slice(word.length).trim();
+    S.clickSeen = null;
     $('command-send').disabled = true;
     status('Sending ' + cmd + ' ' + text + ' …');
     try {

@@ -17,7 +17,7 @@ RUN apt-get update \
 WORKDIR /app
 
 # Dependencies first, so source edits do not reinstall them. Dev dependencies are kept on purpose:
-# `npm start` runs the TypeScript source through tsx's loader (DESIGN 2.1).
+# `npm start` runs the TypeScript source through tsx's loader (docs/contract.md#commands).
 COPY package.json package-lock.json ./
 RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
 

@@ -1,5 +1,5 @@
 /**
- * ack benchmark (DESIGN 11): p99 client-side latency of `/kong-upgrade status [<run>]` at 50 concurrent
+ * ack benchmark (docs/contract.md#performance-targets): p99 client-side latency of `/kong-upgrade status [<run>]` at 50 concurrent
  * signed requests against the real bot (Bolt HTTP receiver, PostgreSQL, BullMQ), versus a bare Bolt app
  * on the same kind of receiver that acks at once, measured in the same run with the rounds alternating
  * between the two sides. The load comes from a client in its own process (as Slack is another machine),

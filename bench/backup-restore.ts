@@ -1,5 +1,5 @@
 /**
- * backup+restore benchmark (DESIGN 11): our backup and restore (directory format, jobs=4, with row
+ * backup+restore benchmark (docs/contract.md#performance-targets): our backup and restore (directory format, jobs=4, with row
  * counts, sha256 manifest and its verification) of a 1,000,000-row Kong database, against
  * `pg_dump -Fc | pg_restore` piped, measured in the same run. Target: ratio ≤ 0.8.
  * Run: npx tsx bench/backup-restore.ts

@@ -1,5 +1,5 @@
 /**
- * The statistical half of the detect benchmark (DESIGN 11): with a realistic split (200 req/s, 5 % on
+ * The statistical half of the detect benchmark (docs/contract.md#performance-targets): with a realistic split (200 req/s, 5 % on
  * Y, 60 s intervals, Kong's request-latency buckets), how often does a healthy Y fail the comparison
  * (target: never in 1,000 intervals), and how soon is a 3 % 5xx regression on Y caught (target: the
  * first interval)? Seeded, so every run prints the same numbers. Run: npx tsx bench/detect-statistics.ts

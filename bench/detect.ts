@@ -1,5 +1,5 @@
 /**
- * detect benchmark (DESIGN 11): "a 5xx regression injected on Y at 5 % traffic → rollback gate posted
+ * detect benchmark (docs/contract.md#performance-targets): "a 5xx regression injected on Y at 5 % traffic → rollback gate posted
  * within one interval + 5 s; no rollback gate in 1,000 healthy simulated intervals".
  *
  * End-to-end half (this file): the real bot and workers (real preflight, shift, compare and rollback

@@ -1,5 +1,5 @@
 /**
- * drift at scale benchmark (DESIGN 12.7): one drift check of an X with 1,000,000 entities, as the
+ * drift at scale benchmark (docs/contract.md#performance-targets): one drift check of an X with 1,000,000 entities, as the
  * compare and shift jobs run it (X's database digests each configuration table; the Admin API is not
  * read while nothing changed), against reading every configuration table of X once with
  * `COPY … TO STDOUT` (psql, output discarded), measured in the same run. Target: ≤ 5 s and ≤ 150 MB

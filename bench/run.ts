@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <name> …]`: runs the benchmarks of DESIGN section 11 one after another (all, or
+ * `npm run bench [-- <name> …]`: runs the benchmarks of docs/contract.md#performance-targets one after another (all, or
  * those named), prints one table (measured, baseline, ratio, target, ok) and exits non-zero when any
  * target is missed or a benchmark fails, saying why. Each benchmark cleans up its own databases and
  * servers; one that throws becomes a failed row and the others still run.

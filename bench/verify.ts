@@ -1,5 +1,5 @@
 /**
- * verify benchmark (DESIGN 11): our consistency check of a 1,000,000-row Kong database X against
+ * verify benchmark (docs/contract.md#performance-targets): our consistency check of a 1,000,000-row Kong database X against
  * its restored copy Y, versus reading every table once with `COPY … TO STDOUT` on both sides
  * (concurrently, one psql per side, output discarded), measured in the same run. Target: ≤ 1.5×.
  * Run: npx tsx bench/verify.ts

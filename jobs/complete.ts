@@ -2,6 +2,7 @@ import { formatDuration } from '../src/domain/describe-run.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { AppError } from '../src/errors.js';
+import { formatMs } from '../src/metrics/format-numbers.js';
 
 /**
  * Kong's step 9: the run is done. Posts the summary (timeline, approvals, final comparison) and
@@ -50,7 +51,7 @@ export const completeJob: JobDefinition = {
     const lastX = [...samples].reverse().find((s) => s.cluster === 'x');
     const final =
       lastX && lastY
-        ? `X ${lastX.requests} requests, 5xx ${lastX.errors5xx}, p95 ${lastX.p95 ?? '–'} ms · Y ${lastY.requests} requests, 5xx ${lastY.errors5xx}, p95 ${lastY.p95 ?? '–'} ms (${lastY.verdict ?? 'no verdict'})`
+        ? `X ${lastX.requests} requests, 5xx ${lastX.errors5xx}, p95 ${formatMs(lastX.p95)} · Y ${lastY.requests} requests, 5xx ${lastY.errors5xx}, p95 ${formatMs(lastY.p95)} (${(lastY.verdict ?? 'no verdict').replaceAll('_', ' ')})`
         : 'no comparison windows were recorded';
     const took = formatDuration(deps.now().getTime() - run.createdAt.getTime());
     await deps.notifier.post({

@@ -23,7 +23,7 @@ export interface DeployJobOptions {
 }
 
 /**
- * DESIGN 6 "deploy": run the configured commands (or call the webhook), then wait until Y reports
+ * docs/architecture.md#jobs "deploy": run the configured commands (or call the webhook), then wait until Y reports
  * its database reachable and the target version. A retry runs everything again on purpose: `kong
  * migrations up` and `finish` do nothing when already done, and the contract asks the same of any
  * configured command or webhook.
@@ -53,7 +53,7 @@ async function runDeploy(ctx: JobContext, options: DeployJobOptions): Promise<Jo
       );
   };
 
-  // DESIGN 12.6: a failing or timed-out rehearsal throws here, before anything touches Y's database.
+  // docs/contract.md#upgrade-paths-for-todays-kong: a failing or timed-out rehearsal throws here, before anything touches Y's database.
   const rehearsal = deploy.rehearsal ? await rehearse(ctx, options, secrets, post) : undefined;
   // deploy.timeoutSeconds is the real deploy's budget; the rehearsal has its own.
   const started = Date.now();

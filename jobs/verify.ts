@@ -110,7 +110,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     : `${compared.length} tables equal (${formatCount(rows)} rows)`;
   return {
     type: 'succeeded',
-    summary: `Verify passed: ${tablesLine}, ${formatCount(entities)} entities listed alike by both Admin APIs, ${smoke.length === 0 ? 'no smoke tests configured' : `${smoke.length} of ${smoke.length} smoke tests pass on Y`}`,
+    summary: `Verify passed: ${tablesLine}, ${formatCount(entities)} entities of ${counts.length} types listed alike by both Admin APIs${entityNote(rows, entities)}, ${smoke.length === 0 ? 'no smoke tests configured' : `${smoke.length} of ${smoke.length} smoke tests pass on Y`}`,
     details: {
       tables: compared.length,
       rows,
@@ -174,4 +174,15 @@ function findProblems(
 function observed(o: SmokeObservation): string {
   if ('error' in o) return o.error;
   return o.bodyMatched === false ? `${o.status} without the expected body text` : String(o.status);
+}
+
+/**
+ * Rows and entities are different counts (the question a reader asks when they differ): rows cover
+ * every table compared, Kong's own ones such as workspaces and tags included; entities are only the
+ * types the Admin APIs list.
+ */
+function entityNote(rows: number, entities: number): string {
+  return rows === entities
+    ? ''
+    : ' (the database rows also count tables that are not Admin API entities, such as workspaces and tags)';
 }

@@ -2,7 +2,7 @@
 // (Slack tokens, DATABASE_URL, PG* settings, cloud credentials) is any child's business.
 const PASSED = new Set(['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ']);
 
-/** Whether a variable of the bot's environment may reach any child process (DESIGN 12.8). */
+/** Whether a variable of the bot's environment may reach any child process (docs/contract.md#clarifications). */
 export function isBaseChildVariable(name: string): boolean {
   return PASSED.has(name) || name.startsWith('LC_');
 }

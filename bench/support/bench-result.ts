@@ -1,5 +1,5 @@
 /**
- * What every benchmark returns (DESIGN 11: "each prints a ratio measured in one run"). `ratio` is ours
+ * What every benchmark returns (docs/contract.md#performance-targets: "each prints a ratio measured in one run"). `ratio` is ours
  * over the baseline measured in the same run (for detect-statistics: intervals until the regression
  * fails); `ok` says whether the target was met, `target` says what the target is in words.
  */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Settings read from the environment (DESIGN 2.2). Messages name the variable and how to fix it. */
+/** Settings read from the environment (docs/contract.md#environment). Messages name the variable and how to fix it. */
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

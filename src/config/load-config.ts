@@ -103,7 +103,7 @@ export function parseConfigText(
   return config;
 }
 
-/** Reads and validates the YAML config file (DESIGN 2.5). The result is deep-frozen. */
+/** Reads and validates the YAML config file (docs/contract.md#config-file). The result is deep-frozen. */
 export async function loadConfig(opts: LoadConfigOptions): Promise<BotConfig> {
   let text: string;
   try {

@@ -30,7 +30,7 @@ function requiredProblems(env: SlackSettings, mode: RunMode): string[] {
 }
 
 /**
- * Validates the environment for a run mode (DESIGN 2.2). Empty values count as unset, so a blank
+ * Validates the environment for a run mode (docs/contract.md#environment). Empty values count as unset, so a blank
  * `FOO=` line in a compose file falls back to the default. Returns every problem, one message each.
  */
 export function loadEnv(raw: Readonly<Record<string, string | undefined>>, mode: RunMode): LoadEnvResult {

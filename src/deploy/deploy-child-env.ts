@@ -2,7 +2,7 @@ import { baseChildEnv } from '../base-child-env.js';
 import { kongPgEnv } from './kong-pg-env.js';
 
 /**
- * The complete environment of a deploy (or rehearsal) command, an allowlist (DESIGN 12.8): `PATH`,
+ * The complete environment of a deploy (or rehearsal) command, an allowlist (docs/contract.md#clarifications): `PATH`,
  * `HOME`, locale and `TZ` from the worker, the variables named in `deploy.env` (when set in the worker's
  * environment; their values are secrets), and Kong's `KONG_PG_*` settings for `databaseUrl` (Y's
  * database, or the scratch copy a rehearsal works on), which win over anything of the same name.

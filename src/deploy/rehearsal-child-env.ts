@@ -3,7 +3,7 @@ import { kongPgEnv } from './kong-pg-env.js';
 const ALWAYS = new Set(['PATH', 'HOME', 'LANG', 'TZ']);
 
 /**
- * The environment of a rehearsal command, built from an allowlist (DESIGN 12.8 "Child environments"):
+ * The environment of a rehearsal command, built from an allowlist (docs/contract.md#clarifications "Child environments"):
  * PATH, HOME, LANG, LC_*, TZ, the variables named in `names` (deploy.env), and Kong's KONG_PG_* for
  * the scratch copy. Nothing else of the worker's environment reaches the child: above all no
  * KONG_PG_* of its own, which could point the rehearsal at Y's real database.

@@ -49,7 +49,7 @@ const NEVER_RERUN =
   'Never re-run a migration that timed out without first checking `kong migrations list` (or `kong migrations status`): a half-applied migration run twice can corrupt data (Kong #12978).';
 
 /**
- * DESIGN 12.6: copies Y's restored database to a scratch database on the same server, runs the
+ * docs/contract.md#upgrade-paths-for-todays-kong: copies Y's restored database to a scratch database on the same server, runs the
  * rehearsal commands against the copy (its KONG_PG_* in their environment), measures them, and drops
  * the copy whatever happens. A failure or timeout throws E_REHEARSAL_FAILED / E_REHEARSAL_TIMEOUT
  * quoting the tool's last lines; Y's own database is never connected to by the commands.

@@ -1,7 +1,7 @@
 import { compareSlot, type ObservationPolicy } from './decide-observation.js';
 import type { RunPatch } from './decision.js';
 import { type Decision, refuse } from './decision.js';
-import { phaseLabel } from './describe-run.js';
+import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
 import { type JobName, jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
@@ -198,7 +198,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     },
     events: [event0],
     effects: [
-      CLOSE_ON_END(`the run failed during ${run.phase}`),
+      CLOSE_ON_END(`the run failed ${duringPhase(run.phase)}`),
       { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
       { type: 'update_card' },
     ],

@@ -3,7 +3,7 @@ import { decideJob, split, weightPatch } from './decide-job.js';
 import { decideObservation, type ObservationPolicy } from './decide-observation.js';
 import { decideRequest } from './decide-request.js';
 import { type Decision, refuse } from './decision.js';
-import { phaseLabel } from './describe-run.js';
+import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import { jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Run } from './run.js';
@@ -74,7 +74,7 @@ export function decide(
           { type: 'close_gates', reason: `the run was aborted by <@${event.actor}>` },
           {
             type: 'thread',
-            text: `:octagonal_sign: Aborted by <@${event.actor}> during ${phaseLabel(run.phase).toLowerCase()}. Traffic stays where it is (recorded: ${split(weight)}); the bot reads the router back and reports the split it finds.${weight === 0 && run.phase !== 'shifting' ? ' The write freeze of this run has ended.' : ''}`,
+            text: `:octagonal_sign: Aborted by <@${event.actor}> ${duringPhase(run.phase)}. Traffic stays where it is (recorded: ${split(weight)}); the bot reads the router back and reports the split it finds.${weight === 0 && run.phase !== 'shifting' ? ' The write freeze of this run has ended.' : ''}`,
           },
           { type: 'update_card' },
           // A step may have been in flight: what the router really has is read under its lock.

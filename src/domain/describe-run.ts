@@ -27,20 +27,20 @@ export function nextStepText(run: Run): string {
   const next = run.planSteps[run.stepIndex + 1];
   switch (run.phase) {
     case 'preflight':
-      return run.dryRun ? 'Then the plan is posted; nothing changes.' : 'Then: back up X.';
+      return run.dryRun ? 'The plan is posted; nothing changes.' : 'Back up X.';
     case 'backup':
-      return "Then: restore into Y's database.";
+      return "Restore X's backup into Y's database.";
     case 'restore':
-      return 'Then: deploy Y.';
+      return 'Deploy Y (migrations) and wait until it is healthy.';
     case 'deploy':
-      return 'Then: verify Y against X.';
+      return 'Verify Y against X.';
     case 'verify':
-      return `Then: approval to send ${run.planSteps[0] ?? 0} % of traffic to Y.`;
+      return `An approval to send ${run.planSteps[0] ?? 0} % of traffic to Y.`;
     case 'awaiting_gate':
     case 'observing':
       return next === undefined
-        ? 'Then: approval to complete the upgrade.'
-        : `Then: approval to send ${next} % of traffic to Y.`;
+        ? 'An approval to complete the upgrade.'
+        : `An approval to send ${next} % of traffic to Y.`;
     case 'shifting':
       return 'Applying the approved weight and reading it back.';
     case 'completing':
@@ -58,11 +58,36 @@ export function nextStepText(run: Run): string {
   }
 }
 
-/** A ten-cell split bar, e.g. `X ▇▇▇▇▇▇▇▇░░ Y 20 %`. */
+/**
+ * A ten-cell split bar, e.g. `X 80 % ▒▒▒▒▒▒▒▒██ Y 20 %`: Y's share is solid, X's shaded, so neither
+ * the start (all X) nor the end (all Y) looks like an empty bar.
+ */
 export function splitBar(percentY: number): string {
   const cells = 10;
   const yCells = Math.round((percentY / 100) * cells);
-  return `X ${'▇'.repeat(cells - yCells)}${'░'.repeat(yCells)} Y ${percentY} %`;
+  return `X ${100 - percentY} % ${'▒'.repeat(cells - yCells)}${'█'.repeat(yCells)} Y ${percentY} %`;
+}
+
+const DURING: Record<Phase, string> = {
+  preflight: 'during the preflight checks',
+  backup: 'during the backup of X',
+  restore: "during the restore into Y's database",
+  deploy: 'during the deploy of Y',
+  verify: 'during the verification of Y',
+  awaiting_gate: 'while waiting for an approval',
+  shifting: 'while shifting traffic',
+  observing: 'while observing Y',
+  completing: 'while completing',
+  completed: 'after completion',
+  rolling_back: 'during the rollback',
+  rolled_back: 'after the rollback',
+  failed: 'after the failure',
+  aborted: 'after the abort',
+};
+
+/** "during the backup of X", "while waiting for an approval": a phase after "failed" or "aborted". */
+export function duringPhase(phase: Phase): string {
+  return DURING[phase];
 }
 
 export function formatDuration(ms: number): string {

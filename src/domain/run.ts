@@ -1,7 +1,7 @@
 import type { Verdict } from './domain-event.js';
 import type { Weights } from './weights.js';
 
-/** Phases of a run (DESIGN 5). Order of the happy path matters for progress display. */
+/** Phases of a run (docs/architecture.md#phases). Order of the happy path matters for progress display. */
 export const PHASES = [
   'preflight',
   'backup',

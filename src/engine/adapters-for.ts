@@ -64,7 +64,7 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
   if (m.source === 'prometheus' && m.prometheus) {
     return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: m.intervalSeconds, logger });
   }
-  // The token goes only to metrics URLs under the cluster's Admin API (DESIGN 12.8).
+  // The token goes only to metrics URLs under the cluster's Admin API (docs/contract.md#clarifications).
   const target = (c: EnvironmentConfig['clusterX']) => ({
     metricsUrls: c.metricsUrls,
     adminUrl: c.adminUrl,

@@ -3,6 +3,7 @@ import type { Run } from '../domain/run.js';
 import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
+import { loadCardFacts } from './load-card-facts.js';
 import { postGateMessage } from './post-gate-message.js';
 import { postNextThreadLine, postPendingThreadLines } from './post-thread-line.js';
 
@@ -100,7 +101,7 @@ export async function executeEffects(
             channel: current.channel,
             ts: current.cardTs,
             text: runTitle(current),
-            blocks: runCardBlocks(current, deps.now()),
+            blocks: runCardBlocks(current, deps.now(), await loadCardFacts(current.id, deps)),
           });
         });
         break;
@@ -142,7 +143,12 @@ const DELAYED: Partial<Record<Effect['type'], string>> = {
  * check, post and record happen once.
  */
 export async function postCard(runId: string, deps: EngineDeps): Promise<void> {
+  const facts = await loadCardFacts(runId, deps);
   await deps.store.runs.recordCardOnce(runId, (run) =>
-    deps.notifier.post({ channel: run.channel, text: runTitle(run), blocks: runCardBlocks(run, deps.now()) }),
+    deps.notifier.post({
+      channel: run.channel,
+      text: runTitle(run),
+      blocks: runCardBlocks(run, deps.now(), facts),
+    }),
   );
 }

@@ -150,12 +150,17 @@ async function runLeased(
   } catch (err) {
     if (controller.signal.aborted && !shutdown.aborted) {
       log.info({ reason: String(controller.signal.reason) }, 'job stopped: the run moved on');
+      await progress.stop('stopped');
       return { status: 'skipped', reason: 'run moved on' };
     }
     const error = asAppError(err);
     const final = !error.retryable || attempt.attemptsMade + 1 >= attempt.maxAttempts;
     log.warn({ code: error.code, retryable: error.retryable, final, err: error.message }, 'job failed');
-    if (!final || shutdown.aborted) return { status: 'retry', error };
+    if (!final || shutdown.aborted) {
+      await progress.stop('retrying');
+      return { status: 'retry', error };
+    }
+    await progress.stop('failed');
     const remedy = typeof error.details.remedy === 'string' ? error.details.remedy : undefined;
     const observed = error.details.observedWeight;
     await engine.applyNow(run.id, {

@@ -1,10 +1,11 @@
 import type { Run } from '../domain/run.js';
+import { chartMarksFrom } from '../metrics/chart-marks.js';
 import { type ChartSample, renderComparisonChart } from '../metrics/render-chart.js';
 import type { EngineDeps } from './engine-deps.js';
 
 /**
- * At a gate, X vs Y over the whole run as a PNG in the thread (5xx ratio and p95, traffic steps
- * marked). Nothing to draw before the first comparison window.
+ * At a gate, X vs Y over the whole run as a PNG in the thread (5xx ratio and p95, traffic steps,
+ * gates and rollbacks marked). Nothing to draw before the first comparison window.
  */
 export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boolean> {
   if (!run.threadTs) return false;
@@ -21,10 +22,11 @@ export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boole
     byWindow.set(key, entry);
   }
   if (byWindow.size === 0) return false;
-  const steps = (await deps.store.events.listEvents(run.id))
+  const events = await deps.store.events.listEvents(run.id);
+  const steps = events
     .filter((e) => e.kind === 'traffic.weight_applied')
     .map((e) => ({ at: e.at, weight: Number(e.details.weight ?? 0) }));
-  const png = renderComparisonChart([...byWindow.values()], steps);
+  const png = renderComparisonChart([...byWindow.values()], steps, chartMarksFrom(events));
   await deps.notifier.upload({
     channel: run.channel,
     threadTs: run.threadTs,

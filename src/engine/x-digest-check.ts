@@ -4,7 +4,7 @@ import type { EnvironmentConfig } from '../config/config-schema.js';
 import type { FreezeDigestStore } from '../store/freeze-digest-store.js';
 
 /**
- * The incremental drift check (DESIGN 12.7 "drift at scale"): X's database digests each configuration
+ * The incremental drift check (docs/contract.md#performance-targets "drift at scale"): X's database digests each configuration
  * table (two numbers per table, computed server-side), compared with the digests taken at the freeze.
  * Equal digests mean nothing changed, so X's Admin API is not read at all; a changed table, a missing
  * baseline or an unreachable database leave the exact (Admin API) comparison to the caller.

@@ -7,7 +7,8 @@ import {
 } from '../kong/parse-prometheus-text.js';
 
 /**
- * Latency histograms in order of preference (DESIGN 8: request latency, else upstream latency), for
+ * Latency histograms in order of preference (docs/contract.md#metrics-comparison: request
+ * latency, else upstream latency), for
  * both exposition generations: 3.x names, and 2.8's one `kong_latency` family split by `type`.
  */
 export const LATENCY_METRICS = [

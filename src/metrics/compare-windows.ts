@@ -10,7 +10,7 @@ import {
 } from './window-stats.js';
 
 /**
- * X-vs-Y verdicts for one window (DESIGN 8).
+ * X-vs-Y verdicts for one window (docs/contract.md#metrics-comparison).
  *
  * - Fewer than `minRequests` on either side: every row and the whole comparison are
  *   `insufficient_data`, never `pass` (pool windows with `mergeWindowStats` to get there).

@@ -13,7 +13,7 @@ export interface KongClusterTarget {
   metricsUrls: string[];
   /** e.g. `{ 'Kong-Admin-Token': … }` when scraping the Admin API with RBAC. */
   headers?: Record<string, string>;
-  /** When set, `headers` go only to metrics URLs under this Admin API URL (DESIGN 12.8). */
+  /** When set, `headers` go only to metrics URLs under this Admin API URL (docs/contract.md#clarifications). */
   adminUrl?: string;
 }
 

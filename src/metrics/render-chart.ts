@@ -13,6 +13,16 @@ export interface ChartStep {
   weight: number;
 }
 
+/**
+ * An event marked on the time axis: a gate offered (`gate`), a rollback asked for (`rollback_gate`),
+ * a rollback carried out (`rollback`).
+ */
+export interface ChartMark {
+  at: Date;
+  kind: 'gate' | 'rollback_gate' | 'rollback';
+  label: string;
+}
+
 const WIDTH = 900;
 const HEIGHT = 560;
 const MARGIN = { left: 70, right: 24, top: 56, bottom: 36 };
@@ -24,12 +34,18 @@ const COLOURS = {
   axis: '#6b7280',
   text: '#111827',
   step: '#9ca3af',
+  gate: '#7c3aed',
+  rollback: '#dc2626',
 };
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** X vs Y over the run as a PNG: 5xx ratio on top, p95 latency below, traffic steps as markers. */
-export function renderComparisonChart(samples: readonly ChartSample[], steps: readonly ChartStep[]): Buffer {
-  const svg = comparisonChartSvg(samples, steps);
+export function renderComparisonChart(
+  samples: readonly ChartSample[],
+  steps: readonly ChartStep[],
+  marks: readonly ChartMark[] = [],
+): Buffer {
+  const svg = comparisonChartSvg(samples, steps, marks);
   const png = new Resvg(svg, {
     fitTo: { mode: 'width', value: WIDTH },
     background: 'white',
@@ -41,9 +57,17 @@ export function renderComparisonChart(samples: readonly ChartSample[], steps: re
 }
 
 /** The chart as SVG text (exported so it can be checked without rasterising). */
-export function comparisonChartSvg(samples: readonly ChartSample[], steps: readonly ChartStep[]): string {
+export function comparisonChartSvg(
+  samples: readonly ChartSample[],
+  steps: readonly ChartStep[],
+  marks: readonly ChartMark[] = [],
+): string {
   const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const times = [...sorted.map((s) => s.at.getTime()), ...steps.map((s) => s.at.getTime())];
+  const times = [
+    ...sorted.map((s) => s.at.getTime()),
+    ...steps.map((s) => s.at.getTime()),
+    ...marks.map((m) => m.at.getTime()),
+  ];
   let t0 = times.length > 0 ? Math.min(...times) : 0;
   let t1 = times.length > 0 ? Math.max(...times) : 60_000;
   if (t1 - t0 < 60_000) {
@@ -60,17 +84,24 @@ export function comparisonChartSvg(samples: readonly ChartSample[], steps: reado
     legend(WIDTH - MARGIN.right - 190, 20),
   ];
   const panels = [
+    // The axis follows the data; an all-zero 5xx panel still shows 0–1 %, not 0–50 %.
     {
       title: '5xx ratio',
       get: (s: ChartSample['x']) => s.errorRatio,
       fmt: (v: number) => `${trim(v * 100)} %`,
+      floor: 0.01,
     },
-    { title: 'p95 latency', get: (s: ChartSample['x']) => s.p95, fmt: (v: number) => `${trim(v)} ms` },
+    {
+      title: 'p95 latency',
+      get: (s: ChartSample['x']) => s.p95,
+      fmt: (v: number) => `${trim(v)} ms`,
+      floor: 10,
+    },
   ];
   panels.forEach((panel, i) => {
     const top = MARGIN.top + i * (panelHeight + PANEL_GAP);
     const values = sorted.flatMap((s) => [panel.get(s.x), panel.get(s.y)]).filter(isFiniteNumber);
-    const ticks = niceTicks(0, Math.max(...values, 0));
+    const ticks = niceTicks(0, Math.max(...values, panel.floor));
     const max = ticks[ticks.length - 1] ?? 1;
     const yOf = (v: number) => top + panelHeight - (v / max) * panelHeight;
     parts.push(text(MARGIN.left, top - 8, panel.title, { size: 13, weight: 'bold' }));
@@ -91,12 +122,27 @@ export function comparisonChartSvg(samples: readonly ChartSample[], steps: reado
       if (i === 0)
         parts.push(text(x + 3, top + 12, `${step.weight} % → Y`, { size: 11, fill: COLOURS.axis }));
     }
-    for (const side of ['x', 'y'] as const) {
+    for (const mark of marks) {
+      const x = xOf(mark.at.getTime());
+      const colour = mark.kind === 'gate' ? COLOURS.gate : COLOURS.rollback;
+      parts.push(
+        `<line x1="${f(x)}" y1="${f(top)}" x2="${f(x)}" y2="${f(top + panelHeight)}" stroke="${colour}" stroke-width="${mark.kind === 'rollback' ? 2 : 1}" stroke-dasharray="2 3" data-mark="${mark.kind}"/>`,
+      );
+      if (i === 0) {
+        // A small flag above the panel: ▼ for a gate, ✕-red for a rollback.
+        parts.push(
+          `<path d="M ${f(x - 5)} ${f(top - 2)} L ${f(x + 5)} ${f(top - 2)} L ${f(x)} ${f(top + 6)} Z" fill="${colour}" data-mark="${mark.kind}"/>`,
+        );
+        parts.push(text(x + 4, top + panelHeight - 6, mark.label, { size: 10, fill: colour }));
+      }
+    }
+    // Y first, then X on top, dashed with markers: equal values leave both visible.
+    for (const side of ['y', 'x'] as const) {
       const points = sorted.map((s) => {
         const v = panel.get(s[side]);
         return isFiniteNumber(v) ? { x: xOf(s.at.getTime()), y: yOf(v) } : null;
       });
-      parts.push(series(points, COLOURS[side]));
+      parts.push(series(points, COLOURS[side], side === 'x'));
     }
     if (values.length === 0) {
       parts.push(
@@ -108,9 +154,11 @@ export function comparisonChartSvg(samples: readonly ChartSample[], steps: reado
     }
   });
   const bottom = HEIGHT - MARGIN.bottom;
-  for (const t of timeTicks(t0, t1)) {
+  const tickTimes = timeTicks(t0, t1);
+  const withSeconds = tickTimes.length > 1 && ((tickTimes[1] ?? 0) - (tickTimes[0] ?? 0)) % 60_000 !== 0;
+  for (const t of tickTimes) {
     parts.push(
-      text(xOf(t), bottom + 18, new Date(t).toISOString().slice(11, 16), {
+      text(xOf(t), bottom + 18, new Date(t).toISOString().slice(11, withSeconds ? 19 : 16), {
         size: 11,
         anchor: 'middle',
         fill: COLOURS.axis,
@@ -121,8 +169,11 @@ export function comparisonChartSvg(samples: readonly ChartSample[], steps: reado
   return parts.join('\n');
 }
 
-/** A line broken where data is missing; a lone point becomes a dot. */
-function series(points: ({ x: number; y: number } | null)[], colour: string): string {
+/**
+ * A line broken where data is missing; a lone point becomes a dot. `marked`: dashed, with a ring at
+ * every point (X's line, drawn over Y's so that equal values do not hide it).
+ */
+function series(points: ({ x: number; y: number } | null)[], colour: string, marked = false): string {
   const out: string[] = [];
   let run: { x: number; y: number }[] = [];
   const flush = () => {
@@ -130,8 +181,14 @@ function series(points: ({ x: number; y: number } | null)[], colour: string): st
       out.push(`<circle cx="${f(run[0].x)}" cy="${f(run[0].y)}" r="3.5" fill="${colour}"/>`);
     else if (run.length > 1) {
       out.push(
-        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${run.map((p) => `${f(p.x)},${f(p.y)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${colour}" stroke-width="2"${marked ? ' stroke-dasharray="6 4"' : ''} points="${run.map((p) => `${f(p.x)},${f(p.y)}`).join(' ')}"/>`,
       );
+      if (marked) {
+        for (const p of run)
+          out.push(
+            `<circle cx="${f(p.x)}" cy="${f(p.y)}" r="2.5" fill="white" stroke="${colour}" stroke-width="1.5"/>`,
+          );
+      }
     }
     run = [];
   };
@@ -145,7 +202,7 @@ function series(points: ({ x: number; y: number } | null)[], colour: string): st
 
 function legend(x: number, y: number): string {
   return [
-    line(x, y, x + 22, y, COLOURS.x, undefined, 3),
+    line(x, y, x + 22, y, COLOURS.x, '6 4', 3),
     text(x + 28, y + 4, 'X (old)', { size: 12 }),
     line(x + 100, y, x + 122, y, COLOURS.y, undefined, 3),
     text(x + 128, y + 4, 'Y (new)', { size: 12 }),
@@ -167,8 +224,11 @@ export function niceTicks(min: number, max: number): number[] {
 function timeTicks(t0: number, t1: number): number[] {
   const span = t1 - t0;
   const minute = 60_000;
+  // Seconds for a short run (the sandbox's take a minute or two), so the axis has several labels.
   const step =
-    [1, 2, 5, 10, 15, 30, 60, 120, 240].map((m) => m * minute).find((s) => span / s <= 6) ?? span / 6;
+    [1 / 6, 1 / 4, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 240]
+      .map((m) => m * minute)
+      .find((s) => span / s <= 6) ?? span / 6;
   const ticks: number[] = [];
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) ticks.push(t);
   return ticks;

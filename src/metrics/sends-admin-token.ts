@@ -1,5 +1,5 @@
 /**
- * Whether a metrics URL gets the cluster's `Kong-Admin-Token` (DESIGN 12.8): only URLs under the
+ * Whether a metrics URL gets the cluster's `Kong-Admin-Token` (docs/contract.md#clarifications): only URLs under the
  * cluster's `adminUrl` (the Admin API's own /metrics). Other endpoints, such as the Status API
  * listener, never see the token. "Under" means the same origin and a path at or below adminUrl's,
  * so `http://kong:8001` does not cover `http://kong:80011/metrics` nor `http://kong:8001.evil/`.

@@ -25,7 +25,7 @@ function banner(sandbox: Sandbox, xVersion: string): string {
     `  balancer    ${u.balancer}  (weights: ${u.balancerControl})`,
     `  bot         ${u.bot}`,
     '',
-    'Press Ctrl-C to stop everything.',
+    'Press Ctrl-C to stop everything (and remove its databases, queue and work folder).',
     '',
   ].join('\n');
 }
@@ -39,6 +39,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     port: env.PORT,
+    // Ctrl-C leaves nothing behind: databases, queue keys and the work directory go with it.
+    removeOnStop: true,
     ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
     // e.g. KONG_SANDBOX_X_VERSION=2.8.4: X exports Kong 2.8's metrics (an unsupported version is refused by the seeder).
     ...(raw.KONG_SANDBOX_X_VERSION ? { xVersion: raw.KONG_SANDBOX_X_VERSION } : {}),

@@ -64,6 +64,9 @@ async function checkRedis(redisUrl: string, timeoutMs: number): Promise<string |
   }
 }
 
+/** Starts PostgreSQL and Redis where the defaults point (docker-compose.dev.yml). */
+export const DEV_COMPOSE_COMMAND = 'docker compose -f docker-compose.dev.yml up -d';
+
 /**
  * Checks that PostgreSQL and Redis answer before the sandbox creates anything, and fails with
  * E_SERVICES_UNREACHABLE saying how to start them (or where to point the sandbox) when they do not.
@@ -82,8 +85,8 @@ export async function checkSandboxServices(options: SandboxServicesOptions): Pro
     [
       'The sandbox needs PostgreSQL and Redis, and cannot reach them:',
       ...problems.map((p) => `  - ${p}`),
-      'Start them with:',
-      '  docker compose up -d postgres redis',
+      'Start them with (published on 127.0.0.1 with the default settings):',
+      `  ${DEV_COMPOSE_COMMAND}`,
       'or point the sandbox at running ones:',
       '  DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/postgres REDIS_URL=redis://HOST:6379 npm run sandbox',
     ].join('\n'),

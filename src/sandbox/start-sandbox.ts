@@ -13,8 +13,10 @@ import { collectSecretValues } from '../config/secrets.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
 import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
+import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
 import {
   SANDBOX_CHANNEL,
+  SANDBOX_ENVIRONMENT,
   SANDBOX_SECRET_VARS,
   type SandboxConfigInput,
   writeSandboxConfig,
@@ -58,7 +60,10 @@ export interface StartSandboxOptions {
   definitions?: readonly JobDefinition[];
   logLevel?: string;
   logDestination?: DestinationStream;
-  /** Drop the databases, empty the queue and delete the work directory on stop (tests). */
+  /**
+   * Drop the databases, empty the queue and delete the work directory on stop. A start that fails
+   * removes them whatever this says.
+   */
   removeOnStop?: boolean;
 }
 
@@ -100,20 +105,21 @@ function migrationCommands(version: string): string[][] {
 }
 
 /**
- * The whole upgrade on one machine (DESIGN 9): simulated Kong X (seeded) and Y (empty) on real
+ * The whole upgrade on one machine (docs/architecture.md#sandbox): simulated Kong X (seeded) and Y (empty) on real
  * databases, a weighted balancer driven by the webhook router, steady load, the simulated Slack
  * workspace with its page, and the real bot and workers talking to all of them over HTTP.
  */
 export async function startSandbox(options: StartSandboxOptions): Promise<Sandbox> {
   const names = sandboxNames(options.name, options.baseDir);
   await checkSandboxServices({ databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
-  const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  // Each closer is told whether to remove what it created too (databases, queue keys, work directory).
+  const closers: Array<(remove: boolean) => Promise<unknown>> = [];
+  const closeAll = async (remove: boolean) => {
+    for (const close of closers.splice(0).reverse()) await close(remove).catch(() => undefined);
   };
   const dbNames = [names.xDatabase, names.yDatabase, names.botDatabase];
   try {
-    if (options.removeOnStop) closers.push(() => dropSandboxDatabases(options.databaseUrl, dbNames));
+    closers.push(async (remove) => remove && dropSandboxDatabases(options.databaseUrl, dbNames));
     const [xDbUrl = '', yDbUrl = '', botDbUrl = ''] = await recreateSandboxDatabases(
       options.databaseUrl,
       dbNames,
@@ -147,6 +153,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     closers.push(() => balancer.close());
 
+    // Known once the bot's store exists; the page's reset is refused until then.
+    let resetDeps: ResetSandboxYDeps | undefined;
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-sandbox-${randomBytes(16).toString('hex')}`;
     let botUrl = '';
@@ -160,6 +168,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         controls: {
           setYFaults: async (faults) => y.setFaults(faults),
           setRejectedRoute: (on) => setRejectedRoute(xDbUrl, on),
+          resetY: async ({ whenUsed }) => {
+            if (resetDeps === undefined) return { ok: false, message: 'The sandbox is still starting.' };
+            return resetSandboxY(resetDeps, { whenUsed, clearFaults: !whenUsed });
+          },
           status: async () => ({
             split: balancer.weights(),
             rates: balancer.stats().ratePerSecond,
@@ -171,7 +183,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     closers.push(() => workspace.close());
 
-    if (options.removeOnStop) closers.push(() => rm(names.workDir, { recursive: true, force: true }));
+    closers.push(async (remove) => remove && rm(names.workDir, { recursive: true, force: true }));
     const backupDir = join(names.workDir, 'backups');
     await rm(backupDir, { recursive: true, force: true });
     await mkdir(backupDir, { recursive: true });
@@ -229,11 +241,18 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     // Jobs of an earlier sandbox (same prefix, deterministic ids) would block this run's jobs.
     await composition.queue.queue.obliterate({ force: true });
-    closers.push(async () => {
-      if (options.removeOnStop)
-        await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
+    closers.push(async (remove) => {
+      if (remove) await composition.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await composition.close();
     });
+    resetDeps = {
+      findActiveRun: () => composition.store.runs.findActiveRun(SANDBOX_ENVIRONMENT),
+      serverUrl: options.databaseUrl,
+      yDatabase: names.yDatabase,
+      setWeights: (w) => balancer.setWeights(w),
+      weights: () => balancer.weights(),
+      setYFaults: (f) => y.setFaults(f),
+    };
     const bot = await startBot({
       composition,
       slackToken: botToken,
@@ -278,10 +297,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       load,
       composition,
       log,
-      stop: closeAll,
+      stop: () => closeAll(options.removeOnStop === true),
     };
   } catch (error) {
-    await closeAll();
+    await closeAll(true);
     throw error;
   }
 }

@@ -11,7 +11,7 @@ import { verifyWebhookSignature } from '../traffic/webhook-signature.js';
 /**
  * The sandbox's load balancer in front of Kong X and Y: a reverse proxy that picks X or Y per request
  * by smooth weighted round robin (deterministic, as nginx does), and a control endpoint that is the
- * webhook traffic router's other end (DESIGN 7): `POST {"x":90,"y":10}` signed with
+ * webhook traffic router's other end (docs/architecture.md#traffic-routers): `POST {"x":90,"y":10}` signed with
  * `X-Signature: sha256=<hex HMAC>`, `GET` answers the same shape. Starts at 100/0.
  */
 
@@ -50,6 +50,8 @@ export interface WeightedBalancer {
   /** The webhook router's `url`, e.g. `http://127.0.0.1:PORT/weights`. */
   controlUrl: string;
   weights(): Weights;
+  /** Sets the split directly (the sandbox's reset), as a signed POST from the router would. */
+  setWeights(weights: Weights): void;
   stats(): BalancerStats;
   close(): Promise<void>;
 }
@@ -201,6 +203,7 @@ export async function startWeightedBalancer(opts: WeightedBalancerOptions): Prom
     url: base(proxyPort),
     controlUrl: `${base(controlPort)}/weights`,
     weights: () => rr.weights(),
+    setWeights: (w) => rr.set({ x: w.x, y: w.y }),
     stats: () => ({
       x: { ...counts.x },
       y: { ...counts.y },

@@ -1,4 +1,4 @@
-/** The slash command and its sub-commands (DESIGN 2.4, contract). */
+/** The slash command and its sub-commands (docs/contract.md#slash-command, contract). */
 export const COMMAND_NAME = '/kong-upgrade';
 
 export const SUBCOMMANDS = [

@@ -11,7 +11,7 @@ import { createWebhookRouter, type WebhookRouterOptions } from './webhook-router
 
 export { applyAndConfirm } from './apply-and-confirm.js';
 
-/** The `environments.<env>.traffic` section of the config file (DESIGN 2.5). */
+/** The `environments.<env>.traffic` section of the config file (docs/contract.md#config-file). */
 export interface TrafficConfig {
   router: TrafficRouter['kind'];
   nginx?: NginxRouterOptions;

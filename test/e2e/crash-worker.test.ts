@@ -68,7 +68,7 @@ async function startRouterProxy(target: string) {
 }
 
 /**
- * Issue 8, item 1 (DESIGN 10: kill -9 of any process at any moment loses nothing). The bot serves
+ * Issue 8, item 1 (docs/architecture.md#security-and-reliability: kill -9 of any process at any moment loses nothing). The bot serves
  * Slack in-process; the worker runs in a child that is SIGKILLed at each kill point of one run:
  * during backup, restore, deploy and verify, before the router call of an approved step, between
  * the router applying it and the bot recording it, and in the middle of a rollback. After each

@@ -355,7 +355,7 @@ describe('kill -9 right after a start is acknowledged, then start again', { time
     expect(reply.status).toBe(200);
     expect(reply.body).toContain(RUN_ID);
     expect((await first.exited).signal).toBe('SIGKILL');
-    // The job was enqueued before the ack (DESIGN 2.4), so it is in Redis even though the process died.
+    // The job was enqueued before the ack (docs/contract.md#slash-command), so it is in Redis even though the process died.
     expect((await queue.getJob(PREFLIGHT_JOB_ID))?.data).toMatchObject({ runId: RUN_ID });
 
     const second = spawnBot('start', botEnv());

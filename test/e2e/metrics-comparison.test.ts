@@ -17,7 +17,7 @@ import { startTestBot, type TestBot } from '../support/start-test-bot.js';
  * /metrics every interval. Only backup/restore/deploy/verify are skipped (Y is seeded like X).
  *
  * Why the `split` environment starts at 50 %: a 3 % 5xx regression is only told apart from noise
- * (α = 0.01 and the 0.5-point margin, DESIGN 8) with several hundred requests on Y per window; at 5 %
+ * (α = 0.01 and the 0.5-point margin, docs/contract.md#metrics-comparison) with several hundred requests on Y per window; at 5 %
  * that needs ~20,000 requests per window, i.e. minutes here. `bench/detect.ts` measures the 5 % case
  * with a long interval; the `canary` environment below runs at 5 % to show that too little traffic on
  * Y gives `insufficient_data`, not a verdict.

@@ -19,7 +19,7 @@ const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APP';
 
 /**
- * Issue 8, item 2 (DESIGN 4: BullMQ is never the only place a fact lives): the bot's own Redis
+ * Issue 8, item 2 (docs/architecture.md#data: BullMQ is never the only place a fact lives): the bot's own Redis
  * loses everything (FLUSHALL) while a run is queued, while an approved step waits for its job, and
  * while traffic is split; the reconciler rebuilds the jobs from PostgreSQL and the run finishes.
  */

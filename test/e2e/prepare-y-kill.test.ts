@@ -16,7 +16,7 @@ const CHANNEL = 'C0PREPYK01';
 const COUNTERS = 300_000;
 
 /**
- * Issue 4, acceptance 5 (DESIGN 10: kill -9 loses nothing): the worker runs in a child process and
+ * Issue 4, acceptance 5 (docs/architecture.md#security-and-reliability: kill -9 loses nothing): the worker runs in a child process and
  * is killed with SIGKILL in the middle of pg_dump, then of pg_restore; a new worker retries the
  * job from a clean state and the run reaches awaiting_gate with Y equal to X.
  */

@@ -11,7 +11,7 @@ import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 const CHANNEL = 'C0REHRSL01';
 /**
- * DESIGN 12.6 end to end: `deploy.rehearsal` runs the migrations on a scratch copy of Y's restored
+ * docs/contract.md#upgrade-paths-for-todays-kong end to end: `deploy.rehearsal` runs the migrations on a scratch copy of Y's restored
  * database before the real deploy; a failing or timed-out rehearsal stops the run with Y untouched.
  */
 describe('migration rehearsal in a whole run', () => {

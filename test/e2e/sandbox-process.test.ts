@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxNames } from '../../src/sandbox/sandbox-names.js';
@@ -62,6 +64,23 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** What a sandbox named `sandboxName` left on the servers and disk. */
+async function leftovers(sandboxName: string) {
+  const names = sandboxNames(sandboxName);
+  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await admin.connect();
+  const { rows } = await admin.query<{ datname: string }>(
+    'SELECT datname FROM pg_database WHERE datname = ANY($1) ORDER BY datname',
+    [[names.xDatabase, names.yDatabase, names.botDatabase]],
+  );
+  await admin.end();
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const redisKeys = await redis.keys(`${names.queuePrefix}:*`);
+  redis.disconnect();
+  return { databases: rows.map((r) => r.datname), redisKeys, workDir: existsSync(names.workDir) };
+}
+
 const NO_STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
 const started: Spawned[] = [];
 const name = `proc_${randomBytes(4).toString('hex')}`;
@@ -70,7 +89,7 @@ afterAll(async () => {
   for (const s of started) {
     if (s.child.pid !== undefined && groupAlive(s.child.pid)) process.kill(-s.child.pid, 'SIGKILL');
   }
-  // The CLI sandbox keeps its state for inspection; this test removes what its run left behind.
+  // Ctrl-C removes the sandbox's state (checked below); this cleans up after a failed assertion.
   const names = sandboxNames(name);
   const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
   await admin.connect();
@@ -135,6 +154,8 @@ describe('npm run sandbox as a process', () => {
     expect(sandbox.stdout(), sandbox.stderr()).toContain('sandbox stopped.');
     for (const p of ports) expect(await accepts(p)).toBe(false);
     expect(sandbox.stderr()).not.toMatch(NO_STACK);
+    // …and nothing it created: databases, queue keys, work directory.
+    expect(await leftovers(name)).toEqual({ databases: [], redisKeys: [], workDir: false });
   }, 60_000);
 
   it('says how to start PostgreSQL and Redis when they cannot be reached, without a stack trace or the password', async () => {
@@ -156,7 +177,7 @@ describe('npm run sandbox as a process', () => {
 
     expect(pgCode).not.toBe(0);
     const pgText = noPg.stderr();
-    expect(pgText).toContain('docker compose up -d postgres redis');
+    expect(pgText).toContain('docker compose -f docker-compose.dev.yml up -d');
     expect(pgText).toContain('DATABASE_URL=');
     expect(pgText).toContain(`PostgreSQL at postgres://postgres:****@127.0.0.1:${pgPort}/postgres`);
     expect(pgText).not.toContain('pw-s3cret-771');
@@ -165,7 +186,7 @@ describe('npm run sandbox as a process', () => {
 
     expect(redisCode).not.toBe(0);
     const redisText = noRedis.stderr();
-    expect(redisText).toContain('docker compose up -d postgres redis');
+    expect(redisText).toContain('docker compose -f docker-compose.dev.yml up -d');
     expect(redisText).toContain(`Redis at redis://127.0.0.1:${redisPort}: connection refused`);
     expect(redisText).not.toMatch(/PostgreSQL at/);
     expect(redisText).not.toMatch(NO_STACK);

@@ -16,7 +16,7 @@ import { buildRun } from '../support/build-run.js';
 import { minimalConfigObject, parseConfigObject, withConfigKey } from '../support/config-fixtures.js';
 
 /**
- * DESIGN 12.8 "Child environments": a deploy command sees only PATH, HOME, locale, TZ, Y's KONG_PG_*
+ * docs/contract.md#clarifications "Child environments": a deploy command sees only PATH, HOME, locale, TZ, Y's KONG_PG_*
  * and what `deploy.env` names; pg_dump/pg_restore only PATH, HOME, locale and their own PG* settings.
  * And every value a `${VAR}` reference put into the config is a secret, wherever the command is shown.
  */

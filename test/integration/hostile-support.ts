@@ -12,7 +12,7 @@ export interface StateSnapshot {
 
 /** Runs with their versions and gates with their statuses, so an update shows, not only an insert. */
 /**
- * Audit events that record a refusal or a read-only request are allowed (DESIGN §10: every refusal
+ * Audit events that record a refusal or a read-only request are allowed (docs/architecture.md#security-and-reliability: every refusal
  * is audited); any other event, run or gate change, or job is a state change.
  */
 const AUDIT_ONLY = ['%.refused', 'command.compare', 'command.status'];

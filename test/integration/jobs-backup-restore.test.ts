@@ -102,6 +102,7 @@ function setup(run: Run, yUrl: string, phase: 'backup' | 'restore') {
       async report(p) {
         reports.push(p);
       },
+      async stop() {},
     },
   };
   return { ctx, reports, dir: join(root, 'backups', run.id) };

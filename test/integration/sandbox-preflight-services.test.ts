@@ -41,7 +41,7 @@ describe('checkSandboxServices', () => {
       `PostgreSQL at postgres://kong:****@127.0.0.1:${pgPort}/postgres: connection refused`,
     );
     expect(error.message).toContain(`Redis at redis://:****@127.0.0.1:${redisPort}: connection refused`);
-    expect(error.message).toContain('docker compose up -d postgres redis');
+    expect(error.message).toContain('docker compose -f docker-compose.dev.yml up -d');
     expect(error.message).toMatch(/DATABASE_URL=.*REDIS_URL=/);
     expect(error.message).not.toMatch(/pw-secret-55|redis-pw-66/);
     expect(error.details.problems).toHaveLength(2);

@@ -4,7 +4,7 @@ import type { BotConfig } from '../../src/config/config-schema.js';
 import { parseConfigText } from '../../src/config/load-config.js';
 import { isAppError } from '../../src/errors.js';
 
-/** DESIGN 2.5's example, verbatim. */
+/** docs/contract.md#config-file's example, verbatim. */
 export const DESIGN_EXAMPLE_YAML = `slack:
   channel: C0123456789            # where run messages go (default: the channel of the command)
 approvals:

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** Server that tests create their throwaway databases on (trust auth on this machine). */
-export const TEST_PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_ADMIN_URL = process.env.TEST_PG_URL ?? DEFAULT_TEST_PG_URL;
 
 export interface TestDatabase {
   name: string;

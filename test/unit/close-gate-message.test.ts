@@ -32,6 +32,23 @@ describe('closeGateMessage', () => {
     expect(json).toContain('a newer request replaced it');
   });
 
+  it('keeps what the gate showed when it was asked for: a decided gate still says on what grounds', async () => {
+    const { updates, notifier } = recorder();
+    const gate = buildGate({
+      kind: 'rollback',
+      targetWeight: 0,
+      status: 'approved',
+      decidedBy: 'U0SAM',
+      decidedAt: new Date('2026-01-01T00:10:00Z'),
+      comparison: ['*Failing:*\n• 5xx on Y 4.0 % vs X 0.2 %'],
+    });
+    await closeGateMessage(notifier, gate, buildRun());
+    const json = JSON.stringify(updates[0]?.blocks);
+    expect(json).toContain('5xx on Y 4.0 % vs X 0.2 %');
+    expect(json).toContain('Approved by <@U0SAM>');
+    expect(json).not.toContain('"actions"');
+  });
+
   it('does nothing for a gate whose message was never posted', async () => {
     const { updates, notifier } = recorder();
     await closeGateMessage(notifier, buildGate({ messageTs: null }), buildRun());

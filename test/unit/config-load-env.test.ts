@@ -12,7 +12,7 @@ function problems(env: Record<string, string | undefined>, mode: Parameters<type
 }
 
 describe('loadEnv', () => {
-  it('applies the DESIGN 2.2 defaults', () => {
+  it('applies the docs/contract.md#environment defaults', () => {
     const result = loadEnv({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING }, 'start');
     expect(result).toEqual({
       ok: true,

@@ -22,7 +22,7 @@ function paths(problems: { path: string }[]): string[] {
   return problems.map((p) => p.path);
 }
 
-describe('DESIGN 2.5 example', () => {
+describe('docs/contract.md#config-file example', () => {
   it('parses to exactly the documented values', () => {
     const config = parseConfigText(DESIGN_EXAMPLE_YAML, DESIGN_EXAMPLE_ENV, 'design.yaml');
     expect(config).toEqual({

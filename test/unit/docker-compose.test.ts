@@ -48,7 +48,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('sets only variables of DESIGN 2.2, pointing at the compose services and the mounted config', () => {
+  it('sets only variables of docs/contract.md#environment, pointing at the compose services and the mounted config', () => {
     const env = services.bot?.environment ?? {};
     const known = Object.keys(envSchema.shape);
     for (const key of Object.keys(env)) expect(known).toContain(key);

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The layering of DESIGN 3, checked over the real import graph of src/ and jobs/: the core is pure
+ * The layering of docs/architecture.md, checked over the real import graph of src/ and jobs/: the core is pure
  * (`domain` imports nothing outside itself, not even a package), adapters never reach up into `engine`
  * or `slack`, and no module takes part in an import cycle (type-only imports count: a cycle of types
  * is still two modules that cannot be understood one without the other).

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMAND_NAME } from '../../src/slack/usage.js';
+import { COMMAND_NAME, SUBCOMMANDS, usageLine } from '../../src/slack/usage.js';
 import { REPO_ROOT } from '../support/spawn-bot.js';
 
 interface Manifest {
@@ -26,6 +26,11 @@ describe('manifest.yml (Slack app manifest, HTTP mode)', () => {
     expect(command?.url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
     expect(command?.description.length).toBeLessThanOrEqual(2000);
     expect(command?.usage_hint?.length ?? 0).toBeLessThanOrEqual(1000);
+  });
+
+  it("usage_hint lists every sub-command with its arguments, in the help's order", () => {
+    const hint = manifest.features.slash_commands[0]?.usage_hint ?? '';
+    expect(hint.split(' | ')).toEqual(SUBCOMMANDS.map((s) => usageLine(s).slice(COMMAND_NAME.length + 1)));
   });
 
   it('sends button clicks to the same endpoint, over HTTP rather than Socket Mode', () => {

@@ -222,7 +222,7 @@ describe('clusters of several nodes', () => {
   });
 });
 
-describe('sendsAdminToken (DESIGN 12.8)', () => {
+describe('sendsAdminToken (docs/contract.md#clarifications)', () => {
   it.each([
     ['http://kong:8001', 'http://kong:8001/metrics', true],
     ['http://kong:8001/', 'http://kong:8001/metrics', true],

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type ChartSample, comparisonChartSvg, niceTicks } from '../../src/metrics/render-chart.js';
+import type { RunEvent } from '../../src/domain/run-event.js';
+import { chartMarksFrom } from '../../src/metrics/chart-marks.js';
+import {
+  type ChartSample,
+  comparisonChartSvg,
+  niceTicks,
+  renderComparisonChart,
+} from '../../src/metrics/render-chart.js';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 2, 1, 12, minute));
 const sample = (
@@ -25,7 +32,7 @@ describe('comparisonChartSvg', () => {
     expect(svg.match(/<polyline[^>]*stroke="#ea580c"/g)).toHaveLength(2);
     expect(svg).toContain('5 % → Y');
     expect(svg).toContain('25 % → Y');
-    expect(svg.match(/stroke-dasharray/g)).toHaveLength(4);
+    expect(svg.match(/stroke="#9ca3af"[^>]*stroke-dasharray="4 3"/g)).toHaveLength(4);
     expect(svg).toContain('>12:10<');
     expect(svg).toContain('>5xx ratio<');
     expect(svg).toContain('>p95 latency<');
@@ -51,10 +58,91 @@ describe('comparisonChartSvg', () => {
   });
 });
 
+describe('comparisonChartSvg of a run with a rollback', () => {
+  // A short run as the sandbox makes: 10-second windows, a gate, a step, Y failing, a rollback.
+  const atS = (second: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, second));
+  const samples = Array.from({ length: 12 }, (_, i) => ({
+    at: atS(10 + i * 10),
+    x: { errorRatio: 0, p95: 120 },
+    y: { errorRatio: i >= 8 ? 0.2 : 0, p95: 120 },
+  }));
+  const marks = [
+    { at: atS(5), kind: 'gate' as const, label: '5 % gate' },
+    { at: atS(95), kind: 'rollback_gate' as const, label: 'rollback asked' },
+    { at: atS(110), kind: 'rollback' as const, label: 'rolled back' },
+  ];
+  const svg = comparisonChartSvg(samples, [{ at: atS(10), weight: 5 }], marks);
+
+  it('marks the gate, the rollback request and the rollback on the time axis', () => {
+    expect(svg.match(/<line[^>]*data-mark="gate"/g)).toHaveLength(2);
+    expect(svg.match(/<line[^>]*data-mark="rollback_gate"/g)).toHaveLength(2);
+    expect(svg.match(/<line[^>]*stroke="#dc2626" stroke-width="2"[^>]*data-mark="rollback"/g)).toHaveLength(
+      2,
+    );
+    expect(svg.match(/<path[^>]*data-mark=/g)).toHaveLength(3);
+    for (const label of ['5 % gate', 'rollback asked', 'rolled back']) expect(svg).toContain(`>${label}<`);
+  });
+
+  it('keeps X visible where it equals Y: dashed, ringed points, drawn over Y', () => {
+    const xLines = svg.match(/<polyline[^>]*stroke="#2563eb"[^>]*>/g) ?? [];
+    expect(xLines).toHaveLength(2);
+    for (const l of xLines) expect(l).toContain('stroke-dasharray="6 4"');
+    expect(svg.match(/<circle[^>]*stroke="#2563eb"/g)).toHaveLength(24);
+    expect(svg.lastIndexOf('stroke="#2563eb"')).toBeGreaterThan(
+      svg.lastIndexOf('<polyline fill="none" stroke="#ea580c"'),
+    );
+  });
+
+  it('scales the 5xx axis to the data, and labels time in seconds for a short run', () => {
+    expect(svg).toContain('>20 %<');
+    expect(svg).not.toContain('>50 %<');
+    const healthy = comparisonChartSvg(samples.slice(0, 8), [], []);
+    expect(healthy).toContain('>1 %<');
+    expect(healthy).not.toContain('>50 %<');
+    const labels = svg.match(/>\d\d:\d\d:\d\d</g) ?? [];
+    expect(labels.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('rasterises to a PNG', () => {
+    const png = renderComparisonChart(samples, [{ at: atS(10), weight: 5 }], marks);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.length).toBeGreaterThan(5000);
+  });
+});
+
 describe('niceTicks', () => {
   it('covers the maximum in 1-2-5 steps from 0', () => {
     expect(niceTicks(0, 0.031)).toEqual([0, 0.01, 0.02, 0.03, 0.04]);
     expect(niceTicks(0, 230)).toEqual([0, 100, 200, 300]);
     expect(niceTicks(0, 0)).toEqual([0, 0.5]);
+  });
+});
+
+describe('chartMarksFrom', () => {
+  const ev = (second: number, kind: string, details: Record<string, unknown>): RunEvent => ({
+    id: second,
+    runId: 'prod-7',
+    at: new Date(Date.UTC(2025, 2, 1, 12, 0, second)),
+    actor: 'bot',
+    kind,
+    phase: 'observing',
+    details,
+  });
+
+  it('marks gates offered, rollbacks asked for and approved, from the audit events, in time order', () => {
+    const marks = chartMarksFrom([
+      ev(30, 'gate.approved', { kind: 'rollback', gateId: 'g3' }),
+      ev(5, 'gate.requested', { gateKind: 'shift', targetWeight: 5 }),
+      ev(6, 'gate.approved', { kind: 'shift', gateId: 'g1' }),
+      ev(20, 'gate.requested', { gateKind: 'rollback', targetWeight: 0 }),
+      ev(25, 'gate.refused', { kind: 'rollback' }),
+      ev(40, 'gate.requested', { gateKind: 'complete', targetWeight: 100 }),
+    ]);
+    expect(marks.map((m) => [m.at.getUTCSeconds(), m.kind, m.label])).toEqual([
+      [5, 'gate', '5 % gate'],
+      [20, 'rollback_gate', 'rollback asked'],
+      [30, 'rollback', 'rollback approved'],
+      [40, 'gate', 'completion gate'],
+    ]);
   });
 });

@@ -33,6 +33,28 @@ describe('renderMrkdwn', () => {
     expect(md('*<@U0ANN> approved*')).toBe('<b><span class="mention">@ann</span> approved</b>');
   });
 
+  it('renders as Slack does what the bot really sends: italics around words with underscores, every shortcode', () => {
+    expect(md("_Not compared, Kong's own bookkeeping: schema_meta, locks._")).toBe(
+      '<i>Not compared, Kong&#39;s own bookkeeping: schema_meta, locks.</i>',
+    );
+    // Shortcodes come from Slack's own table (aliases too), and their underscores are not italics.
+    expect(
+      md(':twisted_rightwards_arrows: _shift_ :octagonal_sign: :double_vertical_bar: :thumbsup: :+1:'),
+    ).toBe('🔀 <i>shift</i> 🛑 ⏸️ 👍 👍');
+    expect(md('_ not italic _ and a_b_c')).toBe('_ not italic _ and a_b_c');
+  });
+
+  it('keeps Slack permalinks to this workspace on the page, and shows {ago} as a moving time', () => {
+    expect(md('<https://slack.com/archives/C0SANDBOX1/p1700000000000100|run card>')).toBe(
+      '<a href="#" class="msg-link" data-testid="message-link" data-ts="1700000000.000100">run card</a>',
+    );
+    expect(md('<https://acme.slack.com/archives/C0SANDBOX1/p1700000000000100?thread_ts=1|x>')).toContain(
+      'data-ts="1700000000.000100"',
+    );
+    const at = Math.floor(Date.now() / 1000) - 300;
+    expect(md(`<!date^${at}^{ago}|earlier>`)).toMatch(/data-ago="\d+">5 minutes ago<\/time>$/);
+  });
+
   it('never lets markup or unsafe links through', () => {
     expect(md('&lt;img src=x onerror=alert(1)&gt;')).toBe('&lt;img src=x onerror=alert(1)&gt;');
     expect(md('<javascript:alert(1)|click>')).toBe('click');

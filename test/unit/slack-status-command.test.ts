@@ -39,20 +39,21 @@ describe('statusCommand', () => {
     };
     const deps = depsAnswering(state);
     const first = await statusCommand({ run: ref }, input, deps);
-    expect(JSON.stringify(first.ack)).toContain('command.start');
+    // Events in words, not their audit kinds.
+    expect(JSON.stringify(first.ack)).toContain('00:00:05 UTC started by <@U0REQ>');
+    expect(JSON.stringify(first.ack)).not.toContain('command.start');
     // The same read within the same second: the same reply, not rendered again.
     state.now = new Date('2026-01-01T00:01:00.900Z');
     expect(await statusCommand({ run: null }, input, deps)).toBe(first);
-    // The next second: rendered again (the card shows how long the phase has run).
+    // The next second: rendered again.
     state.now = new Date('2026-01-01T00:01:02.000Z');
     const later = await statusCommand({ run: ref }, input, deps);
     expect(later).not.toBe(first);
-    expect(JSON.stringify(later.ack)).not.toBe(JSON.stringify(first.ack));
     // A new read (the run changed): its own reply at once, in the same second.
-    state.current = { run: buildRun({ paused: true }), events: [event('command.pause')] };
+    state.current = { run: buildRun({ paused: true }), events: [event('run.paused')] };
     const changed = await statusCommand({ run: ref }, input, deps);
-    expect(JSON.stringify(changed.ack)).toContain('command.pause');
-    expect(JSON.stringify(changed.ack)).not.toContain('command.start');
+    expect(JSON.stringify(changed.ack)).toContain('UTC paused by');
+    expect(JSON.stringify(changed.ack)).not.toContain('started by');
   });
 
   it('says so when there is no such run, or no active run in the channel', async () => {

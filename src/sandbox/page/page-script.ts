@@ -7,7 +7,7 @@
 export const PAGE_SCRIPT = String.raw`
 (() => {
   'use strict';
-  const S = { config: null, user: null, view: null, thread: null, pending: null, timer: null };
+  const S = { config: null, user: null, view: null, thread: null, shownThread: null, pending: null, timer: null, clickSeen: null };
   const $ = (id) => document.getElementById(id);
 
   const api = async (path, body) => {
@@ -59,15 +59,49 @@ export const PAGE_SCRIPT = String.raw`
     const parent = v.timeline.find((i) => i.ts === S.thread);
     const replies = v.threads[S.thread] || [];
     pane.hidden = false;
-    $('thread-body').innerHTML = (parent ? itemHtml(parent, true) : '<div class="empty">The message is gone.</div>') +
+    const body = $('thread-body');
+    const opened = S.shownThread !== S.thread;
+    const threadAtBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
+    S.shownThread = S.thread;
+    body.innerHTML = (parent ? itemHtml(parent, true) : '<div class="empty">The message is gone.</div>') +
       '<div class="thread-count">' + replies.length + (replies.length === 1 ? ' reply' : ' replies') + '</div>' +
       replies.map((i) => itemHtml(i, true)).join('');
+    // Like Slack: a thread opens at its newest reply and follows new ones while you are at the bottom.
+    if (opened || threadAtBottom) pane.scrollTop = pane.scrollHeight;
+  };
+
+  const agoText = (epoch) => {
+    const s = Math.max(0, Math.round(Date.now() / 1000 - epoch));
+    if (s < 60) return s < 10 ? 'just now' : s + ' seconds ago';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + (m === 1 ? ' minute ago' : ' minutes ago');
+    const h = Math.floor(m / 60);
+    if (h < 24) return h + (h === 1 ? ' hour ago' : ' hours ago');
+    const d = Math.floor(h / 24);
+    return d + (d === 1 ? ' day ago' : ' days ago');
+  };
+  const tickAgo = () => {
+    for (const el of document.querySelectorAll('time[data-ago]')) el.textContent = agoText(Number(el.dataset.ago));
+  };
+
+  const ephemeralTexts = (v) => {
+    const all = v.timeline.concat(...Object.values(v.threads));
+    return all.filter((i) => i.ephemeral).map((i) => { const d = document.createElement('div'); d.innerHTML = i.html; return d.textContent; });
   };
 
   const refresh = async () => {
     if (S.user === null) return;
     const res = await api('/state?user=' + encodeURIComponent(S.user));
-    if (res.status === 200) { S.view = res.body; render(); }
+    if (res.status === 200) {
+      S.view = res.body;
+      render();
+      tickAgo();
+      // What the app answered a click with, when it answered only this user (a refusal, say).
+      if (S.clickSeen !== null) {
+        const texts = ephemeralTexts(S.view);
+        if (texts.length > S.clickSeen) { status('The app answered only you: ' + texts[texts.length - 1]); S.clickSeen = null; }
+      }
+    }
   };
   const soon = () => { clearTimeout(S.timer); S.timer = setTimeout(refresh, 30); };
 
@@ -84,12 +118,16 @@ export const PAGE_SCRIPT = String.raw`
     const raw = input.value.trim();
     if (raw === '') return;
     const cmd = S.config.command;
-    let text = raw;
-    if (raw.startsWith('/')) {
-      const word = raw.split(/\s+/)[0];
-      if (word !== cmd) { status(word + ' is not a valid command. Try ' + cmd + ' help.', true); return; }
-      text = raw.slice(word.length).trim();
+    // As in Slack, only a message starting with the command reaches the app; plain text would be a
+    // message for people, which the sandbox does not keep.
+    if (!raw.startsWith('/')) {
+      status('Plain messages are not sent to the app. Commands start with ' + cmd + ', e.g. ' + cmd + ' ' + raw, true);
+      return;
     }
+    const word = raw.split(/\s+/)[0];
+    if (word !== cmd) { status(word + ' is not a valid command. Try ' + cmd + ' help.', true); return; }
+    const text = raw.slice(word.length).trim();
+    S.clickSeen = null;
     $('command-send').disabled = true;
     status('Sending ' + cmd + ' ' + text + ' …');
     try {
@@ -109,9 +147,23 @@ export const PAGE_SCRIPT = String.raw`
         user: S.user, ts: msg.dataset.ts, ephemeral: msg.dataset.ephemeral === 'true',
         actionId: btn.dataset.actionId, blockId: btn.dataset.blockId, blockIndex: Number(btn.dataset.blockIndex),
       });
-      if (res.body && res.body.ok) status('The app acknowledged the click.');
+      // Slack's ack says only that the app received the click; whether it was allowed shows in its
+      // answer (an update of the message, or a reply only you see).
+      if (res.body && res.body.ok) {
+        S.clickSeen = S.view ? ephemeralTexts(S.view).length : 0;
+        status('The app received the click on "' + btn.textContent + '".');
+      }
       else status('The click failed: ' + (res.body ? res.body.error : 'HTTP ' + res.status), true);
     } finally { btn.disabled = false; soon(); }
+  };
+
+  // A permalink to a message of this channel: scroll to it (opening its thread when it has one).
+  const showMessage = (ts) => {
+    const item = S.view && S.view.timeline.find((i) => i.ts === ts);
+    if (!item) { status('That message is not in this channel.', true); return; }
+    if (item.replyCount > 0) { S.thread = ts; render(); }
+    const el = document.querySelector('#timeline [data-ts="' + ts + '"]');
+    if (el) { el.scrollIntoView({ block: 'center' }); el.classList.add('flash'); setTimeout(() => el.classList.remove('flash'), 1500); }
   };
 
   const openConfirm = (btn) => {
@@ -130,6 +182,8 @@ export const PAGE_SCRIPT = String.raw`
     if (target === null) return;
     const btn = target.closest('[data-testid="action-button"]');
     if (btn) { if (btn.dataset.confirm) openConfirm(btn); else click(btn); return; }
+    const msgLink = target.closest('[data-testid="message-link"]');
+    if (msgLink) { ev.preventDefault(); showMessage(msgLink.dataset.ts); return; }
     const link = target.closest('[data-testid="thread-link"]');
     if (link) { S.thread = link.dataset.ts; render(); return; }
     if (target.closest('[data-testid="thread-close"]')) { S.thread = null; render(); }
@@ -171,9 +225,19 @@ export const PAGE_SCRIPT = String.raw`
     else status('Faults refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
   };
 
+  const resetY = async () => {
+    $('reset-y').disabled = true;
+    status('Resetting Y …');
+    try {
+      const res = await api('/controls/reset', {});
+      if (res.body && res.body.status) showControls(res.body.status);
+      status(res.body ? res.body.message : 'HTTP ' + res.status, !(res.body && res.body.ok));
+    } finally { $('reset-y').disabled = false; }
+  };
+
   const start = async () => {
     S.config = (await api('/config')).body;
-    document.title = '#' + S.config.channel + ' · sandbox';
+
     const picker = $('user-picker');
     picker.innerHTML = S.config.users.map((u) => '<option value="' + esc(u.id) + '">' + esc(u.label) + '</option>').join('');
     const wanted = new URLSearchParams(location.search).get('user') || localStorage.getItem('sandbox-user');
@@ -186,13 +250,18 @@ export const PAGE_SCRIPT = String.raw`
       $('controls').hidden = false;
       $('fault-form').addEventListener('submit', applyFaults);
       $('rejected-route').addEventListener('change', toggleRejectedRoute);
+      $('reset-y').addEventListener('click', resetY);
       pollControls();
       setInterval(pollControls, 1000);
     }
     live();
     await refresh();
     const res = await api('/state?user=' + encodeURIComponent(S.user));
-    if (res.status === 200) $('channel-name').textContent = '#' + res.body.channel.name;
+    if (res.status === 200) {
+      $('channel-name').textContent = '#' + res.body.channel.name;
+      document.title = '#' + res.body.channel.name + ' · kong-upgrade sandbox';
+    }
+    setInterval(tickAgo, 5000);
     document.body.dataset.ready = 'true';
   };
   start();

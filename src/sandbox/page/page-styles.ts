@@ -46,8 +46,10 @@ main { flex: 1; display: flex; min-height: 0; }
 .blk-unsupported { color: #999; font-style: italic; }
 .file { display: block; margin: 6px 0; }
 .file figcaption { font-size: 13px; color: #616061; }
-pre { background: #f8f8f8; border: 1px solid #ddd; border-radius: 4px; padding: 8px; white-space: pre-wrap; font-size: 13px; margin: 4px 0; }
-code { background: #f3f3f3; border: 1px solid #e5e5e5; border-radius: 3px; padding: 0 3px; color: #e01e5a; font-size: 13px; }
+pre { background: #f8f8f8; border: 1px solid #ddd; border-radius: 4px; padding: 8px; white-space: pre; overflow-x: auto; max-width: 100%; font-size: 13px; margin: 4px 0; }
+code { background: #f3f3f3; border: 1px solid #e5e5e5; border-radius: 3px; padding: 0 3px; color: #1d1c1d; font-size: 13px; }
+.msg-content a { overflow-wrap: anywhere; }
+.msg.flash { background: #fff8d6; }
 blockquote { border-left: 4px solid #ddd; margin: 2px 0; padding-left: 8px; }
 .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
 .btn { font: inherit; font-size: 14px; font-weight: 700; padding: 4px 12px; border-radius: 4px; border: 1px solid #bbb; background: #fff; color: #1d1c1d; cursor: pointer; text-decoration: none; }

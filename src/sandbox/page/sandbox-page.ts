@@ -50,6 +50,10 @@ export function renderSandboxPage(): string {
     <div class="muted" id="fault-display" data-testid="fault-display"></div>
     <p id="rejected-route-box" hidden><label><input id="rejected-route" data-testid="rejected-route" type="checkbox">
       Add a route to X that Kong 3.x rejects (look-ahead <code>~/orders/(?!internal)</code>): preflight then fails. Switch it before <code>start</code>.</label></p>
+    <h2 style="margin-top:16px">Between runs</h2>
+    <p><button type="button" class="btn" id="reset-y" data-testid="reset-y">Reset Y</button></p>
+    <div class="muted">Empties Y's database, sends 100 % of traffic to X and clears Y's faults. Done
+      for you before each <code>start</code> when an earlier run used Y.</div>
   </aside>
 </main>
 <dialog id="confirm" data-testid="confirm-dialog">

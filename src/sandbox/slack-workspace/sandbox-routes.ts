@@ -5,7 +5,7 @@ import { buildChannelView } from './channel-view.js';
 import { serveEventStream } from './event-stream.js';
 import { handleClick, handleCommand, type InteractionDeps } from './sandbox-interactions.js';
 import { mimeType, sendJson } from './web-api-params.js';
-import type { SandboxPageOptions, SandboxUser } from './workspace-types.js';
+import type { SandboxControls, SandboxPageOptions, SandboxUser } from './workspace-types.js';
 
 export const DEFAULT_SANDBOX_CHANNEL = 'C0SANDBOX1';
 
@@ -79,6 +79,7 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       const input = commandSchema.safeParse(body);
       const me = input.success ? userOf(input.data.user) : undefined;
       if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      if (isStart(input.data.text)) await resetBeforeStart(deps, channel, me, page.controls);
       const outcome = await handleCommand(deps, {
         channel,
         user: me,
@@ -95,7 +96,12 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       const outcome = await handleClick(deps, { channel, ...click, user: me });
       return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
     }
-    if (api === '/controls' || api === '/controls/faults' || api === '/controls/rejected-route') {
+    if (
+      api === '/controls' ||
+      api === '/controls/faults' ||
+      api === '/controls/rejected-route' ||
+      api === '/controls/reset'
+    ) {
       const controls = page.controls;
       if (controls === undefined) return done(sendJson(res, 404, { ok: false, error: 'no_controls' }));
       if (method === 'GET' && api === '/controls') return done(sendJson(res, 200, await controls.status()));
@@ -111,10 +117,51 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
         await controls.setRejectedRoute(toggle.data.on);
         return done(sendJson(res, 200, await controls.status()));
       }
+      if (method === 'POST' && api === '/controls/reset' && controls.resetY) {
+        const outcome = await controls.resetY({ whenUsed: false });
+        return done(sendJson(res, outcome.ok ? 200 : 409, { ...outcome, status: await controls.status() }));
+      }
     }
     sendJson(res, 404, { ok: false, error: 'not_found' });
     return true;
   };
+}
+
+/** `start <env>` that changes something (a dry run only reads). */
+function isStart(text: string): boolean {
+  const words = text.trim().split(/\s+/);
+  return words[0]?.toLowerCase() === 'start' && !words.includes('--dry-run');
+}
+
+/**
+ * Before a new upgrade, the sandbox empties Y when an earlier run left its restore there (the real
+ * restore refuses a filled database), and says so to the one who typed `start`. A refusal (a run is
+ * still active) is left to the bot, which explains it.
+ */
+async function resetBeforeStart(
+  deps: SandboxRoutesDeps,
+  channel: string,
+  user: SandboxUser,
+  controls: SandboxControls | undefined,
+): Promise<void> {
+  if (controls?.resetY === undefined) return;
+  let note: string | undefined;
+  try {
+    const outcome = await controls.resetY({ whenUsed: true });
+    if (outcome.reset) note = outcome.message;
+  } catch (error) {
+    note = `The sandbox could not reset Y: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (note !== undefined) {
+    deps.store.addEphemeral({
+      channel,
+      user: user.id,
+      threadTs: null,
+      text: note,
+      blocks: null,
+      from: 'slackbot',
+    });
+  }
 }
 
 const commandSchema = z.object({ user: z.string(), text: z.string().max(4000) });

@@ -112,6 +112,11 @@ export interface SandboxControls {
   /** Adds or removes on X a route whose regex Kong 3.x rejects (to see preflight fail). */
   setRejectedRoute?(on: boolean): Promise<void>;
   status(): Promise<SandboxStatus>;
+  /**
+   * Puts Y back for a new run: `whenUsed` only if an earlier run used it (sent before every `start`),
+   * otherwise always (the panel's reset button). Refused while a run is active.
+   */
+  resetY?(options: { whenUsed: boolean }): Promise<{ ok: boolean; reset?: boolean; message: string }>;
 }
 
 export interface SandboxPageOptions {

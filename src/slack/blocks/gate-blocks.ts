@@ -82,8 +82,14 @@ export function closedGateBlocks(gate: Gate, run: Run, note?: string): SlackBloc
     superseded: ':fast_forward:',
     pending: ':grey_question:',
   }[gate.status];
+  // What the gate showed when it was asked for (the comparison, the freeze), so a decided gate still
+  // says on what grounds it was decided.
+  const shown = Array.isArray(gate.comparison)
+    ? gate.comparison.filter((line): line is string => typeof line === 'string')
+    : [];
   return [
     { type: 'section', text: { type: 'mrkdwn', text: `*${gateText(gate, run)}*` } },
+    ...shown.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
     {
       type: 'context',
       elements: [

@@ -1,5 +1,6 @@
+import { describeEventKind } from '../../domain/describe-event.js';
 import type { Run } from '../../domain/run.js';
-import { runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
+import { cardFactsFrom, runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
 import type { RunRef } from '../parse-command.js';
 import {
   type CommandDeps,
@@ -39,11 +40,12 @@ export async function statusCommand(
   const recent = events
     .map(
       (e) =>
-        `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
+        `• ${e.at.toISOString().slice(11, 19)} UTC ${describeEventKind(e.kind, e.details)}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
     )
     .join('\n');
   const reply = ephemeral(runTitle(run), [
-    ...runCardBlocks(run, now),
+    // No extra read on the ack path: what the recent events tell (a failing comparison) is shown.
+    ...runCardBlocks(run, now, cardFactsFrom([], events)),
     { type: 'section', text: { type: 'mrkdwn', text: `*Recent events*\n${recent || '—'}` } },
     {
       type: 'context',

@@ -3,9 +3,13 @@ import { adaptersFor } from '../src/engine/adapters-for.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { AppError, isAppError } from '../src/errors.js';
-import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
 import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import {
+  countEntities,
+  fingerprintConfiguration,
+  readConfiguration,
+} from '../src/kong/read-configuration.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -24,7 +28,8 @@ export const preflightJob: JobDefinition = {
       y.status(signal),
     ]);
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
-    const snapshot = await x.snapshot(signal);
+    const configuration = await readConfiguration(x, signal);
+    const snapshot = configuration.all;
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);
     await progress.report({ done: 3, total: 4, label: 'evaluating' });
@@ -57,11 +62,11 @@ export const preflightJob: JobDefinition = {
         text: describePlan(run, env, router).join('\n'),
       });
     }
-    const fingerprint = fingerprintConfig(snapshot);
+    const fingerprint = fingerprintConfiguration(configuration);
     const warnings = checks.filter((c) => c.status === 'warn').length;
     return {
       type: 'succeeded',
-      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${Object.values(snapshot).reduce((n, list) => n + list.length, 0)} entities).`,
+      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${countEntities(configuration)} entities${configuration.workspaces ? ` in ${Object.keys(configuration.workspaces).length} workspaces` : ''}).`,
       // The compare job reads the warnings that bear on the metrics (counters, Vitals) from here.
       details: { checks: checks.map((c) => ({ id: c.id, status: c.status, title: c.title })) },
       facts: {

@@ -17,7 +17,9 @@ export function compareSlot(now: Date, intervalSeconds: number, next = 0): numbe
 }
 
 export function describeDrift(drift: DriftItem[], max = 10): string {
-  const lines = drift.slice(0, max).map((d) => `• ${d.type} ${d.name ?? d.id}: ${d.change}`);
+  const lines = drift
+    .slice(0, max)
+    .map((d) => `• ${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`);
   if (drift.length > max) lines.push(`• …and ${drift.length - max} more`);
   return lines.join('\n');
 }

@@ -41,6 +41,8 @@ export interface DriftItem {
   id: string;
   name?: string;
   change: 'added' | 'removed' | 'changed';
+  /** Enterprise: the workspace of the entity. */
+  workspace?: string;
 }
 
 export type DomainEventType = DomainEvent['type'];

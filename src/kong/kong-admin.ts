@@ -1,3 +1,4 @@
+import type { DataPlane } from '../domain/judge-data-planes.js';
 import type { KongEntityOf, KongEntityType, KongSnapshot } from './kong-entity-types.js';
 
 export type { KongEntityOf, KongEntityType, KongSnapshot } from './kong-entity-types.js';
@@ -21,6 +22,8 @@ export interface KongNodeInfo {
     /** Enterprise Vitals; `on`/`off` strings are normalised to booleans. Undefined when not reported. */
     vitals?: boolean;
     routerFlavor?: string;
+    /** Kong's `pg_schema` when set: its tables live in that schema, not in `public`. */
+    pgSchema?: string;
   };
 }
 
@@ -51,6 +54,13 @@ export interface KongAdmin {
   status(signal?: AbortSignal): Promise<KongNodeStatus>;
   /** Every entity of one type, following pagination to the end. */
   listEntities<T extends KongEntityType>(type: T, signal?: AbortSignal): Promise<KongEntityOf<T>[]>;
-  /** Every entity of every type in KONG_ENTITY_TYPES. */
-  snapshot(signal?: AbortSignal): Promise<KongSnapshot>;
+  /**
+   * Every entity of every type in KONG_ENTITY_TYPES; with `workspace`, that Enterprise workspace's
+   * (`/<workspace>/services` …), without it the paths of the default workspace.
+   */
+  snapshot(signal?: AbortSignal, workspace?: string): Promise<KongSnapshot>;
+  /** Hybrid control plane only: every row of `GET /clustering/data-planes`, all pages. */
+  dataPlanes(signal?: AbortSignal): Promise<DataPlane[]>;
+  /** Enterprise: the workspace names (`GET /workspaces`), sorted; null where the endpoint is absent (OSS). */
+  workspaces(signal?: AbortSignal): Promise<string[] | null>;
 }

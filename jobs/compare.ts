@@ -4,6 +4,7 @@ import { jobIdFor } from '../src/domain/job-names.js';
 import type { Run } from '../src/domain/run.js';
 import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
 import { checkDrift } from '../src/engine/check-drift.js';
+import { dataPlaneReport } from '../src/engine/data-plane-report.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
@@ -63,12 +64,15 @@ export const compareJob: JobDefinition = {
         ? await checkDrift(run, { runs: deps.store.runs, x: adaptersFor(env, log, deps.adapters).x }, signal)
         : null;
     const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some((g) => g.kind === 'rollback');
+    // Hybrid mode: Y's data planes, checked when a gate could follow (like the drift check).
+    const dataPlanes = run.phase === 'observing' && observedEnough ? await dataPlaneReport(ctx) : {};
     return {
       type: 'comparison',
       verdict: comparison.verdict,
       failing: failingRows(comparison).map((r) => r.reason),
       drift,
       rollbackPending,
+      ...dataPlanes,
     };
   },
 };

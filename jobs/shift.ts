@@ -1,5 +1,6 @@
 import { weightsForY } from '../src/domain/weights.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
+import { assertDataPlanesReady } from '../src/engine/check-data-planes.js';
 import { assertNoDrift } from '../src/engine/check-drift.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { AppError } from '../src/errors.js';
@@ -20,8 +21,10 @@ export const shiftJob: JobDefinition = {
       });
     }
     const target = gate.targetWeight;
-    const { x, router } = adaptersFor(env, log, deps.adapters);
+    const { x, y, router } = adaptersFor(env, log, deps.adapters);
     if (target > (run.appliedWeight ?? 0)) await assertNoDrift(run, { runs: deps.store.runs, x }, signal);
+    // Hybrid mode: no increase while Y's data planes are missing, out of sync or incompatible.
+    if (target > (run.appliedWeight ?? 0)) await assertDataPlanesReady(y, env.clusterY, signal);
     const current = await router.read(signal);
     if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);
     return { type: 'weight_applied', weight: target };

@@ -1,3 +1,4 @@
+import { judgeDataPlaneReport } from './decide-data-planes.js';
 import { type Decision, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
 import type { Effect } from './effects.js';
@@ -19,7 +20,9 @@ export function compareSlot(now: Date, intervalSeconds: number, next = 0): numbe
 export function describeDrift(drift: DriftItem[], max = 10): string {
   const lines = drift
     .slice(0, max)
-    .map((d) => `• ${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`);
+    .map(
+      (d) => `• ${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`,
+    );
   if (drift.length > max) lines.push(`• …and ${drift.length - max} more`);
   return lines.join('\n');
 }
@@ -80,6 +83,10 @@ export function decideObservation(
       ],
     };
   }
+  // Hybrid mode: Y's data planes must be connected, in sync and compatible before any gate.
+  const dataPlanes = judgeDataPlaneReport(event, run.phase);
+  if (dataPlanes.block)
+    return { ok: true, patch: {}, events: [record, ...dataPlanes.events], effects: dataPlanes.effects };
   const next = run.planSteps[run.stepIndex + 1];
   const details = [
     event.verdict === 'warn'
@@ -106,7 +113,7 @@ export function decideObservation(
   return {
     ok: true,
     patch: { phase: 'awaiting_gate' },
-    events: [record],
-    effects: [gate, { type: 'update_card' }],
+    events: [record, ...dataPlanes.events],
+    effects: [...dataPlanes.effects, gate, { type: 'update_card' }],
   };
 }

@@ -31,6 +31,10 @@ export type DomainEvent =
       drift: DriftItem[] | null;
       /** A pending rollback gate exists already (do not post another). */
       rollbackPending: boolean;
+      /** Hybrid mode: Y's data-plane problems, one line per DP (empty: ready); null/absent: not checked. */
+      dataPlanes?: string[] | null;
+      /** The problems the thread shows already (the last report; null after a recovery), to post changes only. */
+      dataPlanesShown?: string[] | null;
     };
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'insufficient_data';

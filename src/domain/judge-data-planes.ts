@@ -43,7 +43,8 @@ export function versionProblem(cpVersion: string, dpVersion: string): string | u
   const dp = majorMinor(dpVersion);
   if (!dp) return `reports no readable version ("${dpVersion.slice(0, 40)}")`;
   if (!cp) return undefined;
-  if (dp[0] !== cp[0]) return `runs ${dpVersion}, another major version than the control plane's ${cpVersion}`;
+  if (dp[0] !== cp[0])
+    return `runs ${dpVersion}, another major version than the control plane's ${cpVersion}`;
   if (dp[1] > cp[1]) return `runs ${dpVersion}, newer than the control plane's ${cpVersion}`;
   return undefined;
 }

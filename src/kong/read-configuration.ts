@@ -11,7 +11,10 @@ export interface ClusterConfiguration {
 }
 
 /** Reads every workspace one after the other (never loading X's database with parallel listings). */
-export async function readConfiguration(admin: KongAdmin, signal?: AbortSignal): Promise<ClusterConfiguration> {
+export async function readConfiguration(
+  admin: KongAdmin,
+  signal?: AbortSignal,
+): Promise<ClusterConfiguration> {
   const names = await admin.workspaces(signal);
   if (names === null) return { workspaces: null, all: await admin.snapshot(signal) };
   const workspaces: Record<string, KongSnapshot> = {};

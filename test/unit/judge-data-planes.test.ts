@@ -63,17 +63,14 @@ describe('judgeDataPlanes', () => {
       ["dp-1 (10.0.0.1): runs 2.8.4, another major version than the control plane's 3.9.1"],
     ],
     ['an older minor is compatible', [dp(1, { version: '3.4.2' })], 1, []],
-    [
-      'too few DPs',
-      [dp(1)],
-      2,
-      ['only 1 of the required 2 data planes seen in the last 60 s'],
-    ],
+    ['too few DPs', [dp(1)], 2, ['only 1 of the required 2 data planes seen in the last 60 s']],
     [
       'a DP not seen for 5 minutes does not count, and is named',
       [dp(1), dp(2, { lastSeen: nowS - 300, syncStatus: 'unknown' })],
       2,
-      ['only 1 of the required 2 data planes seen in the last 60 s; not seen recently: dp-2 (10.0.0.2) last seen 5 min ago'],
+      [
+        'only 1 of the required 2 data planes seen in the last 60 s; not seen recently: dp-2 (10.0.0.2) last seen 5 min ago',
+      ],
     ],
     [
       'an old DP row is ignored when enough are connected',
@@ -89,7 +86,11 @@ describe('judgeDataPlanes', () => {
     ],
     [
       'several problems on one DP in one line',
-      [dp(1), dp(2, { syncStatus: 'kong_version_incompatible', version: '3.10.0', configHash: OTHER }), dp(3)],
+      [
+        dp(1),
+        dp(2, { syncStatus: 'kong_version_incompatible', version: '3.10.0', configHash: OTHER }),
+        dp(3),
+      ],
       3,
       [
         "dp-2 (10.0.0.2): sync_status kong_version_incompatible; runs 3.10.0, newer than the control plane's 3.9.1; config_hash bbbbbbbbbbbb… differs from the other data planes' aaaaaaaaaaaa…",

@@ -138,7 +138,7 @@ describe('fingerprintConfig / diffFingerprints', () => {
     expect(diffFingerprints(before, fingerprintConfig(b, new Date(t0.getTime() + 2000)))).toEqual([]);
   });
 
-  it('a TTL\'d key gone after its expiry expired (not drift); gone before it, it was deleted (drift)', () => {
+  it("a TTL'd key gone after its expiry expired (not drift); gone before it, it was deleted (drift)", () => {
     const t0 = new Date('2026-06-01T12:00:00Z');
     const a = snapshot();
     (a.keyauth_credentials[0] as Record<string, unknown>).ttl = 60;
@@ -172,9 +172,9 @@ describe('fingerprintConfig / diffFingerprints', () => {
 
   it('per workspace: a change in the second workspace names it; the same id in two workspaces is kept apart', () => {
     const before = fingerprintWorkspaces({ default: snapshot(), team: snapshot(3) });
-    expect(diffFingerprints(before, fingerprintWorkspaces({ default: snapshot(), team: snapshot(3) }))).toEqual(
-      [],
-    );
+    expect(
+      diffFingerprints(before, fingerprintWorkspaces({ default: snapshot(), team: snapshot(3) })),
+    ).toEqual([]);
     const team = snapshot(3);
     (team.routes[1] as Record<string, unknown>).paths = ['/changed'];
     const changes = diffFingerprints(before, fingerprintWorkspaces({ default: snapshot(), team }));

@@ -10,6 +10,7 @@ import {
 } from '../src/engine/compare-entity-counts.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
 import { postToThread } from '../src/engine/post-to-thread.js';
+import { waitForDataPlanes } from '../src/engine/wait-for-data-planes.js';
 import { AppError } from '../src/errors.js';
 import { formatSmokeTable } from '../src/kong/format-smoke-table.js';
 import { runSmokeTests, type SmokeObservation, type SmokeResult } from '../src/kong/run-smoke-tests.js';
@@ -57,6 +58,8 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     },
   });
   await postToThread(deps.notifier, thread, formatConsistencyReport(consistency));
+  // Hybrid mode: the Admin API counts and the smoke tests need Y's data planes ready.
+  await waitForYDataPlanes(ctx);
 
   await progress.report({
     done: steps - 2,
@@ -112,6 +115,40 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       smokeTests: smoke.length,
     },
   };
+}
+
+/**
+ * Hybrid mode: after the deploy, Y's data planes must be connected, in sync, compatible and on one
+ * configuration before anything else; each change of what is wrong is posted, and the wait is bounded
+ * by the deploy timeout. A traditional Y passes at once.
+ */
+async function waitForYDataPlanes(ctx: JobContext): Promise<void> {
+  const { run, env, deps, signal, log, progress } = ctx;
+  const thread = { channel: run.channel, threadTs: run.threadTs };
+  let reported = false;
+  const judgement = await waitForDataPlanes({
+    admin: kongAdminFor(env.clusterY, log, { ...deps.adapters, label: 'Y' }),
+    cluster: env.clusterY,
+    timeoutMs: env.deploy.timeoutSeconds * 1000,
+    intervalMs: Math.min(env.metrics.intervalSeconds, 10) * 1000,
+    signal,
+    onProblems: async (problems) => {
+      reported = true;
+      await progress.report({ done: 0, total: 3, label: "waiting for Y's data planes" });
+      await postToThread(
+        deps.notifier,
+        thread,
+        `:hourglass: *Y's data planes are not ready*; waiting before verifying Y:\n${problems.map((p) => `• ${p}`).join('\n')}`,
+      );
+    },
+  });
+  if (judgement && reported) {
+    await postToThread(
+      deps.notifier,
+      thread,
+      `:white_check_mark: Y's ${judgement.connected} data planes are connected, in sync and on the same configuration.`,
+    );
+  }
 }
 
 /**

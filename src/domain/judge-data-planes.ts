@@ -41,7 +41,7 @@ function majorMinor(version: string): [number, number] | undefined {
 export function versionProblem(cpVersion: string, dpVersion: string): string | undefined {
   const cp = majorMinor(cpVersion);
   const dp = majorMinor(dpVersion);
-  if (!dp) return `reports no readable version ("${dpVersion.slice(0, 40)}")`;
+  if (!dp) return `reports no readable version ("${esc(dpVersion.slice(0, 40))}")`;
   if (!cp) return undefined;
   if (dp[0] !== cp[0])
     return `runs ${dpVersion}, another major version than the control plane's ${cpVersion}`;
@@ -49,9 +49,12 @@ export function versionProblem(cpVersion: string, dpVersion: string): string | u
   return undefined;
 }
 
+/** Kong's names go to Slack: `&`, `<` and `>` are escaped for mrkdwn. */
+const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 export function dataPlaneName(dp: Pick<DataPlane, 'hostname' | 'ip' | 'id'>): string {
-  const host = dp.hostname || dp.id;
-  return dp.ip ? `${host} (${dp.ip})` : host;
+  const host = esc(dp.hostname || dp.id);
+  return dp.ip ? `${host} (${esc(dp.ip)})` : host;
 }
 
 function ago(seconds: number): string {

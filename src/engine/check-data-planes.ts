@@ -35,7 +35,7 @@ export function describeDataPlaneProblems(problems: readonly string[], max = 15)
 }
 
 export const DATA_PLANES_REMEDY =
-  "Fix the data planes named above (Kong's order: upgrade the control plane first, then the data planes; same major version, a data plane's minor never newer than the control plane's; every plugin the configuration uses installed on each data plane), then wait for them to report `sync_status: normal` on the same config_hash. Rollback stays possible.";
+  "Fix the data planes named above (Kong's order: upgrade the control plane first, then the data planes; same major version, a data plane's minor never newer than the control plane's; every plugin the configuration uses installed on each data plane), then wait for them to report `sync_status: normal` on the same config_hash.";
 
 /** Throws E_DATA_PLANES_NOT_READY when Y is a control plane whose data planes may not take more traffic. */
 export async function assertDataPlanesReady(
@@ -48,7 +48,7 @@ export async function assertDataPlanesReady(
     throw new AppError(
       'E_DATA_PLANES_NOT_READY',
       `Y's data planes are not ready:\n${describeDataPlaneProblems(judgement.problems)}`,
-      { details: { problems: judgement.problems, remedy: DATA_PLANES_REMEDY } },
+      { details: { problems: judgement.problems, remedy: `${DATA_PLANES_REMEDY} Rollback stays possible.` } },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataPlaneInit } from '../../src/sandbox/kong-node/data-planes.js';
 import {
   type SeedKongDatabaseOptions,
   type SeedSummary,
@@ -32,6 +33,8 @@ export interface KongPairOptions {
   yAvailablePlugins?: string[];
   /** Seed Y's database with the same rows as X (for tests that start after the restore). */
   seedY?: boolean;
+  /** Y as a hybrid control plane with these data planes. */
+  yDataPlanes?: DataPlaneInit[];
 }
 
 /**
@@ -64,6 +67,7 @@ export async function startKongPair(options: KongPairOptions = {}): Promise<Kong
     databaseUrl: yDb.url,
     version: yVersion,
     ...(options.yAvailablePlugins ? { availablePlugins: options.yAvailablePlugins } : {}),
+    ...(options.yDataPlanes ? { role: 'control_plane' as const, dataPlanes: options.yDataPlanes } : {}),
   });
   const router = await startFakeWebhookRouter(ROUTER_SECRET);
   const backupDir = await mkdtemp(join(tmpdir(), 'kub-backups-'));

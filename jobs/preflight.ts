@@ -1,9 +1,13 @@
 import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/backup/pg-tool-version.js';
+import type { EnvironmentConfig } from '../src/config/config-schema.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
+import { minDataPlanesFor } from '../src/engine/check-data-planes.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { AppError, isAppError } from '../src/errors.js';
+import { dataPlaneChecks } from '../src/kong/data-plane-checks.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
+import type { KongAdmin, KongNodeInfo } from '../src/kong/kong-admin.js';
 import { runPreflightChecks } from '../src/kong/preflight-checks.js';
 import {
   countEntities,
@@ -42,6 +46,7 @@ export const preflightJob: JobDefinition = {
       xEntities: { routes: snapshot.routes, plugins: snapshot.plugins },
       pgDump,
     });
+    checks.push(...(await hybridChecks({ env, x, y, xInfo, yInfo, signal })));
     const report = formatPreflightReport(checks);
     await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
     await progress.report({ done: 4, total: 4, label: 'done' });
@@ -92,4 +97,28 @@ async function pgDumpCheck(
     }
     return { error: isAppError(err) ? err.message : String(err) };
   }
+}
+
+/** Hybrid mode: each control plane's data planes (DESIGN 12.3); nothing for traditional clusters. */
+async function hybridChecks(o: {
+  env: EnvironmentConfig;
+  x: KongAdmin;
+  y: KongAdmin;
+  xInfo: KongNodeInfo;
+  yInfo: KongNodeInfo;
+  signal: AbortSignal;
+}) {
+  const read = async (admin: KongAdmin, info: KongNodeInfo, cluster: EnvironmentConfig['clusterX']) =>
+    info.configuration.role === 'control_plane'
+      ? {
+          version: info.version,
+          dataPlanes: await admin.dataPlanes(o.signal),
+          min: minDataPlanesFor(cluster),
+        }
+      : null;
+  const [xPlanes, yPlanes] = await Promise.all([
+    read(o.x, o.xInfo, o.env.clusterX),
+    read(o.y, o.yInfo, o.env.clusterY),
+  ]);
+  return dataPlaneChecks({ x: xPlanes, y: yPlanes }, new Date());
 }

@@ -4,8 +4,9 @@ import { describeTableDifference, formatConsistencyReport } from '../src/backup/
 import { KONG_BOOKKEEPING_TABLES } from '../src/backup/kong-bookkeeping-tables.js';
 import { kongAdminFor } from '../src/engine/adapters-for.js';
 import {
-  compareEntityCounts,
+  compareConfigurationCounts,
   type EntityCount,
+  entityCountLabel,
   formatEntityCounts,
 } from '../src/engine/compare-entity-counts.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
@@ -13,6 +14,7 @@ import { postToThread } from '../src/engine/post-to-thread.js';
 import { waitForDataPlanes } from '../src/engine/wait-for-data-planes.js';
 import { AppError } from '../src/errors.js';
 import { formatSmokeTable } from '../src/kong/format-smoke-table.js';
+import { readConfiguration } from '../src/kong/read-configuration.js';
 import { runSmokeTests, type SmokeObservation, type SmokeResult } from '../src/kong/run-smoke-tests.js';
 import { formatCount } from '../src/metrics/format-numbers.js';
 
@@ -68,8 +70,9 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   });
   const x = kongAdminFor(env.clusterX, log);
   const y = kongAdminFor(env.clusterY, log);
-  const [xSnapshot, ySnapshot] = await Promise.all([x.snapshot(signal), y.snapshot(signal)]);
-  const counts = compareEntityCounts(xSnapshot, ySnapshot);
+  // Enterprise: per workspace.
+  const [xConfig, yConfig] = await Promise.all([readConfiguration(x, signal), readConfiguration(y, signal)]);
+  const counts = compareConfigurationCounts(xConfig, yConfig);
   await postToThread(deps.notifier, thread, formatEntityCounts(counts));
 
   await progress.report({ done: steps - 1, total: steps, label: 'smoke tests against both proxies' });
@@ -89,7 +92,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     throw new AppError('E_VERIFY_FAILED', `Y does not match X: ${problems.join('; ')}`, {
       details: {
         differingTables: consistency.tables.filter((t) => !t.equal).map((t) => t.table),
-        differingEntities: counts.filter((c) => !c.equal).map((c) => c.type),
+        differingEntities: counts.filter((c) => !c.equal).map(entityCountLabel),
         failedSmokeTests: smoke.filter((s) => !s.pass).map((s) => s.name),
         remedy: `No traffic was moved. Find the cause in the reports above (a write to X or Y since the backup, a failed migration, Y's plugins or routing), fix it, then start a new run with \`/kong-upgrade start ${run.environment}\`.`,
       },
@@ -111,7 +114,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       migrated,
       changedByMigrations: changed,
       newInY: consistency.tables.filter((t) => t.onlyIn === 'y').map((t) => t.table),
-      entities: Object.fromEntries(counts.map((c) => [c.type, c.y])),
+      entities: Object.fromEntries(counts.map((c) => [entityCountLabel(c), c.y])),
       smokeTests: smoke.length,
     },
   };
@@ -189,7 +192,7 @@ function findProblems(
   const entities = counts.filter((c) => !c.equal);
   if (entities.length > 0) {
     problems.push(
-      `the Admin APIs list different numbers of ${entities.map((c) => `${c.type} (X ${c.x}, Y ${c.y})`).join(', ')}`,
+      `the Admin APIs list different numbers of ${entities.map((c) => `${entityCountLabel(c)} (X ${c.x}, Y ${c.y})`).join(', ')}`,
     );
   }
   for (const s of smoke.filter((r) => !r.pass)) {

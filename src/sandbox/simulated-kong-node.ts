@@ -41,6 +41,8 @@ export interface SimulatedKongNodeOptions {
   /** `control_plane`: a hybrid CP that serves `GET /clustering/data-planes` for `dataPlanes`. */
   role?: 'traditional' | 'control_plane';
   dataPlanes?: DataPlaneInit[];
+  /** Enterprise: `GET /workspaces` answers and `/<workspace>/…` lists that workspace's entities. */
+  workspaces?: boolean;
   log?: Logger;
 }
 
@@ -200,6 +202,7 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
           onConfigChange: () => {
             cached = undefined;
           },
+          enterprise: opts.workspaces === true,
         },
         { method, url, body: parseAdminBody(text, req.headers['content-type']) },
       );

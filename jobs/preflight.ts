@@ -9,6 +9,7 @@ import { dataPlaneChecks } from '../src/kong/data-plane-checks.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
 import type { KongAdmin, KongNodeInfo } from '../src/kong/kong-admin.js';
 import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import { prometheusPluginCheck } from '../src/kong/prometheus-plugin-check.js';
 import {
   countEntities,
   fingerprintConfiguration,
@@ -46,6 +47,7 @@ export const preflightJob: JobDefinition = {
       xEntities: { routes: snapshot.routes, plugins: snapshot.plugins },
       pgDump,
     });
+    checks.push(prometheusPluginCheck(snapshot.plugins, xInfo.version, env.clusterY.version));
     checks.push(...(await hybridChecks({ env, x, y, xInfo, yInfo, signal })));
     const report = formatPreflightReport(checks);
     await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });

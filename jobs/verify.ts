@@ -2,6 +2,7 @@ import { checkConsistency } from '../src/backup/check-consistency.js';
 import type { ConsistencyReport } from '../src/backup/consistency-report.js';
 import { describeTableDifference, formatConsistencyReport } from '../src/backup/format-consistency-report.js';
 import { KONG_BOOKKEEPING_TABLES } from '../src/backup/kong-bookkeeping-tables.js';
+import { judgeMigratedChanges, type MigratedChangeJudgement } from '../src/domain/judge-migrated-changes.js';
 import { kongAdminFor } from '../src/engine/adapters-for.js';
 import {
   compareConfigurationCounts,
@@ -60,6 +61,20 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     },
   });
   await postToThread(deps.notifier, thread, formatConsistencyReport(consistency));
+  // After Y's migrations: explain the columns a known migration rewrites; any other change differs.
+  const migratedChanges = migrated
+    ? judgeMigratedChanges(
+        consistency.tables.map((t) => ({
+          table: t.table,
+          changedCount: t.changedCount ?? 0,
+          changedColumns: t.changedColumns ?? [],
+        })),
+        run.fromVersion,
+        run.toVersion ?? env.clusterY.version,
+      )
+    : [];
+  if (migratedChanges.length > 0)
+    await postToThread(deps.notifier, thread, describeMigratedChanges(migratedChanges));
   // Hybrid mode: the Admin API counts and the smoke tests need Y's data planes ready.
   await waitForYDataPlanes(ctx);
 
@@ -88,6 +103,11 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   await progress.report({ done: steps, total: steps, label: 'done' });
 
   const problems = findProblems(consistency, counts, smoke);
+  for (const m of migratedChanges.filter((c) => c.unexplained.length > 0)) {
+    problems.push(
+      `\`${m.table}\` differs in ${m.unexplained.join(', ')}, which no known Kong migration rewrites (a change made on X or Y?)`,
+    );
+  }
   if (problems.length > 0) {
     throw new AppError('E_VERIFY_FAILED', `Y does not match X: ${problems.join('; ')}`, {
       details: {
@@ -103,7 +123,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   const changed = compared.reduce((n, t) => n + (t.changedCount ?? 0), 0);
   const entities = counts.reduce((n, c) => n + c.y, 0);
   const tablesLine = migrated
-    ? `${compared.length} tables hold the same rows (${formatCount(rows)} rows; Y's schema was migrated, ${formatCount(changed)} rows changed by its migrations)`
+    ? `${compared.length} tables hold the same rows (${formatCount(rows)} rows; Y's schema was migrated, ${formatCount(changed)} rows differ in columns its migrations rewrite)`
     : `${compared.length} tables equal (${formatCount(rows)} rows)`;
   return {
     type: 'succeeded',
@@ -152,6 +172,19 @@ async function waitForYDataPlanes(ctx: JobContext): Promise<void> {
       `:white_check_mark: Y's ${judgement.connected} data planes are connected, in sync and on the same configuration.`,
     );
   }
+}
+
+function describeMigratedChanges(changes: readonly MigratedChangeJudgement[]): string {
+  return changes
+    .flatMap((c) => [
+      ...c.explained.map((e) => `ℹ️ \`${c.table}\`.\`${e.column}\` differs after Y's migrations: ${e.why}.`),
+      ...(c.unexplained.length > 0
+        ? [
+            `❌ \`${c.table}\` differs in ${c.unexplained.map((u) => `\`${u}\``).join(', ')} (${formatCount(c.changedCount)} rows differ): no known Kong migration rewrites ${c.unexplained.length === 1 ? 'this column' : 'these columns'}.`,
+          ]
+        : []),
+    ])
+    .join('\n');
 }
 
 /**

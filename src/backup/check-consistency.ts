@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
-import type { TableShape } from './chunk-sql.js';
+import { qualified, quoteIdent, type TableShape } from './chunk-sql.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import {
   type CompareContext,
@@ -235,6 +235,10 @@ async function compareOne(
     ? await compareKeyedTable(ctx, shape)
     : await compareWholeTable(ctx, shape);
   const equal = result.differenceCount === 0 && result.xRows === result.yRows;
+  const changedColumns =
+    ctx.compare === 'keys' && keyed && (result.changedKeys?.length ?? 0) > 0
+      ? await changedColumnsOf(ctx, shape, result.changedKeys ?? [])
+      : undefined;
   return {
     table,
     xRows: result.xRows,
@@ -245,6 +249,7 @@ async function compareOne(
     differenceCount: result.differenceCount,
     ignoredColumns,
     ...(ctx.compare === 'keys' ? { changedCount: result.changedCount, changedKeys: result.changedKeys } : {}),
+    ...(changedColumns ? { changedColumns } : {}),
     ...(keyed
       ? {}
       : {
@@ -254,6 +259,35 @@ async function compareOne(
               : 'The table has no primary key: only its row count and a whole-table checksum were compared, so differing rows cannot be named.',
         }),
   };
+}
+
+/**
+ * The columns that differ in the given rows (single-column keys; composite keys are named as
+ * `col=value, …` and left out), each side read from its own snapshot, values compared as text.
+ */
+async function changedColumnsOf(ctx: CompareContext, shape: TableShape, keys: string[]): Promise<string[]> {
+  const [pk] = shape.primaryKey;
+  if (pk === undefined || shape.primaryKey.length !== 1) return [];
+  const cols = shape.columns.map((c) => `${quoteIdent(c)}::text`).join(', ');
+  const sql = `SELECT ${quoteIdent(pk)}::text AS k, json_build_array(${cols})::text AS v
+    FROM ONLY ${qualified(shape)} WHERE ${quoteIdent(pk)}::text = ANY($1::text[])`;
+  const read = async (side: SnapshotPool) =>
+    new Map(
+      (await side.run((c) => c.query<{ k: string; v: string }>(sql, [keys]))).rows.map((r) => [
+        r.k,
+        JSON.parse(r.v) as unknown[],
+      ]),
+    );
+  const [xs, ys] = await Promise.all([read(ctx.x), read(ctx.y)]);
+  const changed = new Set<string>();
+  for (const [k, xv] of xs) {
+    const yv = ys.get(k);
+    if (!yv) continue;
+    shape.columns.forEach((c, i) => {
+      if (xv[i] !== yv[i]) changed.add(c);
+    });
+  }
+  return shape.columns.filter((c) => changed.has(c));
 }
 
 function shapeOf(schema: string, info: TableInfo, compared: TableInfo, primaryKey: string[]): TableShape {

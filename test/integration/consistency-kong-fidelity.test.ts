@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkConsistency } from '../../src/backup/check-consistency.js';
+import { judgeMigratedChanges } from '../../src/domain/judge-migrated-changes.js';
 import { AppError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { query } from './backup-fixture.js';
@@ -80,5 +81,33 @@ describe('consistency check on Kong databases as they really are', () => {
     await query(y.url, "UPDATE keyauth_credentials SET key = 'changed' WHERE key = 'key-15'");
     const changed = await checkConsistency({ xUrl: x.url, yUrl: y.url });
     expect(changed.tables[0]).toMatchObject({ equal: false, differenceCount: 1 });
+  });
+
+  it("after Y's migrations: names the columns that changed; a key-auth disabled on Y is not explained by any migration", async () => {
+    const [x, y] = await pair();
+    const ddl = `CREATE TABLE plugins (id uuid PRIMARY KEY, name text, config jsonb, enabled boolean);
+      INSERT INTO plugins VALUES
+        ('00000000-0000-4000-8000-000000000001', 'rate-limiting', '{"minute": 5, "redis_host": "r"}', true),
+        ('00000000-0000-4000-8000-000000000002', 'key-auth', '{"key_names": ["apikey"]}', true);`;
+    await query(x.url, ddl);
+    await query(y.url, ddl);
+    await query(
+      y.url,
+      `UPDATE plugins SET config = '{"minute": 5, "redis": {"host": "r"}}' WHERE name = 'rate-limiting';
+       UPDATE plugins SET enabled = false WHERE name = 'key-auth';`,
+    );
+    const report = await checkConsistency({ xUrl: x.url, yUrl: y.url, compare: 'keys' });
+    expect(report.tables[0]).toMatchObject({ changedCount: 2, changedColumns: ['config', 'enabled'] });
+    const [judged] = judgeMigratedChanges(
+      report.tables.map((t) => ({
+        table: t.table,
+        changedCount: t.changedCount ?? 0,
+        changedColumns: t.changedColumns ?? [],
+      })),
+      '3.4.2',
+      '3.9.1',
+    );
+    expect(judged?.explained.map((e) => e.column)).toEqual(['config']);
+    expect(judged?.unexplained).toEqual(['enabled']);
   });
 });

@@ -58,7 +58,11 @@ describe('the sandbox in Chromium: a whole run to 100 % and completed', () => {
       await thread.getByTestId('message').filter({ hasText: 'Verify passed' }).waitFor({ timeout: 60_000 });
       const verify = await sandbox.composition.store.events.listEvents(RUN);
       expect(verify.some((e) => e.kind.endsWith('failed'))).toBe(false);
-      await thread.getByTestId('message').filter({ hasText: "Differ after Y's migrations ran" }).first().waitFor();
+      await thread
+        .getByTestId('message')
+        .filter({ hasText: "Differ after Y's migrations ran" })
+        .first()
+        .waitFor();
       await page.getByTestId('user-picker').selectOption(APPROVER);
     });
 

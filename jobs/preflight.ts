@@ -15,6 +15,8 @@ import {
   fingerprintConfiguration,
   readConfiguration,
 } from '../src/kong/read-configuration.js';
+import { requestCountersCheck, scrapeForCheck } from '../src/kong/request-counters-check.js';
+import { maskUrl } from '../src/mask-url.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -48,6 +50,7 @@ export const preflightJob: JobDefinition = {
       pgDump,
     });
     checks.push(prometheusPluginCheck(snapshot.plugins, xInfo.version, env.clusterY.version));
+    checks.push(await xRequestCounters(env, signal));
     checks.push(...(await hybridChecks({ env, x, y, xInfo, yInfo, signal })));
     const report = formatPreflightReport(checks);
     await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
@@ -123,4 +126,15 @@ async function hybridChecks(o: {
     read(o.y, o.yInfo, o.env.clusterY),
   ]);
   return dataPlaneChecks({ x: xPlanes, y: yPlanes }, new Date());
+}
+
+/** X's first metrics URL, read once: are there request counters for the comparison to read? */
+async function xRequestCounters(env: EnvironmentConfig, signal: AbortSignal) {
+  const c = env.clusterX;
+  const urls = 'metricsUrls' in c && Array.isArray(c.metricsUrls) ? (c.metricsUrls as string[]) : [];
+  const url = urls[0] ?? c.metricsUrl;
+  // The admin token goes only to URLs under the cluster's Admin API (DESIGN 12.8).
+  const headers: Record<string, string> =
+    c.adminToken && url.startsWith(c.adminUrl) ? { 'Kong-Admin-Token': c.adminToken } : {};
+  return requestCountersCheck(maskUrl(url), await scrapeForCheck(url, headers, 5000, signal));
 }

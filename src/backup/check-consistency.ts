@@ -250,6 +250,7 @@ async function compareOne(
     ignoredColumns,
     ...(ctx.compare === 'keys' ? { changedCount: result.changedCount, changedKeys: result.changedKeys } : {}),
     ...(changedColumns ? { changedColumns } : {}),
+    ...(shape.liveAt ? { liveRowsOnly: true } : {}),
     ...(keyed
       ? {}
       : {

@@ -22,8 +22,6 @@ export interface KongNodeInfo {
     /** Enterprise Vitals; `on`/`off` strings are normalised to booleans. Undefined when not reported. */
     vitals?: boolean;
     routerFlavor?: string;
-    /** Kong's `pg_schema` when set: its tables live in that schema, not in `public`. */
-    pgSchema?: string;
   };
 }
 

@@ -54,13 +54,11 @@ describe('hybrid mode: Y’s data planes gate every traffic step', () => {
     await pair?.close();
   });
 
-  const threadText = async (runId: string) => {
+  const threadMessages = async (runId: string) => {
     const run = await bot.composition.store.runs.getRun(runId);
-    return bot.slack
-      .thread(CHANNEL, run?.threadTs ?? '')
-      .map((m) => m.text)
-      .join('\n');
+    return bot.slack.thread(CHANNEL, run?.threadTs ?? '').map((m) => m.text);
   };
+  const threadText = async (runId: string) => (await threadMessages(runId)).join('\n');
   const pending = async (runId: string): Promise<Gate[]> => bot.composition.store.gates.pendingGates(runId);
 
   it('a plugin_set_incompatible DP: no gate, the thread names it; once normal, the first gate within one interval', async () => {
@@ -70,7 +68,11 @@ describe('hybrid mode: Y’s data planes gate every traffic step', () => {
         /kong-y-dp-2 \(10\.1\.0\.2\): sync_status plugin_set_incompatible/.test(await threadText('prod-1')),
       60_000,
     );
-    expect(await threadText('prod-1')).not.toMatch(/kong-y-dp-1/);
+    // Only the DP that is wrong is named in the report (preflight lists every DP, with the CP-first order).
+    const report = (await threadMessages('prod-1')).find((t) => /data planes are not ready/.test(t));
+    expect(await threadText('prod-1')).toMatch(/upgrade the control plane first, then the data planes/);
+    expect(report).toMatch(/kong-y-dp-2/);
+    expect(report).not.toMatch(/kong-y-dp-1/);
     // Several polls later, still no gate.
     await new Promise((r) => setTimeout(r, 2 * INTERVAL_S * 1000));
     expect(await pending('prod-1')).toEqual([]);

@@ -4,7 +4,7 @@ import { type Sandbox, startSandbox } from './start-sandbox.js';
 
 export interface RunSandboxOptions {
   env: Env;
-  /** The raw environment: an explicit LOG_LEVEL, and KONG_SANDBOX_NAME for a separate sandbox. */
+  /** The raw environment: an explicit LOG_LEVEL, KONG_SANDBOX_NAME for a separate sandbox, KONG_SANDBOX_HYBRID=1. */
   raw: Readonly<Record<string, string | undefined>>;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
@@ -40,6 +40,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     redisUrl: env.REDIS_URL,
     port: env.PORT,
     ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
+    // KONG_SANDBOX_HYBRID=1: Y is a hybrid control plane with two data planes.
+    ...(raw.KONG_SANDBOX_HYBRID === '1' ? { hybridY: true } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
   });

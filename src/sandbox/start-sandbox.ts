@@ -57,7 +57,15 @@ export interface StartSandboxOptions {
   logDestination?: DestinationStream;
   /** Drop the databases, empty the queue and delete the work directory on stop (tests). */
   removeOnStop?: boolean;
+  /** Y as a hybrid control plane with two data planes (`sandbox.y.setDataPlane` puts one out of sync). */
+  hybridY?: boolean;
 }
+
+/** The sandbox's hybrid Y: two data planes, both required. */
+const SANDBOX_DATA_PLANES = [
+  { hostname: 'kong-y-dp-1', ip: '10.0.1.1' },
+  { hostname: 'kong-y-dp-2', ip: '10.0.1.2' },
+];
 
 export interface SandboxUrls {
   page: string;
@@ -131,7 +139,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     });
     const x = await startSimulatedKongNode({ databaseUrl: xDbUrl, version: SANDBOX_X_VERSION });
     closers.push(() => x.close());
-    const y = await startSimulatedKongNode({ databaseUrl: yDbUrl, version: SANDBOX_Y_VERSION });
+    const y = await startSimulatedKongNode({
+      databaseUrl: yDbUrl,
+      version: SANDBOX_Y_VERSION,
+      ...(options.hybridY ? { role: 'control_plane' as const, dataPlanes: SANDBOX_DATA_PLANES } : {}),
+    });
     closers.push(() => y.close());
     const routerSecret = randomBytes(24).toString('hex');
     const balancer = await startWeightedBalancer({
@@ -177,6 +189,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         metricsUrl: y.metricsUrl,
         databaseUrl: yDbUrl,
         version: SANDBOX_Y_VERSION,
+        ...(options.hybridY ? { minDataPlanes: SANDBOX_DATA_PLANES.length } : {}),
       },
       routerUrl: balancer.controlUrl,
       backupDir,

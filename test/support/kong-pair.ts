@@ -35,6 +35,10 @@ export interface KongPairOptions {
   seedY?: boolean;
   /** Y as a hybrid control plane with these data planes. */
   yDataPlanes?: DataPlaneInit[];
+  /** Both nodes answer as Kong Enterprise: `/workspaces` and `/<workspace>/…` paths. */
+  workspaces?: boolean;
+  /** Runs on X's database after seeding, before the nodes start (e.g. a second workspace). */
+  prepareX?: (databaseUrl: string) => Promise<void>;
 }
 
 /**
@@ -62,12 +66,18 @@ export async function startKongPair(options: KongPairOptions = {}): Promise<Kong
   };
   const seed = await seedKongDatabase(xDb.url, seedOptions);
   if (options.seedY) await seedKongDatabase(yDb.url, seedOptions);
-  const x = await startSimulatedKongNode({ databaseUrl: xDb.url, version: xVersion });
+  await options.prepareX?.(xDb.url);
+  const x = await startSimulatedKongNode({
+    databaseUrl: xDb.url,
+    version: xVersion,
+    ...(options.workspaces ? { workspaces: true } : {}),
+  });
   const y = await startSimulatedKongNode({
     databaseUrl: yDb.url,
     version: yVersion,
     ...(options.yAvailablePlugins ? { availablePlugins: options.yAvailablePlugins } : {}),
     ...(options.yDataPlanes ? { role: 'control_plane' as const, dataPlanes: options.yDataPlanes } : {}),
+    ...(options.workspaces ? { workspaces: true } : {}),
   });
   const router = await startFakeWebhookRouter(ROUTER_SECRET);
   const backupDir = await mkdtemp(join(tmpdir(), 'kub-backups-'));

@@ -5,6 +5,7 @@ import type { Run } from '../src/domain/run.js';
 import { wouldOfferNextStep } from '../src/domain/would-offer-next-step.js';
 import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
 import { checkDrift } from '../src/engine/check-drift.js';
+import { dataPlaneReport } from '../src/engine/data-plane-report.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
@@ -63,7 +64,8 @@ const compareEachInterval: JobDefinition = {
     // first (fast), the Admin API only when a table changed or the database is not reachable. The
     // step's start is PostgreSQL's time: compare it with PostgreSQL's clock, not this process's.
     const dbNow = await deps.store.runs.time();
-    const drift = wouldOfferNextStep(run, comparison.verdict, dbNow, env.plan.observeSeconds)
+    const gateCouldFollow = wouldOfferNextStep(run, comparison.verdict, dbNow, env.plan.observeSeconds);
+    const drift = gateCouldFollow
       ? await checkDrift(
           run,
           {
@@ -75,12 +77,15 @@ const compareEachInterval: JobDefinition = {
         )
       : null;
     const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some((g) => g.kind === 'rollback');
+    // Hybrid mode: Y's data planes, checked when a gate could follow (like the drift check).
+    const dataPlanes = gateCouldFollow ? await dataPlaneReport(ctx) : {};
     return {
       type: 'comparison',
       verdict: comparison.verdict,
       failing: failingRows(comparison).map((r) => r.reason),
       drift,
       rollbackPending,
+      ...dataPlanes,
     };
   },
 };

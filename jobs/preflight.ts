@@ -1,14 +1,25 @@
 import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/backup/pg-tool-version.js';
+import type { EnvironmentConfig } from '../src/config/config-schema.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
+import { minDataPlanesFor } from '../src/engine/check-data-planes.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError, isAppError } from '../src/errors.js';
-import { fingerprintConfig } from '../src/kong/fingerprint.js';
+import { dataPlaneChecks } from '../src/kong/data-plane-checks.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
+import type { KongAdmin, KongNodeInfo } from '../src/kong/kong-admin.js';
 import type { PreflightCheck } from '../src/kong/preflight-check.js';
 import { runPreflightChecks } from '../src/kong/preflight-checks.js';
+import { prometheusPluginCheck } from '../src/kong/prometheus-plugin-check.js';
+import {
+  countEntities,
+  fingerprintConfiguration,
+  readConfiguration,
+} from '../src/kong/read-configuration.js';
 import { readUpgradeFacts } from '../src/kong/read-upgrade-facts.js';
+import { requestCountersCheck, scrapeForCheck } from '../src/kong/request-counters-check.js';
+import { maskUrl } from '../src/mask-url.js';
 
 /**
  * Kong's upgrade steps 1, 3 and 4: freeze (fingerprint X), read both clusters, check what would
@@ -46,8 +57,8 @@ export const preflightJob: JobDefinition = {
     await progress.report({ done: 1, total: 4, label: "reading X's configuration" });
     // Digests first: a change between them and the snapshot then shows as drift, never hides.
     if (!run.dryRun) await xDigestCheckFor(env, deps).record(run.id, signal);
-    const [snapshot, facts] = await Promise.all([
-      x.snapshot(signal),
+    const [configuration, facts] = await Promise.all([
+      readConfiguration(x, signal),
       readUpgradeFacts(env.clusterX, env.clusterY, {
         signal,
         log: deps.log,
@@ -55,6 +66,7 @@ export const preflightJob: JobDefinition = {
         ...(deps.adapters?.kongRetries !== undefined ? { retries: deps.adapters.kongRetries } : {}),
       }),
     ]);
+    const snapshot = configuration.all;
     await progress.report({ done: 2, total: 4, label: 'checking pg_dump' });
     const pgDump = await pgDumpCheck(env.clusterX.databaseUrl);
     await progress.report({ done: 3, total: 4, label: 'evaluating' });
@@ -69,6 +81,9 @@ export const preflightJob: JobDefinition = {
       pgDump,
     });
     checks.push(routerCheck(routed));
+    checks.push(prometheusPluginCheck(snapshot.plugins, xInfo.version, env.clusterY.version));
+    checks.push(await xRequestCounters(env, signal));
+    checks.push(...(await hybridChecks({ env, x, y, xInfo, yInfo, signal })));
     const report = formatPreflightReport(checks);
     await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
     await progress.report({ done: 4, total: 4, label: 'done' });
@@ -89,11 +104,11 @@ export const preflightJob: JobDefinition = {
         text: describePlan(run, env, router).join('\n'),
       });
     }
-    const fingerprint = fingerprintConfig(snapshot);
+    const fingerprint = fingerprintConfiguration(configuration);
     const warnings = checks.filter((c) => c.status === 'warn').length;
     return {
       type: 'succeeded',
-      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${Object.values(snapshot).reduce((n, list) => n + list.length, 0)} entities).`,
+      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${countEntities(configuration)} entities${configuration.workspaces ? ` in ${Object.keys(configuration.workspaces).length} workspaces` : ''}).`,
       // The compare job reads the warnings that bear on the metrics (counters, Vitals) from here.
       details: { checks: checks.map((c) => ({ id: c.id, status: c.status, title: c.title })) },
       facts: {
@@ -144,4 +159,39 @@ function routerCheck(routed: { x: number; y: number } | { error: string }): Pref
         title: `The router already sends Y ${routed.y} %`,
         detail: `X ${routed.x} % / Y ${routed.y} %: a real run refuses to start until X has 100 %.`,
       };
+}
+
+/** Hybrid mode: each control plane's data planes (docs/contract.md#kong-as-it-really-runs); nothing for traditional clusters. */
+async function hybridChecks(o: {
+  env: EnvironmentConfig;
+  x: KongAdmin;
+  y: KongAdmin;
+  xInfo: KongNodeInfo;
+  yInfo: KongNodeInfo;
+  signal: AbortSignal;
+}) {
+  const read = async (admin: KongAdmin, info: KongNodeInfo, cluster: EnvironmentConfig['clusterX']) =>
+    info.configuration.role === 'control_plane'
+      ? {
+          version: info.version,
+          dataPlanes: await admin.dataPlanes(o.signal),
+          min: minDataPlanesFor(cluster),
+        }
+      : null;
+  const [xPlanes, yPlanes] = await Promise.all([
+    read(o.x, o.xInfo, o.env.clusterX),
+    read(o.y, o.yInfo, o.env.clusterY),
+  ]);
+  return dataPlaneChecks({ x: xPlanes, y: yPlanes }, new Date());
+}
+
+/** X's first metrics URL, read once: are there request counters for the comparison to read? */
+async function xRequestCounters(env: EnvironmentConfig, signal: AbortSignal) {
+  const c = env.clusterX;
+  const urls = 'metricsUrls' in c && Array.isArray(c.metricsUrls) ? (c.metricsUrls as string[]) : [];
+  const url = urls[0] ?? c.metricsUrl;
+  // The admin token goes only to URLs under the cluster's Admin API (docs/contract.md#clarifications).
+  const headers: Record<string, string> =
+    c.adminToken && url.startsWith(c.adminUrl) ? { 'Kong-Admin-Token': c.adminToken } : {};
+  return requestCountersCheck(maskUrl(url), await scrapeForCheck(url, headers, 5000, signal));
 }

@@ -152,7 +152,9 @@ async function proveCopy(
       {
         details: {
           differingTables: differing.map((t) => t.table),
-          remedy: `No traffic was moved and the deploy did not run. X changed since the backup (a write during the freeze?) or the restore is incomplete; find out which, then ${newRun}.`,
+          remedy: differing.every((t) => t.liveRowsOnly)
+            ? `No traffic was moved and the deploy did not run. Only tables whose rows carry a ttl differ (compared over the rows not yet expired): Kong creates and expires such rows itself, so check whether the keys named were issued or expired on X since the backup before suspecting a write; then ${newRun}.`
+            : `No traffic was moved and the deploy did not run. X changed since the backup (a write during the freeze?) or the restore is incomplete; find out which, then ${newRun}.`,
         },
       },
     );

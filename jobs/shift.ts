@@ -1,5 +1,6 @@
 import { weightsForY } from '../src/domain/weights.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
+import { assertDataPlanesReady } from '../src/engine/check-data-planes.js';
 import { assertNoDrift } from '../src/engine/check-drift.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
@@ -23,11 +24,13 @@ export const shiftJob: JobDefinition = {
       });
     }
     const target = gate.targetWeight;
-    const { x, router } = adaptersFor(env, log, deps.adapters);
+    const { x, y, router } = adaptersFor(env, log, deps.adapters);
     // Fails closed: no fingerprint, or X changed, means no increase (a decrease is always allowed).
     if (target > (run.appliedWeight ?? 0)) {
       const xDigests = xDigestCheckFor(env, deps);
       await assertNoDrift(run, { runs: deps.store.runs, x, xDigests }, signal);
+      // Hybrid mode: no increase while Y's data planes are missing, out of sync or incompatible.
+      await assertDataPlanesReady(y, env.clusterY, signal);
     }
     return deps.store.routerLock.withLock(run.environment, async () => {
       const now = await deps.store.runs.getRun(run.id);

@@ -2,18 +2,22 @@ import { checkConsistency } from '../src/backup/check-consistency.js';
 import type { ConsistencyReport } from '../src/backup/consistency-report.js';
 import { describeTableDifference, formatConsistencyReport } from '../src/backup/format-consistency-report.js';
 import { KONG_BOOKKEEPING_TABLES } from '../src/backup/kong-bookkeeping-tables.js';
+import { judgeMigratedChanges, type MigratedChangeJudgement } from '../src/domain/judge-migrated-changes.js';
 import { kongAdminFor } from '../src/engine/adapters-for.js';
 import {
-  compareEntityCounts,
+  compareConfigurationCounts,
   type EntityCount,
+  entityCountLabel,
   formatEntityCounts,
 } from '../src/engine/compare-entity-counts.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
 import { postToThread } from '../src/engine/post-to-thread.js';
+import { waitForDataPlanes } from '../src/engine/wait-for-data-planes.js';
 import { AppError } from '../src/errors.js';
 import { compareEntityFields, formatEntityFieldDifferences } from '../src/kong/compare-entity-fields.js';
 import { tryParseKongVersion } from '../src/kong/compare-versions.js';
 import { formatSmokeTable } from '../src/kong/format-smoke-table.js';
+import { readConfiguration } from '../src/kong/read-configuration.js';
 import { runSmokeTests, type SmokeObservation, type SmokeResult } from '../src/kong/run-smoke-tests.js';
 import { formatCount } from '../src/metrics/format-numbers.js';
 
@@ -59,6 +63,22 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     },
   });
   await postToThread(deps.notifier, thread, formatConsistencyReport(consistency));
+  // After Y's migrations: explain the columns a known migration rewrites; any other change differs.
+  const migratedChanges = migrated
+    ? judgeMigratedChanges(
+        consistency.tables.map((t) => ({
+          table: t.table,
+          changedCount: t.changedCount ?? 0,
+          changedColumns: t.changedColumns ?? [],
+        })),
+        run.fromVersion,
+        run.toVersion ?? env.clusterY.version,
+      )
+    : [];
+  if (migratedChanges.length > 0)
+    await postToThread(deps.notifier, thread, describeMigratedChanges(migratedChanges));
+  // Hybrid mode: the Admin API counts and the smoke tests need Y's data planes ready.
+  await waitForYDataPlanes(ctx);
 
   await progress.report({
     done: steps - 2,
@@ -67,11 +87,12 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   });
   const x = kongAdminFor(env.clusterX, log);
   const y = kongAdminFor(env.clusterY, log);
-  const [xSnapshot, ySnapshot] = await Promise.all([x.snapshot(signal), y.snapshot(signal)]);
-  const counts = compareEntityCounts(xSnapshot, ySnapshot);
+  // Enterprise: per workspace.
+  const [xConfig, yConfig] = await Promise.all([readConfiguration(x, signal), readConfiguration(y, signal)]);
+  const counts = compareConfigurationCounts(xConfig, yConfig);
   await postToThread(deps.notifier, thread, formatEntityCounts(counts));
   // Known cross-version encodings (3.13's `{}` for empty records, 3.0's `~` paths) are not differences.
-  const fieldDiffs = compareEntityFields(xSnapshot, ySnapshot, {
+  const fieldDiffs = compareEntityFields(xConfig.all, yConfig.all, {
     xMajor: tryParseKongVersion(run.fromVersion ?? '')?.parts[0] ?? 3,
     yMajor: tryParseKongVersion(env.clusterY.version)?.parts[0] ?? 3,
   });
@@ -91,11 +112,16 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   await progress.report({ done: steps, total: steps, label: 'done' });
 
   const problems = findProblems(consistency, counts, smoke);
+  for (const m of migratedChanges.filter((c) => c.unexplained.length > 0)) {
+    problems.push(
+      `\`${m.table}\` differs in ${m.unexplained.join(', ')}, which no known Kong migration rewrites (a change made on X or Y?)`,
+    );
+  }
   if (problems.length > 0) {
     throw new AppError('E_VERIFY_FAILED', `Y does not match X: ${problems.join('; ')}`, {
       details: {
         differingTables: consistency.tables.filter((t) => !t.equal).map((t) => t.table),
-        differingEntities: counts.filter((c) => !c.equal).map((c) => c.type),
+        differingEntities: counts.filter((c) => !c.equal).map(entityCountLabel),
         failedSmokeTests: smoke.filter((s) => !s.pass).map((s) => s.name),
         remedy: `No traffic was moved. Find the cause in the reports above (a write to X or Y since the backup, a failed migration, Y's plugins or routing), fix it, then start a new run with \`/kong-upgrade start ${run.environment}\`.`,
       },
@@ -106,7 +132,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   const changed = compared.reduce((n, t) => n + (t.changedCount ?? 0), 0);
   const entities = counts.reduce((n, c) => n + c.y, 0);
   const tablesLine = migrated
-    ? `${compared.length} tables hold the same rows (${formatCount(rows)} rows; Y's schema was migrated, ${formatCount(changed)} rows changed by its migrations)`
+    ? `${compared.length} tables hold the same rows (${formatCount(rows)} rows; Y's schema was migrated, ${formatCount(changed)} rows differ in columns its migrations rewrite)`
     : `${compared.length} tables equal (${formatCount(rows)} rows)`;
   return {
     type: 'succeeded',
@@ -117,11 +143,58 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       migrated,
       changedByMigrations: changed,
       newInY: consistency.tables.filter((t) => t.onlyIn === 'y').map((t) => t.table),
-      entities: Object.fromEntries(counts.map((c) => [c.type, c.y])),
+      entities: Object.fromEntries(counts.map((c) => [entityCountLabel(c), c.y])),
       entityFieldDifferences: fieldDiffs.length,
       smokeTests: smoke.length,
     },
   };
+}
+
+/**
+ * Hybrid mode: after the deploy, Y's data planes must be connected, in sync, compatible and on one
+ * configuration before anything else; each change of what is wrong is posted, and the wait is bounded
+ * by the deploy timeout. A traditional Y passes at once.
+ */
+async function waitForYDataPlanes(ctx: JobContext): Promise<void> {
+  const { run, env, deps, signal, log, progress } = ctx;
+  const thread = { channel: run.channel, threadTs: run.threadTs };
+  let reported = false;
+  const judgement = await waitForDataPlanes({
+    admin: kongAdminFor(env.clusterY, log, { ...deps.adapters, label: 'Y' }),
+    cluster: env.clusterY,
+    timeoutMs: env.deploy.timeoutSeconds * 1000,
+    intervalMs: Math.min(env.metrics.intervalSeconds, 10) * 1000,
+    signal,
+    onProblems: async (problems) => {
+      reported = true;
+      await progress.report({ done: 0, total: 3, label: "waiting for Y's data planes" });
+      await postToThread(
+        deps.notifier,
+        thread,
+        `:hourglass: *Y's data planes are not ready*; waiting before verifying Y:\n${problems.map((p) => `• ${p}`).join('\n')}`,
+      );
+    },
+  });
+  if (judgement && reported) {
+    await postToThread(
+      deps.notifier,
+      thread,
+      `:white_check_mark: Y's ${judgement.connected} data planes are connected, in sync and on the same configuration.`,
+    );
+  }
+}
+
+function describeMigratedChanges(changes: readonly MigratedChangeJudgement[]): string {
+  return changes
+    .flatMap((c) => [
+      ...c.explained.map((e) => `ℹ️ \`${c.table}\`.\`${e.column}\` differs after Y's migrations: ${e.why}.`),
+      ...(c.unexplained.length > 0
+        ? [
+            `❌ \`${c.table}\` differs in ${c.unexplained.map((u) => `\`${u}\``).join(', ')} (${formatCount(c.changedCount)} rows differ): no known Kong migration rewrites ${c.unexplained.length === 1 ? 'this column' : 'these columns'}.`,
+          ]
+        : []),
+    ])
+    .join('\n');
 }
 
 /**
@@ -162,7 +235,7 @@ function findProblems(
   const entities = counts.filter((c) => !c.equal);
   if (entities.length > 0) {
     problems.push(
-      `the Admin APIs list different numbers of ${entities.map((c) => `${c.type} (X ${c.x}, Y ${c.y})`).join(', ')}`,
+      `the Admin APIs list different numbers of ${entities.map((c) => `${entityCountLabel(c)} (X ${c.x}, Y ${c.y})`).join(', ')}`,
     );
   }
   for (const s of smoke.filter((r) => !r.pass)) {

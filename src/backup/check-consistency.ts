@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { maskUrl } from '../mask-url.js';
-import type { TableShape } from './chunk-sql.js';
+import { qualified, quoteIdent, type TableShape } from './chunk-sql.js';
 import { classifyPgClientError } from './classify-pg-client-error.js';
 import {
   type CompareContext,
@@ -17,8 +17,10 @@ import { openSnapshotPool, type SnapshotPool } from './snapshot-pool.js';
 export interface CheckConsistencyOptions {
   xUrl: string;
   yUrl: string;
-  /** Tables of the public schema to compare; default: every table on either side. */
+  /** Tables to compare (names without schema); default: every table on either side. */
   tables?: string[];
+  /** Kong's schema (its `pg_schema`); default: the schema holding X's `schema_meta`, else `public`. */
+  schema?: string;
   /** Tables left out (names without schema); those present are listed in the report's `excluded`. */
   exclude?: readonly string[];
   /**
@@ -42,7 +44,17 @@ export interface CheckConsistencyOptions {
   now?: () => Date;
 }
 
-const SCHEMA = 'public';
+/** The schema of X's Kong tables: where `schema_meta` is (first on the search path), else `public`. */
+async function kongSchemaOf(x: SnapshotPool): Promise<string> {
+  const res = await x.run((c) =>
+    c.query<{ schema: string }>(
+      `SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relname = 'schema_meta' AND c.relkind IN ('r', 'p')
+       ORDER BY array_position(current_schemas(false), n.nspname::text) NULLS LAST, n.nspname LIMIT 1`,
+    ),
+  );
+  return res.rows[0]?.schema ?? 'public';
+}
 
 /**
  * Compares X's and Y's databases table by table: row counts and content checksums computed in
@@ -64,20 +76,36 @@ export async function checkConsistency(options: CheckConsistencyOptions): Promis
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     y = await openSide(options.yUrl, concurrency, 'Y');
-    const [xTables, yTables, collateC] = await Promise.all([
-      x.run((c) => describeTables(c, SCHEMA)),
-      (y as SnapshotPool).run((c) => describeTables(c, SCHEMA)),
-      differentCollations(x, y),
+    const schema = options.schema ?? (await kongSchemaOf(x));
+    const [xTables, yTables] = await Promise.all([
+      x.run((c) => describeTables(c, schema)),
+      (y as SnapshotPool).run((c) => describeTables(c, schema)),
     ]);
     const excluded = new Set(options.exclude ?? []);
     const candidates = selectTables(options.tables, xTables, yTables);
     const names = candidates.filter((n) => !excluded.has(n));
     const compare = options.compare ?? 'content';
     const oneSidedInfo = options.oneSidedTables === 'information';
+    if (names.length === 0) {
+      throw new AppError(
+        'E_VERIFY_FAILED',
+        `No table was compared: neither database has ${options.tables ? 'the requested tables' : 'tables'} in schema "${schema}". Kong's tables may live in another schema (Kong's pg_schema, or the role's search_path); nothing was proven equal.`,
+        {
+          details: {
+            schema,
+            remedy: "Check Kong's pg_schema setting and the database URLs in the config file.",
+          },
+        },
+      );
+    }
     const ctx: CompareContext = {
       x,
       y,
-      collateC,
+      // Text keys are always ordered and cut bytewise: the same datcollate name does not promise
+      // the same order (ICU, a glibc upgrade), and different orders made every range differ.
+      collateC: true,
+      schema,
+      liveAt: startedAt,
       chunkRows: Math.max(100, Math.floor(options.chunkRows ?? 50_000)),
       rowLevelRows: Math.max(8, Math.floor(options.rowLevelRows ?? 2_000)),
       maxDifferences: options.maxDifferences ?? 20,
@@ -100,7 +128,7 @@ export async function checkConsistency(options: CheckConsistencyOptions): Promis
       compare,
       excluded: candidates
         .filter((n) => excluded.has(n) && (xTables.has(n) || yTables.has(n)))
-        .map((n) => `${SCHEMA}.${n}`),
+        .map((n) => `${schema}.${n}`),
       startedAt,
       finishedAt: now().toISOString(),
     };
@@ -145,22 +173,12 @@ async function openSide(url: string, size: number, label: string): Promise<Snaps
   }
 }
 
-/** Key ranges must mean the same on both sides: with different text collations, order keys bytewise. */
-async function differentCollations(x: SnapshotPool, y: SnapshotPool): Promise<boolean> {
-  const sql = 'SELECT datcollate FROM pg_database WHERE datname = current_database()';
-  const [a, b] = await Promise.all([
-    x.run((c) => c.query<{ datcollate: string }>(sql)),
-    y.run((c) => c.query<{ datcollate: string }>(sql)),
-  ]);
-  return a.rows[0]?.datcollate !== b.rows[0]?.datcollate;
-}
-
 function selectTables(
   requested: string[] | undefined,
   x: Map<string, TableInfo>,
   y: Map<string, TableInfo>,
 ): string[] {
-  if (requested !== undefined) return [...new Set(requested.map((t) => t.replace(/^public\./, '')))].sort();
+  if (requested !== undefined) return [...new Set(requested.map((t) => t.replace(/^[^.]+\./, '')))].sort();
   return [...new Set([...x.keys(), ...y.keys()])].sort();
 }
 
@@ -171,7 +189,7 @@ async function compareOne(
   yInfo: TableInfo | undefined,
   oneSidedInfo: boolean,
 ): Promise<TableConsistency> {
-  const table = `${SCHEMA}.${name}`;
+  const table = `${ctx.schema}.${name}`;
   if (xInfo === undefined || yInfo === undefined) {
     const present = xInfo ?? yInfo;
     const rows =
@@ -180,7 +198,7 @@ async function compareOne(
         : (
             await compareWholeTable(
               { ...ctx, ...(xInfo ? { y: ctx.x } : { x: ctx.y }) },
-              shapeOf(present, present, []),
+              shapeOf(ctx.schema, present, present, []),
             )
           ).xRows;
     const where = xInfo ? 'Y' : yInfo ? 'X' : 'either database';
@@ -207,12 +225,20 @@ async function compareOne(
   ];
   const keyed = xInfo.primaryKey.length > 0 && xInfo.primaryKey.every((k) => yCols.has(k));
   const yByName = new Map(yInfo.columns.map((c) => [c.name, c]));
-  const shape = shapeOf(xInfo, { ...xInfo, columns: common }, keyed ? xInfo.primaryKey : []);
+  const shape = shapeOf(ctx.schema, xInfo, { ...xInfo, columns: common }, keyed ? xInfo.primaryKey : []);
   shape.hashable = common.map((c) => c.hashable && yByName.get(c.name)?.hashable === true);
+  // TTL'd tables (key-auth, oauth2 tokens, sessions…): compared over the rows Kong still holds.
+  const ttl = common.find((c) => c.name === 'ttl');
+  if (ttl && /^timestamp/.test(ttl.type) && /^timestamp/.test(yByName.get('ttl')?.type ?? ''))
+    shape.liveAt = ctx.liveAt;
   const result: TableComparison = keyed
     ? await compareKeyedTable(ctx, shape)
     : await compareWholeTable(ctx, shape);
   const equal = result.differenceCount === 0 && result.xRows === result.yRows;
+  const changedColumns =
+    ctx.compare === 'keys' && keyed && (result.changedKeys?.length ?? 0) > 0
+      ? await changedColumnsOf(ctx, shape, result.changedKeys ?? [])
+      : undefined;
   return {
     table,
     xRows: result.xRows,
@@ -223,6 +249,8 @@ async function compareOne(
     differenceCount: result.differenceCount,
     ignoredColumns,
     ...(ctx.compare === 'keys' ? { changedCount: result.changedCount, changedKeys: result.changedKeys } : {}),
+    ...(changedColumns ? { changedColumns } : {}),
+    ...(shape.liveAt ? { liveRowsOnly: true } : {}),
     ...(keyed
       ? {}
       : {
@@ -234,10 +262,39 @@ async function compareOne(
   };
 }
 
-function shapeOf(info: TableInfo, compared: TableInfo, primaryKey: string[]): TableShape {
+/**
+ * The columns that differ in the given rows (single-column keys; composite keys are named as
+ * `col=value, …` and left out), each side read from its own snapshot, values compared as text.
+ */
+async function changedColumnsOf(ctx: CompareContext, shape: TableShape, keys: string[]): Promise<string[]> {
+  const [pk] = shape.primaryKey;
+  if (pk === undefined || shape.primaryKey.length !== 1) return [];
+  const cols = shape.columns.map((c) => `${quoteIdent(c)}::text`).join(', ');
+  const sql = `SELECT ${quoteIdent(pk)}::text AS k, json_build_array(${cols})::text AS v
+    FROM ONLY ${qualified(shape)} WHERE ${quoteIdent(pk)}::text = ANY($1::text[])`;
+  const read = async (side: SnapshotPool) =>
+    new Map(
+      (await side.run((c) => c.query<{ k: string; v: string }>(sql, [keys]))).rows.map((r) => [
+        r.k,
+        JSON.parse(r.v) as unknown[],
+      ]),
+    );
+  const [xs, ys] = await Promise.all([read(ctx.x), read(ctx.y)]);
+  const changed = new Set<string>();
+  for (const [k, xv] of xs) {
+    const yv = ys.get(k);
+    if (!yv) continue;
+    shape.columns.forEach((c, i) => {
+      if (xv[i] !== yv[i]) changed.add(c);
+    });
+  }
+  return shape.columns.filter((c) => changed.has(c));
+}
+
+function shapeOf(schema: string, info: TableInfo, compared: TableInfo, primaryKey: string[]): TableShape {
   const byName = new Map(info.columns.map((c) => [c.name, c]));
   return {
-    schema: SCHEMA,
+    schema,
     name: info.name,
     columns: compared.columns.map((c) => c.name),
     primaryKey,

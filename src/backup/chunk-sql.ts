@@ -18,6 +18,11 @@ export interface TableShape {
   keyTypes: string[];
   /** Whether each key column is collatable (text-like). */
   keyCollatable: boolean[];
+  /**
+   * Only rows Kong still holds: for TTL'd tables `ttl` after this instant (ISO 8601). Kong expires
+   * such rows on its own (a timer, insert triggers), so an expired row on one side is no difference.
+   */
+  liveAt?: string;
 }
 
 /** A half-open range of keys [from, before), bounds as text values, one per key column; undefined = unbounded. */
@@ -32,6 +37,13 @@ export function quoteIdent(name: string): string {
 
 export function qualified(shape: TableShape): string {
   return `${quoteIdent(shape.schema)}.${quoteIdent(shape.name)}`;
+}
+
+/** The rows compared: the table itself, or its rows not yet expired at `liveAt`. */
+function source(shape: TableShape): string {
+  if (shape.liveAt === undefined) return `ONLY ${qualified(shape)}`;
+  const at = new Date(shape.liveAt).toISOString();
+  return `(SELECT * FROM ONLY ${qualified(shape)} WHERE ttl IS NULL OR ttl > '${at}'::timestamptz) AS live`;
 }
 
 function rowHashExpr(shape: TableShape): string {
@@ -82,7 +94,7 @@ export function rangeChecksumSql(
   const where = rangeWhere(shape, range, collateC);
   return {
     sql: `SELECT count(*)::text AS n, coalesce(sum(h), 0)::text AS s
-          FROM (SELECT ${rowHashExpr(shape)} AS h FROM ONLY ${qualified(shape)} WHERE ${where.sql}) q`,
+          FROM (SELECT ${rowHashExpr(shape)} AS h FROM ${source(shape)} WHERE ${where.sql}) q`,
     params: where.params,
   };
 }
@@ -100,7 +112,7 @@ export function boundariesSql(
   return {
     sql: `SELECT ${shape.primaryKey.map((_, i) => `k${i}`).join(', ')} FROM (
             SELECT ${texts}, row_number() OVER (ORDER BY ${keys.join(', ')}) AS rn
-            FROM ONLY ${qualified(shape)} WHERE ${where.sql}) q
+            FROM ${source(shape)} WHERE ${where.sql}) q
           WHERE rn % $1::bigint = 0 ORDER BY rn`,
     params: [String(step), ...where.params],
   };
@@ -131,7 +143,7 @@ export function bucketChecksumsSql(shape: TableShape, collateC: boolean): string
   const thresholds =
     collateC && shape.keyCollatable[0] ? `$1::${type}[]::${type}[] COLLATE "C"` : `$1::${type}[]`;
   return `SELECT width_bucket(${key}, ${thresholds}) AS b, count(*)::text AS n, coalesce(sum(${rowHashExpr(shape)}), 0)::text AS s
-          FROM ONLY ${qualified(shape)} GROUP BY 1`;
+          FROM ${source(shape)} GROUP BY 1`;
 }
 
 /** Key (as text) and row hash of every row in a range: the last step of a drill-down. */
@@ -143,7 +155,7 @@ export function rowHashesSql(
   const where = rangeWhere(shape, range, collateC);
   const texts = shape.primaryKey.map((k, i) => `${quoteIdent(k)}::text AS k${i}`).join(', ');
   return {
-    sql: `SELECT ${texts}, ${rowHashExpr(shape)}::text AS h FROM ONLY ${qualified(shape)} WHERE ${where.sql}`,
+    sql: `SELECT ${texts}, ${rowHashExpr(shape)}::text AS h FROM ${source(shape)} WHERE ${where.sql}`,
     params: where.params,
   };
 }

@@ -31,6 +31,10 @@ export const tableConsistencySchema = z.object({
   changedCount: z.number().int().nonnegative().optional(),
   /** Keys comparison only: the first keys of those rows (capped). */
   changedKeys: z.array(z.string()).optional(),
+  /** Keys comparison only: the columns whose values differ in the rows of `changedKeys`. */
+  changedColumns: z.array(z.string()).optional(),
+  /** A TTL'd table: only rows not expired when the check started were compared. */
+  liveRowsOnly: z.boolean().optional(),
   /** A table on one side only that was reported as information rather than a difference. */
   onlyIn: z.enum(['x', 'y']).optional(),
 });

@@ -108,14 +108,14 @@ function informationLines(report: ConsistencyReport): string[] {
     if (t.onlyIn !== undefined || changed === 0) continue;
     if (t.method === 'whole-table') {
       lines.push(
-        `ℹ️ Changed by Y's migrations: the contents of \`${t.table}\` (no primary key to name rows).`,
+        `ℹ️ Differs after Y's migrations ran: the contents of \`${t.table}\` (no primary key to name rows).`,
       );
       continue;
     }
     const sample = (t.changedKeys ?? []).slice(0, 3).map((k) => `\`${clip(k, 60)}\``);
     const more = changed > sample.length ? ', …' : '';
     lines.push(
-      `ℹ️ Changed by Y's migrations: ${plural(changed, 'row')} in \`${t.table}\`${sample.length > 0 ? ` (keys ${sample.join(', ')}${more})` : ''}.`,
+      `ℹ️ Differ after Y's migrations ran: ${plural(changed, 'row')} in \`${t.table}\`${sample.length > 0 ? ` (keys ${sample.join(', ')}${more})` : ''}${t.changedColumns?.length ? `; columns changed: ${t.changedColumns.map((c) => `\`${c}\``).join(', ')}` : ''}.`,
     );
   }
   const added = report.tables.filter((t) => t.onlyIn === 'y');

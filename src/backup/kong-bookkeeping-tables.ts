@@ -13,6 +13,11 @@ export const KONG_RUNTIME_TABLES: readonly string[] = [
   'response_ratelimiting_metrics', // response-ratelimiting counters
   'sessions', // session plugin: one row per signed-in client, expiring
   'session_metadatas', // 3.10+ companion of sessions
+  'oauth2_tokens', // oauth2 plugin: issued to clients by traffic, expiring
+  'oauth2_authorization_codes', // oauth2 plugin: short-lived codes written by traffic
+  'acme_storage', // acme plugin: certificates and challenges it obtains on its own
+  'ttls', // 2.8: expiry bookkeeping of TTL'd rows, rewritten by Kong's expiry timer
+  'clustering_sync_delta', // 3.9 incremental sync log, written by the control plane, no key
 ];
 
 /**
@@ -27,6 +32,5 @@ export const KONG_BOOKKEEPING_TABLES: readonly string[] = [
   ...KONG_RUNTIME_TABLES,
   'schema_meta',
   'clustering_sync_version',
-  'clustering_sync_delta',
   'workspace_entity_counters',
 ];

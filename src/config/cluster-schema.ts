@@ -16,6 +16,8 @@ const clusterShape = {
     .refine((urls) => new Set(urls).size === urls.length, 'lists the same URL twice')
     .optional(),
   databaseUrl: postgresUrlSchema,
+  /** Hybrid mode: data planes that must be connected and in sync; default the number of metrics URLs (or 1). */
+  minDataPlanes: z.number().int().min(1).max(10_000).optional(),
 };
 
 // Kong versions have 3 or 4 parts (3.9.1, 3.4.3.12 for Enterprise), optionally with a suffix.

@@ -1,3 +1,4 @@
+import { judgeDataPlaneReport } from './decide-data-planes.js';
 import { type Decision, type RunPatch, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
 import type { Effect } from './effects.js';
@@ -21,7 +22,11 @@ export function compareSlot(now: Date, intervalSeconds: number, next = 0): numbe
 }
 
 export function describeDrift(drift: DriftItem[], max = 10): string {
-  const lines = drift.slice(0, max).map((d) => `• ${d.type} ${d.name ?? d.id}: ${d.change}`);
+  const lines = drift
+    .slice(0, max)
+    .map(
+      (d) => `• ${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`,
+    );
   if (drift.length > max) lines.push(`• …and ${drift.length - max} more`);
   return lines.join('\n');
 }
@@ -113,6 +118,16 @@ export function decideObservation(
   const heldSeconds = run.stepStartedAt
     ? Math.round((now.getTime() - run.stepStartedAt.getTime()) / 1000)
     : 0;
+  // Hybrid mode: Y's data planes must be connected, in sync and compatible before any gate.
+  const dataPlanes = judgeDataPlaneReport(event, run.phase);
+  if (dataPlanes.block) {
+    return {
+      ok: true,
+      patch,
+      events: [...events, ...dataPlanes.events],
+      effects: [...effects, ...dataPlanes.effects],
+    };
+  }
   const details = [
     event.verdict === 'warn'
       ? `:warning: Comparison shows warnings: ${event.failing.join('; ') || 'see the comparison'}`
@@ -139,7 +154,7 @@ export function decideObservation(
   return {
     ok: true,
     patch: { ...patch, phase: 'awaiting_gate' },
-    events,
-    effects: [...effects, gate, { type: 'update_card' }],
+    events: [...events, ...dataPlanes.events],
+    effects: [...effects, ...dataPlanes.effects, gate, { type: 'update_card' }],
   };
 }

@@ -42,6 +42,10 @@ export type DomainEvent =
       drift: DriftItem[] | null;
       /** A pending rollback gate exists already (do not post another). */
       rollbackPending: boolean;
+      /** Hybrid mode: Y's data-plane problems, one line per DP (empty: ready); null/absent: not checked. */
+      dataPlanes?: string[] | null;
+      /** The problems the thread shows already (the last report; null after a recovery), to post changes only. */
+      dataPlanesShown?: string[] | null;
     };
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'insufficient_data';
@@ -52,6 +56,8 @@ export interface DriftItem {
   id: string;
   name?: string;
   change: 'added' | 'removed' | 'changed';
+  /** Enterprise: the workspace of the entity. */
+  workspace?: string;
 }
 
 export type DomainEventType = DomainEvent['type'];

@@ -2,8 +2,9 @@ import { describeDrift } from '../domain/decide-observation.js';
 import type { DriftItem } from '../domain/domain-event.js';
 import type { Run } from '../domain/run.js';
 import { AppError } from '../errors.js';
-import { configFingerprintSchema, diffFingerprints, fingerprintConfig } from '../kong/fingerprint.js';
+import { configFingerprintSchema, diffFingerprints } from '../kong/fingerprint.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
+import { fingerprintConfiguration, readConfiguration } from '../kong/read-configuration.js';
 import type { RunStore } from '../store/run-store.js';
 import type { XDigestCheck } from './x-digest-check.js';
 
@@ -38,7 +39,8 @@ export async function checkDrift(
   if ((await deps.xDigests?.unchanged(run.id, signal)) === true) return [];
   const stored = configFingerprintSchema.safeParse(await deps.runs.getXFingerprint(run.id));
   if (!stored.success) return [UNKNOWN_FREEZE];
-  const now = fingerprintConfig(await deps.x.snapshot(signal));
+  // Every workspace on Enterprise; TTL'd entities gone after their expiry are not drift.
+  const now = fingerprintConfiguration(await readConfiguration(deps.x, signal));
   return diffFingerprints(stored.data, now);
 }
 

@@ -36,6 +36,9 @@ export type JobOutcome =
       failing: string[];
       drift: DriftItem[] | null;
       rollbackPending: boolean;
+      /** Hybrid mode: see the `comparison_made` event. */
+      dataPlanes?: string[] | null;
+      dataPlanesShown?: string[] | null;
     }
   /** Nothing for decide (e.g. a comparison that only updated its message). */
   | { type: 'done' };

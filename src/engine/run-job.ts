@@ -206,6 +206,9 @@ function toEvent(def: JobDefinition, outcome: JobOutcome, gateId: string | undef
         failing: outcome.failing,
         drift: outcome.drift,
         rollbackPending: outcome.rollbackPending,
+        ...(outcome.dataPlanes !== undefined
+          ? { dataPlanes: outcome.dataPlanes, dataPlanesShown: outcome.dataPlanesShown ?? null }
+          : {}),
       };
     case 'done':
       return null;

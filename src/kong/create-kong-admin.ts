@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { createKongHttp, type KongHttp } from './create-kong-http.js';
 import { describeZodError } from './describe-zod-error.js';
+import { kongDataPlaneSchema, kongWorkspaceSchema, toDataPlane } from './hybrid-schemas.js';
 import type { KongAdmin, KongNodeInfo, KongNodeStatus } from './kong-admin.js';
 import {
   KONG_COLLECTION_PATHS,
@@ -70,6 +71,19 @@ async function mapLimited<T, R>(
   return results;
 }
 
+const OPTIONAL_COLLECTIONS = new Set<KongEntityType>([
+  'keyauth_credentials',
+  'acls',
+  'basicauth_credentials',
+  'hmacauth_credentials',
+  'jwt_secrets',
+  'oauth2_credentials',
+  'vaults',
+  'key_sets',
+  'keys',
+  'filter_chains',
+]);
+
 /** A KongAdmin over HTTP (undici). See KongAdmin for the error contract. */
 export function createKongAdmin(options: CreateKongAdminOptions): KongAdmin {
   const pageSize = options.pageSize ?? 1000;
@@ -96,11 +110,15 @@ export function createKongAdmin(options: CreateKongAdminOptions): KongAdmin {
     ...(options.log ? { log: options.log } : {}),
   });
 
-  async function targetsOf(upstreams: readonly KongUpstream[], signal?: AbortSignal): Promise<KongTarget[]> {
+  async function targetsOf(
+    upstreams: readonly KongUpstream[],
+    signal?: AbortSignal,
+    prefix = '',
+  ): Promise<KongTarget[]> {
     const lists = await mapLimited(upstreams, targetConcurrency, (u) =>
       listKongCollection(
         http,
-        `/upstreams/${encodeURIComponent(u.id)}/targets`,
+        `${prefix}/upstreams/${encodeURIComponent(u.id)}/targets`,
         kongEntitySchemas.targets,
         listOpts(signal),
       ),
@@ -111,18 +129,26 @@ export function createKongAdmin(options: CreateKongAdminOptions): KongAdmin {
   async function listEntities<T extends KongEntityType>(
     type: T,
     signal?: AbortSignal,
+    prefix = '',
   ): Promise<KongEntityOf<T>[]> {
     if (type === 'targets') {
-      const upstreams = await listEntities('upstreams', signal);
-      return (await targetsOf(upstreams, signal)) as KongEntityOf<T>[];
+      const upstreams = await listEntities('upstreams', signal, prefix);
+      return (await targetsOf(upstreams, signal, prefix)) as KongEntityOf<T>[];
     }
-    const path = KONG_COLLECTION_PATHS[type as Exclude<KongEntityType, 'targets'>];
-    // `/key-auths` exists only where the key-auth plugin is loaded; no plugin means no credentials.
-    const allow404 = type === 'keyauth_credentials';
-    return (await listKongCollection(http, path, kongEntitySchemas[type], {
-      ...listOpts(signal),
-      allow404,
-    })) as KongEntityOf<T>[];
+    const path = `${prefix}${KONG_COLLECTION_PATHS[type as Exclude<KongEntityType, 'targets'>]}`;
+    // Plugin collections exist only where their plugin is loaded (and vaults, key sets, filter chains
+    // only on versions that have them): no endpoint means no such entities.
+    const allow404 = OPTIONAL_COLLECTIONS.has(type);
+    try {
+      return (await listKongCollection(http, path, kongEntitySchemas[type], {
+        ...listOpts(signal),
+        allow404,
+      })) as KongEntityOf<T>[];
+    } catch (err) {
+      // `/filter-chains` answers 400 when wasm is off: then there are none.
+      if (type === 'filter_chains' && isAppError(err) && err.details.status === 400) return [];
+      throw err;
+    }
   }
 
   return {
@@ -138,15 +164,35 @@ export function createKongAdmin(options: CreateKongAdminOptions): KongAdmin {
 
     listEntities,
 
-    async snapshot(signal?: AbortSignal): Promise<KongSnapshot> {
+    async snapshot(signal?: AbortSignal, workspace?: string): Promise<KongSnapshot> {
+      const prefix = workspace === undefined ? '' : `/${encodeURIComponent(workspace)}`;
       const out: Partial<Record<KongEntityType, unknown[]>> = {};
       // Sequential on purpose: a snapshot runs before every traffic step and must not load X's database.
       for (const type of KONG_ENTITY_TYPES) {
         if (type === 'targets') continue;
-        out[type] = await listEntities(type, signal);
+        out[type] = await listEntities(type, signal, prefix);
       }
-      out.targets = await targetsOf((out.upstreams ?? []) as KongUpstream[], signal);
+      out.targets = await targetsOf((out.upstreams ?? []) as KongUpstream[], signal, prefix);
       return out as KongSnapshot;
+    },
+
+    async dataPlanes(signal?: AbortSignal) {
+      const rows = await listKongCollection(
+        http,
+        '/clustering/data-planes',
+        kongDataPlaneSchema,
+        listOpts(signal),
+      );
+      return rows.map(toDataPlane);
+    },
+
+    async workspaces(signal?: AbortSignal) {
+      // OSS has no /workspaces (404); Enterprise always has at least `default`.
+      const rows = await listKongCollection(http, '/workspaces', kongWorkspaceSchema, {
+        ...listOpts(signal),
+        allow404: true,
+      });
+      return rows.length === 0 ? null : [...new Set(rows.map((w) => w.name))].sort();
     },
   };
 }

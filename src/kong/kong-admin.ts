@@ -1,3 +1,4 @@
+import type { DataPlane } from '../domain/judge-data-planes.js';
 import type { KongEntityOf, KongEntityType, KongSnapshot } from './kong-entity-types.js';
 
 export type { KongEntityOf, KongEntityType, KongSnapshot } from './kong-entity-types.js';
@@ -55,6 +56,13 @@ export interface KongAdmin {
   status(signal?: AbortSignal): Promise<KongNodeStatus>;
   /** Every entity of one type, following pagination to the end. */
   listEntities<T extends KongEntityType>(type: T, signal?: AbortSignal): Promise<KongEntityOf<T>[]>;
-  /** Every entity of every type in KONG_ENTITY_TYPES. */
-  snapshot(signal?: AbortSignal): Promise<KongSnapshot>;
+  /**
+   * Every entity of every type in KONG_ENTITY_TYPES; with `workspace`, that Enterprise workspace's
+   * (`/<workspace>/services` …), without it the paths of the default workspace.
+   */
+  snapshot(signal?: AbortSignal, workspace?: string): Promise<KongSnapshot>;
+  /** Hybrid control plane only: every row of `GET /clustering/data-planes`, all pages. */
+  dataPlanes(signal?: AbortSignal): Promise<DataPlane[]>;
+  /** Enterprise: the workspace names (`GET /workspaces`), sorted; null where the endpoint is absent (OSS). */
+  workspaces(signal?: AbortSignal): Promise<string[] | null>;
 }

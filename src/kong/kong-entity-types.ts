@@ -4,6 +4,7 @@ import {
   kongCertificateSchema,
   kongConsumerSchema,
   kongKeyAuthCredentialSchema,
+  kongOtherEntitySchema,
   kongPluginSchema,
   kongRouteSchema,
   kongServiceSchema,
@@ -24,6 +25,15 @@ export const KONG_ENTITY_TYPES = [
   'snis',
   'ca_certificates',
   'keyauth_credentials',
+  'acls',
+  'basicauth_credentials',
+  'hmacauth_credentials',
+  'jwt_secrets',
+  'oauth2_credentials',
+  'vaults',
+  'key_sets',
+  'keys',
+  'filter_chains',
 ] as const;
 export type KongEntityType = (typeof KONG_ENTITY_TYPES)[number];
 
@@ -38,6 +48,15 @@ export const kongEntitySchemas = {
   snis: kongSniSchema,
   ca_certificates: kongCaCertificateSchema,
   keyauth_credentials: kongKeyAuthCredentialSchema,
+  acls: kongOtherEntitySchema,
+  basicauth_credentials: kongOtherEntitySchema,
+  hmacauth_credentials: kongOtherEntitySchema,
+  jwt_secrets: kongOtherEntitySchema,
+  oauth2_credentials: kongOtherEntitySchema,
+  vaults: kongOtherEntitySchema,
+  key_sets: kongOtherEntitySchema,
+  keys: kongOtherEntitySchema,
+  filter_chains: kongOtherEntitySchema,
 } as const satisfies Record<KongEntityType, z.ZodType>;
 
 export type KongEntityOf<T extends KongEntityType> = z.infer<(typeof kongEntitySchemas)[T]>;
@@ -59,6 +78,15 @@ export const KONG_COLLECTION_PATHS: Record<Exclude<KongEntityType, 'targets'>, s
   snis: '/snis',
   ca_certificates: '/ca_certificates',
   keyauth_credentials: '/key-auths',
+  acls: '/acls',
+  basicauth_credentials: '/basic-auths',
+  hmacauth_credentials: '/hmac-auths',
+  jwt_secrets: '/jwts',
+  oauth2_credentials: '/oauth2',
+  vaults: '/vaults',
+  key_sets: '/key-sets',
+  keys: '/keys',
+  filter_chains: '/filter-chains',
 };
 
 export function isKongEntityType(value: string): value is KongEntityType {

@@ -141,3 +141,10 @@ export const kongKeyAuthCredentialSchema = z.looseObject({
   tags,
 });
 export type KongKeyAuthCredential = z.infer<typeof kongKeyAuthCredentialSchema>;
+
+/**
+ * Entities the write freeze must watch beyond the routing core (credentials, vaults, keys, filter
+ * chains). Only the id is relied on; their secrets are hashed into the fingerprint, never shown.
+ */
+export const kongOtherEntitySchema = z.looseObject({ id: z.string(), tags });
+export type KongOtherEntity = z.infer<typeof kongOtherEntitySchema>;

@@ -40,12 +40,7 @@ BEGIN
     DELETE FROM tags WHERE entity_id = OLD.id;
     RETURN OLD;
   ELSE
-    IF (NEW.tags IS NULL OR cardinality(NEW.tags) = 0) THEN
-      IF (TG_OP = 'UPDATE') THEN
-        DELETE FROM tags WHERE entity_id = NEW.id;
-      END IF;
-      RETURN NEW;
-    END IF;
+    -- Kong upserts a row for every entity, tagged or not: tags is the largest table.
     INSERT INTO tags (entity_id, entity_name, tags) VALUES (NEW.id, TG_TABLE_NAME, NEW.tags)
     ON CONFLICT (entity_id) DO UPDATE SET tags = EXCLUDED.tags;
     RETURN NEW;
@@ -82,6 +77,21 @@ CREATE TABLE IF NOT EXISTS parameters (
 );
 INSERT INTO parameters (key, value) VALUES ('cluster_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING;
 
+-- 2.8's vaults entity (beta); 3.0's 016 renames it sm_vaults.
+CREATE TABLE IF NOT EXISTS vaults_beta (
+  id          UUID PRIMARY KEY,
+  ws_id       UUID REFERENCES workspaces (id),
+  prefix      TEXT,
+  name        TEXT NOT NULL,
+  description TEXT,
+  config      JSONB NOT NULL,
+  created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  updated_at  TIMESTAMP WITH TIME ZONE,
+  tags        TEXT[],
+  UNIQUE (id, ws_id),
+  UNIQUE (prefix, ws_id)
+);
+
 CREATE TABLE IF NOT EXISTS certificates (
   id         UUID PRIMARY KEY,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
@@ -111,11 +121,13 @@ CREATE TRIGGER ca_certificates_sync_tags_trigger AFTER INSERT OR UPDATE OF tags 
 CREATE TABLE IF NOT EXISTS snis (
   id             UUID PRIMARY KEY,
   created_at     TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
-  name           TEXT NOT NULL UNIQUE,
-  certificate_id UUID REFERENCES certificates (id),
+  name           TEXT NOT NULL,
+  certificate_id UUID,
   tags           TEXT[],
   ws_id          UUID REFERENCES workspaces (id),
-  UNIQUE (id, ws_id)
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, name),
+  FOREIGN KEY (certificate_id, ws_id) REFERENCES certificates (id, ws_id)
 );
 CREATE INDEX IF NOT EXISTS snis_certificate_id_idx ON snis (certificate_id);
 CREATE TRIGGER snis_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON snis
@@ -184,8 +196,8 @@ CREATE TRIGGER routes_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE
 CREATE TABLE IF NOT EXISTS consumers (
   id         UUID PRIMARY KEY,
   created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
-  username   TEXT UNIQUE,
-  custom_id  TEXT UNIQUE,
+  username   TEXT,
+  custom_id  TEXT,
   tags       TEXT[],
   ws_id      UUID REFERENCES workspaces (id),
   UNIQUE (id, ws_id),
@@ -201,9 +213,9 @@ CREATE TABLE IF NOT EXISTS plugins (
   id          UUID UNIQUE,
   created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
   name        TEXT NOT NULL,
-  consumer_id UUID REFERENCES consumers (id) ON DELETE CASCADE,
-  service_id  UUID REFERENCES services (id) ON DELETE CASCADE,
-  route_id    UUID REFERENCES routes (id) ON DELETE CASCADE,
+  consumer_id UUID,
+  service_id  UUID,
+  route_id    UUID,
   config      JSONB NOT NULL,
   enabled     BOOLEAN NOT NULL,
   cache_key   TEXT UNIQUE,
@@ -211,7 +223,10 @@ CREATE TABLE IF NOT EXISTS plugins (
   tags        TEXT[],
   ws_id       UUID REFERENCES workspaces (id),
   PRIMARY KEY (id),
-  UNIQUE (id, ws_id)
+  UNIQUE (id, ws_id),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE,
+  FOREIGN KEY (service_id, ws_id) REFERENCES services (id, ws_id) ON DELETE CASCADE,
+  FOREIGN KEY (route_id, ws_id) REFERENCES routes (id, ws_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS plugins_name_idx ON plugins (name);
 CREATE INDEX IF NOT EXISTS plugins_consumer_id_idx ON plugins (consumer_id);
@@ -249,12 +264,13 @@ CREATE TRIGGER upstreams_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DEL
 CREATE TABLE IF NOT EXISTS targets (
   id          UUID PRIMARY KEY,
   created_at  TIMESTAMP(3) WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(3) AT TIME ZONE 'UTC'),
-  upstream_id UUID REFERENCES upstreams (id) ON DELETE CASCADE,
+  upstream_id UUID,
   target      TEXT NOT NULL,
   weight      INTEGER NOT NULL,
   tags        TEXT[],
   ws_id       UUID REFERENCES workspaces (id),
-  UNIQUE (id, ws_id)
+  UNIQUE (id, ws_id),
+  FOREIGN KEY (upstream_id, ws_id) REFERENCES upstreams (id, ws_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS targets_target_idx ON targets (target);
 CREATE INDEX IF NOT EXISTS targets_upstream_id_idx ON targets (upstream_id);
@@ -277,16 +293,18 @@ CREATE TABLE IF NOT EXISTS clustering_data_planes (
 CREATE TABLE IF NOT EXISTS keyauth_credentials (
   id          UUID PRIMARY KEY,
   created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
-  consumer_id UUID REFERENCES consumers (id) ON DELETE CASCADE,
-  key         TEXT UNIQUE,
+  consumer_id UUID,
+  key         TEXT,
   tags        TEXT[],
   ttl         TIMESTAMP WITH TIME ZONE,
   ws_id       UUID REFERENCES workspaces (id),
   UNIQUE (id, ws_id),
-  UNIQUE (ws_id, key)
+  UNIQUE (ws_id, key),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS keyauth_credentials_consumer_id_idx ON keyauth_credentials (consumer_id);
 CREATE INDEX IF NOT EXISTS keyauth_credentials_ttl_idx ON keyauth_credentials (ttl);
+CREATE INDEX IF NOT EXISTS keyauth_credentials_key_idx ON keyauth_credentials (key);
 CREATE INDEX IF NOT EXISTS keyauth_tags_idex_tags_idx ON keyauth_credentials USING GIN (tags);
 CREATE TRIGGER keyauth_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON keyauth_credentials
   FOR EACH ROW EXECUTE PROCEDURE sync_tags();
@@ -309,15 +327,162 @@ CREATE INDEX IF NOT EXISTS ratelimiting_metrics_ttl_idx ON ratelimiting_metrics 
 CREATE TABLE IF NOT EXISTS acls (
   id          UUID PRIMARY KEY,
   created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
-  consumer_id UUID REFERENCES consumers (id) ON DELETE CASCADE,
+  consumer_id UUID,
   "group"     TEXT,
   cache_key   TEXT UNIQUE,
   tags        TEXT[],
   ws_id       UUID REFERENCES workspaces (id),
-  UNIQUE (id, ws_id)
+  UNIQUE (id, ws_id),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS acls_consumer_id_idx ON acls (consumer_id);
 CREATE INDEX IF NOT EXISTS acls_group_idx ON acls ("group");
+CREATE TRIGGER acls_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON acls
+  FOR EACH ROW EXECUTE PROCEDURE sync_tags();
+
+-- migration: basic-auth 000_base_basic_auth 2.8.0
+CREATE TABLE IF NOT EXISTS basicauth_credentials (
+  id          UUID PRIMARY KEY,
+  created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  consumer_id UUID,
+  username    TEXT,
+  password    TEXT,
+  tags        TEXT[],
+  ws_id       UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, username),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS basicauth_consumer_id_idx ON basicauth_credentials (consumer_id);
+CREATE TRIGGER basicauth_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON basicauth_credentials
+  FOR EACH ROW EXECUTE PROCEDURE sync_tags();
+
+-- migration: hmac-auth 000_base_hmac_auth 2.8.0
+CREATE TABLE IF NOT EXISTS hmacauth_credentials (
+  id          UUID PRIMARY KEY,
+  created_at  TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  consumer_id UUID,
+  username    TEXT,
+  secret      TEXT,
+  tags        TEXT[],
+  ws_id       UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, username),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS hmacauth_credentials_consumer_id_idx ON hmacauth_credentials (consumer_id);
+CREATE TRIGGER hmacauth_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON hmacauth_credentials
+  FOR EACH ROW EXECUTE PROCEDURE sync_tags();
+
+-- migration: jwt 000_base_jwt 2.8.0
+CREATE TABLE IF NOT EXISTS jwt_secrets (
+  id             UUID PRIMARY KEY,
+  created_at     TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  consumer_id    UUID,
+  key            TEXT,
+  secret         TEXT,
+  algorithm      TEXT,
+  rsa_public_key TEXT,
+  tags           TEXT[],
+  ws_id          UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, key),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS jwt_secrets_consumer_id_idx ON jwt_secrets (consumer_id);
+CREATE TRIGGER jwtsecrets_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON jwt_secrets
+  FOR EACH ROW EXECUTE PROCEDURE sync_tags();
+
+-- migration: oauth2 000_base_oauth2 2.8.0
+CREATE TABLE IF NOT EXISTS oauth2_credentials (
+  id            UUID PRIMARY KEY,
+  created_at    TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  name          TEXT,
+  consumer_id   UUID,
+  client_id     TEXT,
+  client_secret TEXT,
+  redirect_uris TEXT[],
+  hash_secret   BOOLEAN,
+  client_type   TEXT,
+  tags          TEXT[],
+  ws_id         UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, client_id),
+  FOREIGN KEY (consumer_id, ws_id) REFERENCES consumers (id, ws_id) ON DELETE CASCADE
+);
+CREATE TRIGGER oauth2_credentials_sync_tags_trigger AFTER INSERT OR UPDATE OF tags OR DELETE ON oauth2_credentials
+  FOR EACH ROW EXECUTE PROCEDURE sync_tags();
+CREATE TABLE IF NOT EXISTS oauth2_authorization_codes (
+  id                   UUID PRIMARY KEY,
+  created_at           TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  credential_id        UUID,
+  service_id           UUID,
+  code                 TEXT,
+  authenticated_userid TEXT,
+  scope                TEXT,
+  ttl                  TIMESTAMP WITH TIME ZONE,
+  challenge            TEXT,
+  challenge_method     TEXT,
+  plugin_id            UUID,
+  ws_id                UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, code),
+  FOREIGN KEY (credential_id, ws_id) REFERENCES oauth2_credentials (id, ws_id) ON DELETE CASCADE,
+  FOREIGN KEY (service_id, ws_id) REFERENCES services (id, ws_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS oauth2_authorization_codes_ttl_idx ON oauth2_authorization_codes (ttl);
+CREATE TABLE IF NOT EXISTS oauth2_tokens (
+  id                   UUID PRIMARY KEY,
+  created_at           TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  credential_id        UUID,
+  service_id           UUID,
+  access_token         TEXT,
+  refresh_token        TEXT,
+  token_type           TEXT,
+  expires_in           INTEGER,
+  authenticated_userid TEXT,
+  scope                TEXT,
+  ttl                  TIMESTAMP WITH TIME ZONE,
+  ws_id                UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, access_token),
+  UNIQUE (ws_id, refresh_token),
+  FOREIGN KEY (credential_id, ws_id) REFERENCES oauth2_credentials (id, ws_id) ON DELETE CASCADE,
+  FOREIGN KEY (service_id, ws_id) REFERENCES services (id, ws_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS oauth2_tokens_ttl_idx ON oauth2_tokens (ttl);
+
+-- migration: response-ratelimiting 000_base_response_rate_limiting 2.8.0
+CREATE TABLE IF NOT EXISTS response_ratelimiting_metrics (
+  identifier  TEXT NOT NULL,
+  period      TEXT NOT NULL,
+  period_date TIMESTAMP WITH TIME ZONE NOT NULL,
+  service_id  UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000'::uuid,
+  route_id    UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000'::uuid,
+  value       INTEGER,
+  ttl         TIMESTAMP WITH TIME ZONE,
+  PRIMARY KEY (identifier, period, period_date, service_id, route_id)
+);
+
+-- migration: session 000_base_session 2.8.0
+CREATE TABLE IF NOT EXISTS sessions (
+  id         UUID PRIMARY KEY,
+  session_id TEXT UNIQUE,
+  expires    INTEGER,
+  data       TEXT,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT (CURRENT_TIMESTAMP(0) AT TIME ZONE 'UTC'),
+  ttl        TIMESTAMP WITH TIME ZONE
+);
+CREATE INDEX IF NOT EXISTS sessions_ttl_idx ON sessions (ttl);
+
+-- migration: acme 000_base_acme 2.8.0
+CREATE TABLE IF NOT EXISTS acme_storage (
+  id         UUID PRIMARY KEY,
+  key        TEXT UNIQUE,
+  value      TEXT,
+  created_at TIMESTAMP WITH TIME ZONE,
+  ttl        TIMESTAMP WITH TIME ZONE
+);
 
 -- migration: core 016_280_to_300 3.0.0
 ALTER TABLE routes ADD COLUMN IF NOT EXISTS expression TEXT;
@@ -341,7 +506,7 @@ UPDATE targets SET cache_key = 'targets:' || upstream_id || ':' || target || '::
 CREATE TABLE IF NOT EXISTS sm_vaults (
   id          UUID PRIMARY KEY,
   ws_id       UUID REFERENCES workspaces (id),
-  prefix      TEXT UNIQUE,
+  prefix      TEXT,
   name        TEXT NOT NULL,
   description TEXT,
   config      JSONB NOT NULL,
@@ -352,21 +517,24 @@ CREATE TABLE IF NOT EXISTS sm_vaults (
   UNIQUE (prefix, ws_id)
 );
 DROP TABLE IF EXISTS ttls;
+DROP TABLE IF EXISTS vaults_beta;
 
 -- migration: core 017_300_to_310 3.1.0
 ALTER TABLE upstreams ADD COLUMN IF NOT EXISTS use_srv_name BOOLEAN DEFAULT false;
 CREATE TABLE IF NOT EXISTS key_sets (
   id         UUID PRIMARY KEY,
-  name       TEXT UNIQUE,
+  name       TEXT,
   tags       TEXT[],
   ws_id      UUID REFERENCES workspaces (id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, name),
   created_at TIMESTAMP WITH TIME ZONE,
   updated_at TIMESTAMP WITH TIME ZONE
 );
 CREATE TABLE IF NOT EXISTS keys (
   id         UUID PRIMARY KEY,
   set_id     UUID REFERENCES key_sets (id) ON DELETE CASCADE,
-  name       TEXT UNIQUE,
+  name       TEXT,
   cache_key  TEXT UNIQUE,
   ws_id      UUID REFERENCES workspaces (id),
   kid        TEXT,
@@ -375,7 +543,9 @@ CREATE TABLE IF NOT EXISTS keys (
   tags       TEXT[],
   created_at TIMESTAMP WITH TIME ZONE,
   updated_at TIMESTAMP WITH TIME ZONE,
-  UNIQUE (kid, set_id)
+  UNIQUE (kid, set_id),
+  UNIQUE (id, ws_id),
+  UNIQUE (ws_id, name)
 );
 
 -- migration: core 018_310_to_320 3.2.0
@@ -405,10 +575,24 @@ $$;
 CREATE TRIGGER keyauth_credentials_ttl_trigger AFTER INSERT ON keyauth_credentials
   FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows('ttl');
 
+-- migration: oauth2 007_320_to_330 3.3.0
+CREATE TRIGGER oauth2_authorization_codes_ttl_trigger AFTER INSERT ON oauth2_authorization_codes
+  FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows('ttl');
+CREATE TRIGGER oauth2_tokens_ttl_trigger AFTER INSERT ON oauth2_tokens
+  FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows('ttl');
+
+-- migration: session 002_320_to_330 3.3.0
+CREATE TRIGGER sessions_ttl_trigger AFTER INSERT ON sessions
+  FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows('ttl');
+
+-- migration: acme 003_350_to_360 3.6.0
+CREATE TRIGGER acme_storage_ttl_trigger AFTER INSERT ON acme_storage
+  FOR EACH STATEMENT EXECUTE PROCEDURE batch_delete_expired_rows('ttl');
+
 -- migration: core 020_330_to_340 3.4.0
 CREATE TABLE IF NOT EXISTS filter_chains (
   id         UUID PRIMARY KEY,
-  name       TEXT UNIQUE,
+  name       TEXT,
   enabled    BOOLEAN DEFAULT true,
   route_id   UUID REFERENCES routes (id) ON DELETE CASCADE,
   service_id UUID REFERENCES services (id) ON DELETE CASCADE,
@@ -417,7 +601,8 @@ CREATE TABLE IF NOT EXISTS filter_chains (
   filters    JSONB[],
   tags       TEXT[],
   created_at TIMESTAMP WITH TIME ZONE,
-  updated_at TIMESTAMP WITH TIME ZONE
+  updated_at TIMESTAMP WITH TIME ZONE,
+  UNIQUE (ws_id, name)
 );
 
 -- migration: core 021_340_to_350 3.5.0
@@ -447,3 +632,13 @@ ALTER TABLE clustering_data_planes ADD COLUMN IF NOT EXISTS rpc_capabilities TEX
 CREATE TABLE IF NOT EXISTS clustering_sync_version (
   version SERIAL PRIMARY KEY
 );
+-- The incremental-sync log has no primary key (dropped again by 3.10's 025_390_to_3100).
+CREATE TABLE IF NOT EXISTS clustering_sync_delta (
+  version    INTEGER NOT NULL,
+  type       TEXT NOT NULL,
+  pk         JSON NOT NULL,
+  ws_id      UUID NOT NULL,
+  entity     JSON,
+  FOREIGN KEY (version) REFERENCES clustering_sync_version (version) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS clustering_sync_delta_version_idx ON clustering_sync_delta (version);

@@ -4,7 +4,7 @@ import { SANDBOX_X_VERSION, type Sandbox, startSandbox } from './start-sandbox.j
 
 export interface RunSandboxOptions {
   env: Env;
-  /** The raw environment: an explicit LOG_LEVEL, and KONG_SANDBOX_NAME for a separate sandbox. */
+  /** The raw environment: an explicit LOG_LEVEL, KONG_SANDBOX_NAME for a separate sandbox, KONG_SANDBOX_HYBRID=1. */
   raw: Readonly<Record<string, string | undefined>>;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
@@ -44,6 +44,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     ...(raw.KONG_SANDBOX_NAME ? { name: raw.KONG_SANDBOX_NAME } : {}),
     // e.g. KONG_SANDBOX_X_VERSION=2.8.4: X exports Kong 2.8's metrics (an unsupported version is refused by the seeder).
     ...(raw.KONG_SANDBOX_X_VERSION ? { xVersion: raw.KONG_SANDBOX_X_VERSION } : {}),
+    // KONG_SANDBOX_HYBRID=1: Y is a hybrid control plane with two data planes.
+    ...(raw.KONG_SANDBOX_HYBRID === '1' ? { hybridY: true } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
   });

@@ -23,7 +23,8 @@ interface SandboxCluster {
 
 export interface SandboxConfigInput {
   x: SandboxCluster;
-  y: SandboxCluster & { version: string };
+  /** `minDataPlanes`: Y is a hybrid control plane with that many data planes. */
+  y: SandboxCluster & { version: string; minDataPlanes?: number };
   /** The weighted balancer's control endpoint (the webhook router's `url`). */
   routerUrl: string;
   backupDir: string;
@@ -52,7 +53,11 @@ export function sandboxConfig(input: SandboxConfigInput): Record<string, unknown
     environments: {
       [SANDBOX_ENVIRONMENT]: {
         clusterX: cluster(input.x, SANDBOX_SECRET_VARS.xDatabaseUrl),
-        clusterY: { ...cluster(input.y, SANDBOX_SECRET_VARS.yDatabaseUrl), version: input.y.version },
+        clusterY: {
+          ...cluster(input.y, SANDBOX_SECRET_VARS.yDatabaseUrl),
+          version: input.y.version,
+          ...(input.y.minDataPlanes ? { minDataPlanes: input.y.minDataPlanes } : {}),
+        },
         backup: { dir: input.backupDir, jobs: 2 },
         deploy: { commands: input.deployCommands, timeoutSeconds: 120 },
         traffic: {

@@ -6,6 +6,12 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { readBody } from '../read-body.js';
 import { handleAdminRequest } from './kong-node/admin-routes.js';
+import {
+  configHashOf,
+  type DataPlaneInit,
+  type DataPlanePatch,
+  DataPlaneRegistry,
+} from './kong-node/data-planes.js';
 import { type KongReply, parseAdminBody, sendJson } from './kong-node/http-io.js';
 import { MetricsRegistry } from './kong-node/metrics-registry.js';
 import { bundledPlugins, rootInfo, statusInfo } from './kong-node/node-info.js';
@@ -36,6 +42,11 @@ export interface SimulatedKongNodeOptions {
   routingTtlMs?: number;
   /** Random source for fault injection (default Math.random). */
   random?: () => number;
+  /** `control_plane`: a hybrid CP that serves `GET /clustering/data-planes` for `dataPlanes`. */
+  role?: 'traditional' | 'control_plane';
+  dataPlanes?: DataPlaneInit[];
+  /** Enterprise: `GET /workspaces` answers and `/<workspace>/…` lists that workspace's entities. */
+  workspaces?: boolean;
   log?: Logger;
 }
 
@@ -57,6 +68,9 @@ export interface SimulatedKongNode {
   setHealthy(b: boolean): void;
   /** Requests received on the proxy port so far. */
   requestCount(): number;
+  /** Hybrid CP: adds a data plane (returns its id) or changes one, found by hostname or id. */
+  addDataPlane(init: DataPlaneInit): string;
+  setDataPlane(key: string, patch: DataPlanePatch): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +92,12 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
   let proxied = 0;
   let enabledInCluster: string[] = [];
   const metrics = new MetricsRegistry();
+  const role = opts.role ?? 'traditional';
+  const dataPlanes = new DataPlaneRegistry(
+    () => version,
+    () => configHashOf(`${nodeId}:${version}`),
+  );
+  for (const dp of opts.dataPlanes ?? []) dataPlanes.add(dp);
   const group = createServerGroup(host, log);
   const conn = group.stats;
 
@@ -172,6 +192,10 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
       return;
     }
     if (url.pathname === '/metrics' && req.method === 'GET') return sendMetrics(res);
+    if (url.pathname === '/clustering/data-planes' && req.method === 'GET') {
+      sendJson(res, dataPlanes.handle(role, url), headers());
+      return;
+    }
     const text = (await readBody(req, MAX_ADMIN_BODY_BYTES)).toString('utf8');
     const method = req.method ?? 'GET';
     let reply: KongReply;
@@ -195,12 +219,14 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
               pid: process.pid,
               ...(opts.pluginVersions ? { pluginVersions: opts.pluginVersions } : {}),
               ...(opts.pluginsSetting ? { pluginsSetting: opts.pluginsSetting } : {}),
+              role,
             }),
           status: async () => statusInfo(await databaseReachable(), serverStats(), process.pid),
           enabledPlugins: () => opts.availablePlugins ?? bundledPlugins(version),
           onConfigChange: () => {
             cached = undefined;
           },
+          enterprise: opts.workspaces === true,
         },
         { method, url, body: parseAdminBody(text, req.headers['content-type']) },
       );
@@ -301,6 +327,8 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
       healthy = b;
     },
     requestCount: () => proxied,
+    addDataPlane: (init) => dataPlanes.add(init),
+    setDataPlane: (key, patch) => dataPlanes.update(key, patch),
     close,
   };
 }

@@ -65,7 +65,15 @@ export interface StartSandboxOptions {
    * removes them whatever this says.
    */
   removeOnStop?: boolean;
+  /** Y as a hybrid control plane with two data planes (`sandbox.y.setDataPlane` puts one out of sync). */
+  hybridY?: boolean;
 }
+
+/** The sandbox's hybrid Y: two data planes, both required. */
+const SANDBOX_DATA_PLANES = [
+  { hostname: 'kong-y-dp-1', ip: '10.0.1.1' },
+  { hostname: 'kong-y-dp-2', ip: '10.0.1.2' },
+];
 
 export interface SandboxUrls {
   page: string;
@@ -143,7 +151,11 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       version: options.xVersion ?? SANDBOX_X_VERSION,
     });
     closers.push(() => x.close());
-    const y = await startSimulatedKongNode({ databaseUrl: yDbUrl, version: SANDBOX_Y_VERSION });
+    const y = await startSimulatedKongNode({
+      databaseUrl: yDbUrl,
+      version: SANDBOX_Y_VERSION,
+      ...(options.hybridY ? { role: 'control_plane' as const, dataPlanes: SANDBOX_DATA_PLANES } : {}),
+    });
     closers.push(() => y.close());
     const routerSecret = randomBytes(24).toString('hex');
     const balancer = await startWeightedBalancer({
@@ -197,6 +209,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         metricsUrl: y.metricsUrl,
         databaseUrl: yDbUrl,
         version: SANDBOX_Y_VERSION,
+        ...(options.hybridY ? { minDataPlanes: SANDBOX_DATA_PLANES.length } : {}),
       },
       routerUrl: balancer.controlUrl,
       backupDir,

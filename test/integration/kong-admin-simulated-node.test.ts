@@ -47,7 +47,8 @@ describe('KongAdmin against the simulated Kong node', () => {
   it('snapshots every type with the seeded counts; fingerprints see exactly one direct DB edit', async () => {
     const admin = createKongAdmin({ adminUrl: node.adminUrl, adminToken: 'sim-token' });
     const before = await admin.snapshot();
-    for (const type of KONG_ENTITY_TYPES) expect(before[type], type).toHaveLength(seeded.counts[type]);
+    for (const type of KONG_ENTITY_TYPES)
+      expect(before[type], type).toHaveLength((seeded.counts as Record<string, number>)[type] ?? 0);
     const fp = fingerprintConfig(before);
     expect(diffFingerprints(fp, fingerprintConfig(await admin.snapshot()))).toEqual([]);
 

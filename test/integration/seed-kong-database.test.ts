@@ -172,7 +172,9 @@ describe('seedKongDatabase', () => {
       );
       expect(Number(fk.rows[0].n)).toBeGreaterThanOrEqual(3);
       const bad = c.query(
-        "INSERT INTO keyauth_credentials (id, consumer_id, key) VALUES (gen_random_uuid(), gen_random_uuid(), 'x')",
+        // As Kong writes it: with the workspace, so the composite key (consumer_id, ws_id) is checked.
+        `INSERT INTO keyauth_credentials (id, consumer_id, key, ws_id)
+         VALUES (gen_random_uuid(), gen_random_uuid(), 'x', (SELECT id FROM workspaces WHERE name = 'default'))`,
       );
       await expect(bad).rejects.toMatchObject({ code: '23503' });
       const plan = await c.query("EXPLAIN SELECT * FROM keyauth_credentials WHERE key = 'abc'");

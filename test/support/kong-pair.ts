@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataPlaneInit } from '../../src/sandbox/kong-node/data-planes.js';
 import {
   type SeedKongDatabaseOptions,
   type SeedSummary,
@@ -32,6 +33,12 @@ export interface KongPairOptions {
   yAvailablePlugins?: string[];
   /** Seed Y's database with the same rows as X (for tests that start after the restore). */
   seedY?: boolean;
+  /** Y as a hybrid control plane with these data planes. */
+  yDataPlanes?: DataPlaneInit[];
+  /** Both nodes answer as Kong Enterprise: `/workspaces` and `/<workspace>/…` paths. */
+  workspaces?: boolean;
+  /** Runs on X's database after seeding, before the nodes start (e.g. a second workspace). */
+  prepareX?: (databaseUrl: string) => Promise<void>;
 }
 
 /**
@@ -59,11 +66,18 @@ export async function startKongPair(options: KongPairOptions = {}): Promise<Kong
   };
   const seed = await seedKongDatabase(xDb.url, seedOptions);
   if (options.seedY) await seedKongDatabase(yDb.url, seedOptions);
-  const x = await startSimulatedKongNode({ databaseUrl: xDb.url, version: xVersion });
+  await options.prepareX?.(xDb.url);
+  const x = await startSimulatedKongNode({
+    databaseUrl: xDb.url,
+    version: xVersion,
+    ...(options.workspaces ? { workspaces: true } : {}),
+  });
   const y = await startSimulatedKongNode({
     databaseUrl: yDb.url,
     version: yVersion,
     ...(options.yAvailablePlugins ? { availablePlugins: options.yAvailablePlugins } : {}),
+    ...(options.yDataPlanes ? { role: 'control_plane' as const, dataPlanes: options.yDataPlanes } : {}),
+    ...(options.workspaces ? { workspaces: true } : {}),
   });
   const router = await startFakeWebhookRouter(ROUTER_SECRET);
   const backupDir = await mkdtemp(join(tmpdir(), 'kub-backups-'));

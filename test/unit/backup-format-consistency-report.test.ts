@@ -106,9 +106,9 @@ describe('formatConsistencyReport', () => {
     });
     expect(text.split('\n')).toEqual([
       "*Consistency X vs Y:* ✅ all 4 tables hold the same rows (31 rows in X; Y's schema was migrated, so rows were compared by primary key and count, not content).",
-      "ℹ️ Changed by Y's migrations: 3 rows in `public.plugins` (keys `p1`, `p'2`, `p3`).",
-      "ℹ️ Changed by Y's migrations: 1 row in `public.routes` (keys `r1`).",
-      "ℹ️ Changed by Y's migrations: the contents of `public.counters` (no primary key to name rows).",
+      "ℹ️ Differ after Y's migrations ran: 3 rows in `public.plugins` (keys `p1`, `p'2`, `p3`).",
+      "ℹ️ Differ after Y's migrations ran: 1 row in `public.routes` (keys `r1`).",
+      "ℹ️ Differs after Y's migrations ran: the contents of `public.counters` (no primary key to name rows).",
       "ℹ️ New in Y's schema: `public.clustering_sync_version` (1 row), `public.sm_vaults` (0 rows).",
       "ℹ️ Not in Y's schema (dropped by its migrations): `public.ttls` (2 rows in X).",
       "_Not compared, Kong's own bookkeeping (migrations and running nodes rewrite it): public.locks, public.schema_meta._",
@@ -136,7 +136,7 @@ describe('formatConsistencyReport', () => {
       "*Consistency X vs Y:* ❌ 1 of 2 tables differ (1 equal; 20 rows in X; compared by primary key and count since Y's schema was migrated).",
       '• `public.keyauth_credentials` (X 10 rows, Y 9 rows): 1 missing in Y',
       '    – key `k9` missing in Y',
-      "ℹ️ Changed by Y's migrations: 5 rows in `public.keyauth_credentials` (keys `a`, `b`, `c`, …).",
+      "ℹ️ Differ after Y's migrations ran: 5 rows in `public.keyauth_credentials` (keys `a`, `b`, `c`, …).",
     ]);
   });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareEntityCounts, formatEntityCounts } from '../../src/engine/compare-entity-counts.js';
 import { postToThread, splitMrkdwn } from '../../src/engine/post-to-thread.js';
-import type { KongSnapshot } from '../../src/kong/kong-entity-types.js';
+import { KONG_ENTITY_TYPES, type KongSnapshot } from '../../src/kong/kong-entity-types.js';
 import type { Notifier, SlackMessage } from '../../src/slack/notifier.js';
 
 describe('splitMrkdwn', () => {
@@ -79,18 +79,7 @@ describe('postToThread', () => {
 
 describe('entity counts', () => {
   function snapshot(counts: Partial<Record<keyof KongSnapshot, number>>): KongSnapshot {
-    const types = [
-      'services',
-      'routes',
-      'plugins',
-      'consumers',
-      'upstreams',
-      'targets',
-      'certificates',
-      'snis',
-      'ca_certificates',
-      'keyauth_credentials',
-    ] as const;
+    const types = KONG_ENTITY_TYPES;
     return Object.fromEntries(
       types.map((t) => [t, Array.from({ length: counts[t] ?? 0 }, () => ({}))]),
     ) as unknown as KongSnapshot;
@@ -101,10 +90,12 @@ describe('entity counts', () => {
       snapshot({ routes: 3, consumers: 1200 }),
       snapshot({ routes: 3, consumers: 1200 }),
     );
-    expect(counts).toHaveLength(10);
+    expect(counts).toHaveLength(KONG_ENTITY_TYPES.length);
     expect(counts.every((c) => c.equal)).toBe(true);
     const text = formatEntityCounts(counts);
-    expect(text).toContain('✅ X and Y list the same number of each of 10 entity types.');
+    expect(text).toContain(
+      `✅ X and Y list the same number of each of ${KONG_ENTITY_TYPES.length} entity types.`,
+    );
     expect(text).toMatch(/consumers +\| 1,200 \| 1,200 \| ✅/);
   });
 
@@ -115,7 +106,7 @@ describe('entity counts', () => {
     );
     expect(counts.find((c) => c.type === 'routes')).toEqual({ type: 'routes', x: 3, y: 2, equal: false });
     const text = formatEntityCounts(counts);
-    expect(text).toContain('❌ 1 of 10 entity types differ: routes.');
+    expect(text).toContain(`❌ 1 of ${KONG_ENTITY_TYPES.length} entity types differ: routes.`);
     expect(text).toMatch(/routes +\| +3 \| +2 \| ❌/);
   });
 });

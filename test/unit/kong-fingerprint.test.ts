@@ -4,6 +4,7 @@ import {
   configFingerprintSchema,
   diffFingerprints,
   fingerprintConfig,
+  fingerprintWorkspaces,
 } from '../../src/kong/fingerprint.js';
 import type { KongSnapshot } from '../../src/kong/kong-admin.js';
 
@@ -36,6 +37,15 @@ function snapshot(routes = 50): KongSnapshot {
     snis: [],
     ca_certificates: [],
     keyauth_credentials: [{ id: uuid(9, 1), key: 'super-secret-key', consumer: { id: uuid(4, 1) } }],
+    acls: [{ id: uuid(10, 1), group: 'admins', consumer: { id: uuid(4, 1) } }],
+    basicauth_credentials: [{ id: uuid(11, 1), username: 'alice', password: 'hashed' }],
+    hmacauth_credentials: [],
+    jwt_secrets: [{ id: uuid(12, 1), key: 'iss-1', secret: 's3cret', algorithm: 'HS256' }],
+    oauth2_credentials: [],
+    vaults: [{ id: uuid(13, 1), prefix: 'env-vault', name: 'env', config: { prefix: 'KONG_' } }],
+    key_sets: [],
+    keys: [],
+    filter_chains: [],
   };
 }
 
@@ -116,6 +126,64 @@ describe('fingerprintConfig / diffFingerprints', () => {
     expect(diffFingerprints(older, fp)).toEqual([
       { type: 'keyauth_credentials', id: uuid(9, 1), change: 'added' },
     ]);
+  });
+
+  it("ignores Kong's ttl countdown: the same TTL'd key read 2 s apart is unchanged", () => {
+    const t0 = new Date('2026-06-01T12:00:00Z');
+    const a = snapshot();
+    const b = snapshot();
+    (a.keyauth_credentials[0] as Record<string, unknown>).ttl = 3600;
+    (b.keyauth_credentials[0] as Record<string, unknown>).ttl = 3598;
+    const before = fingerprintConfig(a, t0);
+    expect(diffFingerprints(before, fingerprintConfig(b, new Date(t0.getTime() + 2000)))).toEqual([]);
+  });
+
+  it("a TTL'd key gone after its expiry expired (not drift); gone before it, it was deleted (drift)", () => {
+    const t0 = new Date('2026-06-01T12:00:00Z');
+    const a = snapshot();
+    (a.keyauth_credentials[0] as Record<string, unknown>).ttl = 60;
+    const before = fingerprintConfig(a, t0);
+    const gone = snapshot();
+    gone.keyauth_credentials = [];
+    expect(diffFingerprints(before, fingerprintConfig(gone), new Date(t0.getTime() + 61_000))).toEqual([]);
+    expect(diffFingerprints(before, fingerprintConfig(gone), new Date(t0.getTime() + 10_000))).toEqual([
+      { type: 'keyauth_credentials', id: uuid(9, 1), change: 'removed' },
+    ]);
+  });
+
+  it('covers ACLs, basic-auth, JWT credentials and vaults, named without secrets', () => {
+    const before = fingerprintConfig(snapshot());
+    const s = snapshot();
+    (s.acls[0] as Record<string, unknown>).group = 'root';
+    (s.basicauth_credentials[0] as Record<string, unknown>).password = 'other';
+    (s.jwt_secrets[0] as Record<string, unknown>).secret = 'changed';
+    (s.vaults[0] as Record<string, unknown>).config = { prefix: 'OTHER_' };
+    s.hmacauth_credentials.push({ id: uuid(14, 1), username: 'bob', secret: 'x' } as never);
+    const changes = diffFingerprints(before, fingerprintConfig(s));
+    expect(changes.map((c) => `${c.type}:${c.name ?? ''}:${c.change}`)).toEqual([
+      'acls:root:changed',
+      'basicauth_credentials:alice:changed',
+      'hmacauth_credentials:bob:added',
+      'jwt_secrets::changed',
+      'vaults:env-vault:changed',
+    ]);
+    expect(JSON.stringify(fingerprintConfig(s))).not.toContain('s3cret');
+  });
+
+  it('per workspace: a change in the second workspace names it; the same id in two workspaces is kept apart', () => {
+    const before = fingerprintWorkspaces({ default: snapshot(), team: snapshot(3) });
+    expect(
+      diffFingerprints(before, fingerprintWorkspaces({ default: snapshot(), team: snapshot(3) })),
+    ).toEqual([]);
+    const team = snapshot(3);
+    (team.routes[1] as Record<string, unknown>).paths = ['/changed'];
+    const changes = diffFingerprints(before, fingerprintWorkspaces({ default: snapshot(), team }));
+    expect(changes).toEqual([
+      { type: 'routes', id: uuid(2, 1), name: 'route-1', change: 'changed', workspace: 'team' },
+    ]);
+    expect(before.types.routes?.count).toBe(50);
+    const json = configFingerprintSchema.parse(JSON.parse(JSON.stringify(before)));
+    expect(json).toEqual(before);
   });
 
   it('stays compact for 10,000 routes', () => {

@@ -56,6 +56,17 @@ describe('sandboxConfigText', () => {
     ]);
   });
 
+  it('a hybrid Y requires its data planes (minDataPlanes); a traditional Y has no such key', () => {
+    const hybrid = parseConfigText(
+      sandboxConfigText({ ...input, y: { ...input.y, minDataPlanes: 2 } }),
+      secrets,
+      'sandbox.yaml',
+    );
+    expect(hybrid.environments.sandbox?.clusterY.minDataPlanes).toBe(2);
+    const plain = parseConfigText(sandboxConfigText(input), secrets, 'sandbox.yaml');
+    expect(plain.environments.sandbox?.clusterY.minDataPlanes).toBeUndefined();
+  });
+
   it('writes no secret: passwords and the router secret are references, and comments mask the URLs', () => {
     const text = sandboxConfigText(input);
     expect(text).not.toContain('x-db-pass-123');

@@ -22,6 +22,38 @@ export interface AdminDeps {
   enabledPlugins: () => string[];
   /** Called after a write so the proxy reloads its routing table. */
   onConfigChange: () => void;
+  /** Enterprise: `GET /workspaces` answers and `/<workspace>/…` paths list that workspace's rows. */
+  enterprise?: boolean;
+}
+
+const WORKSPACES: EntityDef = {
+  collection: 'workspaces',
+  table: 'workspaces',
+  endpointKey: 'name',
+  toEntity: (r) => ({
+    id: r.id,
+    name: r.name,
+    comment: r.comment ?? null,
+    created_at: r.created_at instanceof Date ? Math.floor(r.created_at.getTime() / 1000) : null,
+    meta: r.meta ?? {},
+    config: r.config ?? {},
+  }),
+};
+
+/** Enterprise paths: `/<workspace>/services` → the workspace's id and the path without it (default: `default`). */
+async function resolveWorkspace(
+  pool: pg.Pool,
+  parts: string[],
+): Promise<{ wsId: string | undefined; parts: string[]; prefix: string } | undefined> {
+  const [first, ...rest] = parts;
+  if (first !== undefined && rest.length > 0 && !entityByCollection(first)) {
+    const ws = await pool.query<{ id: string }>('SELECT id FROM workspaces WHERE name = $1', [first]);
+    return ws.rows[0]
+      ? { wsId: ws.rows[0].id, parts: rest, prefix: `/${encodeURIComponent(first)}` }
+      : undefined;
+  }
+  const ws = await pool.query<{ id: string }>("SELECT id FROM workspaces WHERE name = 'default'");
+  return { wsId: ws.rows[0]?.id, parts, prefix: '' };
 }
 
 async function listPage(
@@ -30,6 +62,7 @@ async function listPage(
   url: URL,
   collectionPath: string,
   parent?: { column: string; id: string },
+  wsId?: string,
 ): Promise<KongReply> {
   const rawSize = url.searchParams.get('size');
   const size = parsePageSize(rawSize);
@@ -39,7 +72,13 @@ async function listPage(
   if (afterId !== null && typeof afterId !== 'string') return afterId;
   const rawTags = url.searchParams.get('tags');
   const tags = rawTags === null ? undefined : { values: rawTags.split(/[,/]/), any: rawTags.includes('/') };
-  const { rows, more } = await pageRows(deps.pool, def, { afterId, size, parent, tags });
+  const { rows, more } = await pageRows(deps.pool, def, {
+    afterId,
+    size,
+    ...(parent ? { parent } : {}),
+    ...(tags ? { tags } : {}),
+    ...(wsId ? { wsId } : {}),
+  });
   const last = rows[rows.length - 1];
   const version = deps.version();
   const data = rows.map((r) => def.toEntity(r, version));
@@ -89,8 +128,17 @@ async function patchEntity(
 /** The Admin API routes the simulator serves (GET /metrics is served by the caller). */
 export async function handleAdminRequest(deps: AdminDeps, req: AdminRequest): Promise<KongReply> {
   const { method, url } = req;
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const read = method === 'GET' || method === 'HEAD';
+  let wsId: string | undefined;
+  let prefix = '';
+  if (deps.enterprise && parts.length > 0 && parts[0] !== 'status') {
+    if (parts[0] === 'workspaces' && parts.length === 1)
+      return read ? listPage(deps, WORKSPACES, url, '/workspaces') : methodNotAllowed();
+    const resolved = await resolveWorkspace(deps.pool, parts);
+    if (!resolved) return notFound();
+    ({ wsId, parts, prefix } = resolved);
+  }
   if (parts.length === 0) {
     if (method === 'OPTIONS') return { status: 204, headers: { Allow: 'GET, HEAD, OPTIONS' } };
     return read ? { status: 200, body: await deps.root() } : methodNotAllowed();
@@ -109,18 +157,19 @@ export async function handleAdminRequest(deps: AdminDeps, req: AdminRequest): Pr
   if (!def) return notFound();
 
   if (first === 'upstreams' && second !== undefined && third === 'targets' && fourth !== 'all') {
-    if (fourth === undefined && read) return listNested(deps, def, second, 'targets', url);
+    if (fourth === undefined && read) return listNested(deps, def, second, 'targets', url, wsId, prefix);
     const result = await handleTargetWrite(deps.pool, deps.version(), method, second, fourth, req.body ?? {});
     if (!read && result.status < 300) deps.onConfigChange();
     return result;
   }
-  if (second === undefined) return read ? listPage(deps, def, url, `/${first}`) : methodNotAllowed();
+  if (second === undefined)
+    return read ? listPage(deps, def, url, `${prefix}/${first}`, undefined, wsId) : methodNotAllowed();
   if (third !== undefined) {
     const child = fourth === undefined ? third : `${third}/${fourth}`;
-    return read ? listNested(deps, def, second, child, url) : methodNotAllowed();
+    return read ? listNested(deps, def, second, child, url, wsId, prefix) : methodNotAllowed();
   }
   if (read) {
-    const row = await findRow(deps.pool, def, second);
+    const row = await findRow(deps.pool, def, second, wsId);
     return row ? { status: 200, body: def.toEntity(row, deps.version()) } : notFound();
   }
   if (method === 'PATCH' && (first === 'services' || first === 'routes')) {
@@ -142,15 +191,21 @@ async function listNested(
   parentKey: string,
   child: string,
   url?: URL,
+  wsId?: string,
+  prefix = '',
 ): Promise<KongReply> {
   const nested = NESTED.find((n) => n.parent === parentDef.collection && n.child === child);
   const childDef = nested ? entityByCollection(nested.entity) : undefined;
   if (!nested || !childDef) return notFound();
-  const parent = await findRow(deps.pool, parentDef, parentKey);
+  const parent = await findRow(deps.pool, parentDef, parentKey, wsId);
   if (!parent || typeof parent.id !== 'string') return notFound();
-  const path = `/${parentDef.collection}/${encodeURIComponent(parentKey)}/${child}`;
-  return listPage(deps, childDef, url ?? new URL(`http://x${path}`), path, {
-    column: nested.fk,
-    id: parent.id,
-  });
+  const path = `${prefix}/${parentDef.collection}/${encodeURIComponent(parentKey)}/${child}`;
+  return listPage(
+    deps,
+    childDef,
+    url ?? new URL(`http://x${path}`),
+    path,
+    { column: nested.fk, id: parent.id },
+    wsId,
+  );
 }

@@ -8,7 +8,14 @@ export interface PageQuery {
   /** Restrict to children of a parent row (nested collections). */
   parent?: { column: string; id: string };
   tags?: { values: string[]; any: boolean };
+  /** Enterprise: only this workspace's rows. */
+  wsId?: string;
 }
+
+/** Tables without a ws_id column (Kong's ca_certificates is global). */
+const GLOBAL_TABLES = new Set(['ca_certificates']);
+const wsFilter = (def: EntityDef, wsId: string | undefined) =>
+  wsId !== undefined && !GLOBAL_TABLES.has(def.table);
 
 /** One page ordered by primary key, fetching size+1 rows to learn whether there is a next page, as Kong does. */
 export async function pageRows(
@@ -26,17 +33,30 @@ export async function pageRows(
     params.push(q.tags.values);
     where += ` AND tags ${q.tags.any ? '&&' : '@>'} $${params.length}::text[]`;
   }
+  if (wsFilter(def, q.wsId)) {
+    params.push(q.wsId);
+    where += ` AND ws_id = $${params.length}::uuid`;
+  }
   const res = await pool.query<Row>(`SELECT * FROM ${def.table} WHERE ${where} ORDER BY id LIMIT $2`, params);
   const more = res.rows.length > q.size;
   return { rows: more ? res.rows.slice(0, q.size) : res.rows, more };
 }
 
 /** `/collection/{key}`: by id when the key is a UUID, else by the entity's endpoint key. */
-export async function findRow(pool: pg.Pool, def: EntityDef, key: string): Promise<Row | undefined> {
+export async function findRow(
+  pool: pg.Pool,
+  def: EntityDef,
+  key: string,
+  wsId?: string,
+): Promise<Row | undefined> {
   const column = isUuid(key) ? 'id' : def.endpointKey;
   if (!column) return undefined;
   const cast = column === 'id' ? '::uuid' : '';
-  const res = await pool.query<Row>(`SELECT * FROM ${def.table} WHERE ${column} = $1${cast} LIMIT 1`, [key]);
+  const ws = wsFilter(def, wsId);
+  const res = await pool.query<Row>(
+    `SELECT * FROM ${def.table} WHERE ${column} = $1${cast}${ws ? ' AND ws_id = $2::uuid' : ''} LIMIT 1`,
+    ws ? [key, wsId] : [key],
+  );
   return res.rows[0];
 }
 

@@ -52,6 +52,16 @@ const PLUGINS: [string, string, string][] = [
   ['acl', '002_130_to_140', '2.8.0'],
   ['acl', '003_200_to_210', '2.8.0'],
   ['acl', '004_212_to_213', '2.8.0'],
+  ['basic-auth', '000_base_basic_auth', '2.8.0'],
+  ['hmac-auth', '000_base_hmac_auth', '2.8.0'],
+  ['jwt', '000_base_jwt', '2.8.0'],
+  ['oauth2', '000_base_oauth2', '2.8.0'],
+  ['oauth2', '007_320_to_330', '3.3.0'],
+  ['response-ratelimiting', '000_base_response_rate_limiting', '2.8.0'],
+  ['session', '000_base_session', '2.8.0'],
+  ['session', '002_320_to_330', '3.3.0'],
+  ['acme', '000_base_acme', '2.8.0'],
+  ['acme', '003_350_to_360', '3.6.0'],
 ];
 
 export const KONG_MIGRATIONS: readonly KongMigration[] = [

@@ -68,6 +68,8 @@ export interface RootInfoInput {
   pluginVersions?: Record<string, string>;
   /** `configuration.plugins` (default ["bundled"]). */
   pluginsSetting?: string[];
+  /** `traditional` (default) or `control_plane` (hybrid mode). */
+  role?: string;
 }
 
 /** Body of `GET /`: the 3.x shape from 3.0, the 2.8 shape (plugin map of `true`) before. */
@@ -85,7 +87,7 @@ export function rootInfo(i: RootInfoInput): Record<string, unknown> {
   const db = new URL(i.databaseUrl);
   const configuration: Record<string, unknown> = {
     database: 'postgres',
-    role: 'traditional',
+    role: i.role ?? 'traditional',
     pg_host: db.hostname,
     pg_port: Number(db.port || 5432),
     pg_user: decodeURIComponent(db.username) || 'kong',

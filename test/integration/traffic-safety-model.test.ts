@@ -112,7 +112,12 @@ async function gateAt(index: number) {
   return gates.length === 0 ? null : (gates[gates.length - 1 - (index % gates.length)] ?? null);
 }
 
+const healthy = fc.constant(step('healthyStep', () => h.healthyStep()));
+
 const commands = [
+  healthy,
+  healthy,
+  healthy,
   fc
     .tuple(fc.nat(5), user, fc.constantFrom('approve' as const, 'reject' as const), fc.boolean())
     .map(([i, u, action, requester]) =>

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { verifyWebhookSignature } from '../../src/traffic/webhook-signature.js';
@@ -21,6 +21,11 @@ export interface FakeWebhookRouter {
   failNext(status: number, body: string, times?: number): void;
   /** The next `times` requests are never answered (to exercise timeouts). */
   hangNext(times?: number): void;
+  /**
+   * The next POST takes `ms` to be applied and answered (a slow load balancer): its write is in flight
+   * meanwhile, and GET reports the old weights until it lands.
+   */
+  slowNextPost(ms: number): void;
   /** GET reports this body verbatim (wrong shapes, a different split), while POST keeps working. */
   reportRaw(body: string | undefined): void;
   close(): Promise<void>;
@@ -38,6 +43,7 @@ export async function startFakeWebhookRouter(
   let hangs = 0;
   let raw: string | undefined;
   const hung: Array<() => void> = [];
+  let slowPostMs = 0;
   const fake: Omit<FakeWebhookRouter, 'url' | 'close'> = {
     weights: { x: 100, y: 0 },
     requests: [],
@@ -51,6 +57,9 @@ export async function startFakeWebhookRouter(
     },
     hangNext(times = 1) {
       hangs = times;
+    },
+    slowNextPost(ms) {
+      slowPostMs = ms;
     },
     reportRaw(body) {
       raw = body;
@@ -67,6 +76,17 @@ export async function startFakeWebhookRouter(
         headers: req.headers,
         body: body.toString(),
       });
+      if (req.method === 'POST' && slowPostMs > 0) {
+        const delay = slowPostMs;
+        slowPostMs = 0;
+        setTimeout(() => handle(req, res, body), delay);
+        return;
+      }
+      handle(req, res, body);
+    });
+  });
+  function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    {
       if (hangs > 0) {
         hangs--;
         hung.push(() => res.destroy());
@@ -117,8 +137,8 @@ export async function startFakeWebhookRouter(
       }
       fake.weights = parsed.data;
       res.writeHead(204).end();
-    });
-  });
+    }
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(fake, {

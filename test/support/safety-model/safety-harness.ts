@@ -85,6 +85,12 @@ export interface SafetyHarness {
   launch(job: QueuedJob, settleMs?: number): Promise<void>;
   /** Runs queued jobs until none are left or `maxJobs` ran (a chain that never ends is bounded). */
   drain(maxJobs?: number): Promise<void>;
+  /**
+   * What a healthy run does next, in one step: the newest open gate approved by an approver who is
+   * neither the starter nor its requester, its jobs run, the observation period passed and a passing
+   * comparison. Random sequences reach the later steps (100 %, completion, decreases) through it.
+   */
+  healthyStep(): Promise<void>;
   reconcile(): Promise<void>;
   currentRun(): Promise<Run | null>;
   reset(): Promise<void>;
@@ -235,6 +241,19 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
     },
     async reconcile() {
       await reconcile(deps, engine);
+    },
+    async healthyStep() {
+      const run = await currentRun();
+      if (!run) return;
+      const [gate] = (await store.gates.pendingGates(run.id)).slice(-1);
+      if (gate) {
+        const approver = [APPROVER_A, APPROVER_B].find((u) => u !== run.requestedBy && u !== gate.requestedBy);
+        if (approver) await harness.click(gate.id, approver, 'approve');
+      }
+      await harness.drain();
+      clock.t += (OBSERVE_SECONDS + 1) * 1000;
+      await harness.comparison('pass');
+      await harness.drain();
     },
     currentRun,
     async reset() {

@@ -10,7 +10,7 @@ import { runJob } from '../engine/run-job.js';
 import { createJobQueue } from '../queue/create-job-queue.js';
 import { createWorker } from '../queue/create-worker.js';
 import { createApproverDirectory } from '../slack/approver-directory.js';
-import { createSlackNotifier, createSlackWebClient } from '../slack/create-slack-notifier.js';
+import { createSlackNotifier } from '../slack/create-slack-notifier.js';
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
 import { createJobLeases } from '../store/job-leases.js';
@@ -76,12 +76,13 @@ export async function compose(options: ComposeOptions) {
     ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const engine = createRunEngine(deps);
-  const web = createSlackWebClient(options.slackToken, options.slackApiUrl);
   const approvers = createApproverDirectory({
     approvers: options.config.approvals.approvers,
     approverGroups: options.config.approvals.approverGroups,
     groupMembers: async (usergroup) => {
-      const res = await web.usergroups.users.list({ usergroup });
+      const res = await notifier.scheduler.run({ method: 'usergroups.users.list', priority: 'normal' }, () =>
+        notifier.client.usergroups.users.list({ usergroup }),
+      );
       return (res.users as string[] | undefined) ?? [];
     },
   });

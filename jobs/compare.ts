@@ -6,6 +6,7 @@ import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
 import { checkDrift } from '../src/engine/check-drift.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
+import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
@@ -56,7 +57,6 @@ export const compareJob: JobDefinition = {
     });
     const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
-    await showLive(ctx, comparison, windows, choice.note);
     const observedEnough = Date.now() - run.phaseStartedAt.getTime() >= env.plan.observeSeconds * 1000;
     const drift =
       run.phase === 'observing' && observedEnough
@@ -69,6 +69,8 @@ export const compareJob: JobDefinition = {
       failing: failingRows(comparison).map((r) => r.reason),
       drift,
       rollbackPending,
+      // The verdict is decided first; the live message follows and may fail without holding it back.
+      afterDecision: () => showLive(ctx, comparison, windows, choice.note),
     };
   },
 };
@@ -143,14 +145,25 @@ async function loadPreflightNotes({ run, deps }: JobContext): Promise<string[]> 
   return preflightNotes(preflight?.details);
 }
 
-/** One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). */
+/** chat.update errors that mean the live message is gone for good (deleted, or no longer editable). */
+const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
+function messageGone(err: unknown): boolean {
+  return isAppError(err) && err.code === 'E_SLACK_API' && MESSAGE_GONE.has(String(err.details.code));
+}
+
+/**
+ * One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). A message
+ * someone deleted is forgotten and posted anew. Any other Slack failure is logged: the next interval
+ * shows the numbers again, and the verdict was decided without it.
+ */
 async function showLive(
   ctx: JobContext,
   c: Comparison,
   w: MetricsWindows,
   baselineNote: string | null,
 ): Promise<void> {
-  const { run, deps } = ctx;
+  const { run, deps, log } = ctx;
   const notes = await loadPreflightNotes(ctx);
   const text = [
     `*Live comparison* · Y ${run.appliedWeight ?? 0} %`,
@@ -160,10 +173,26 @@ async function showLive(
   ].join('\n');
   const current = (await deps.store.runs.getRun(run.id)) ?? run;
   if (current.comparisonTs) {
-    await deps.notifier.update({ channel: current.channel, ts: current.comparisonTs, text });
-    return;
+    try {
+      await deps.notifier.update({
+        channel: current.channel,
+        ts: current.comparisonTs,
+        text,
+        priority: 'low',
+      });
+      return;
+    } catch (err) {
+      if (!messageGone(err)) throw err;
+      log.info({ ts: current.comparisonTs }, 'the live comparison message is gone; posting it anew');
+      await patchRun(deps, run.id, { comparisonTs: null });
+    }
   }
-  const posted = await deps.notifier.post({ channel: current.channel, threadTs: current.threadTs, text });
+  const posted = await deps.notifier.post({
+    channel: current.channel,
+    threadTs: current.threadTs,
+    text,
+    priority: 'low',
+  });
   await patchRun(deps, run.id, { comparisonTs: posted.ts });
 }
 

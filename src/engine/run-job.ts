@@ -145,6 +145,12 @@ async function runLeased(
       const applied = await engine.applyNow(run.id, event);
       if (!applied.ok) log.info({ reason: applied.reason }, 'job outcome not applied');
     }
+    // Shown only after the outcome is decided, so Slack can never hold back (or fail) a verdict.
+    await outcome
+      .afterDecision?.()
+      .catch((err: Error) =>
+        log.warn({ err: err.message }, 'showing the job outcome failed; the decision stands'),
+      );
     log.info('job finished');
     return { status: 'done', outcome };
   } catch (err) {

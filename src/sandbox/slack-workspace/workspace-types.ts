@@ -76,6 +76,18 @@ export type WorkspaceFault =
   | { status: number; body?: string }
   | { delayMs: number };
 
+/** Faults drawn per call from a seeded generator, as a flaky Slack would answer. */
+export interface RandomFaults {
+  seed: number;
+  /** Share of calls answered 429 with Retry-After (seconds drawn between the bounds). */
+  rate429: number;
+  retryAfterSeconds?: [min: number, max: number];
+  /** Share of calls answered HTTP 500. */
+  rate500: number;
+  /** Methods spared (e.g. `auth.test` at start-up); default none. */
+  except?: string[];
+}
+
 /** Context a response_url acts on, as Slack knows it from the command or click that carried it. */
 export interface ResponseUrlContext {
   channel?: string;
@@ -170,6 +182,12 @@ export interface SlackWorkspace {
   responseUrl(id?: string, context?: ResponseUrlContext): string;
   /** The next call of `method` (or 'upload' / 'response') fails this way. Faults queue up. */
   failNext(method: string, fault: WorkspaceFault): void;
+  /** Every call of `method` fails this way until cleared with `null` (queued faults go first). */
+  failAlways(method: string, fault: WorkspaceFault | null): void;
+  /** Random, seeded faults on Web API calls and uploads (not response_url); `null` stops them. */
+  setRandomFaults(faults: RandomFaults | null): void;
+  /** A person deletes the message: later chat.update / getPermalink answer message_not_found. */
+  deleteMessage(channel: string, ts: string): boolean;
   setUsergroup(id: string, users: string[]): void;
   setChannel(id: string, info: Partial<WorkspaceChannel>): void;
   /** Top-level messages of a channel (what the channel shows), oldest first; thread replies excluded. */

@@ -17,6 +17,7 @@ const ALL = [
   '1764150000000_live-comparison-message',
   '1764160000000_run-change-notifications',
   '1764170000000_thread-outbox',
+  '1764180000000_slack-claims-and-broadcast',
 ];
 
 async function tables(url: string): Promise<string[]> {

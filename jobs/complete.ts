@@ -1,5 +1,6 @@
 import { formatDuration } from '../src/domain/describe-run.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 
 /**
  * Kong's step 9: the run is done. Posts the summary (timeline, approvals, final comparison) and
@@ -36,20 +37,27 @@ export const completeJob: JobDefinition = {
         ? `X ${lastX.requests} requests, 5xx ${lastX.errors5xx}, p95 ${lastX.p95 ?? '–'} ms · Y ${lastY.requests} requests, 5xx ${lastY.errors5xx}, p95 ${lastY.p95 ?? '–'} ms (${lastY.verdict ?? 'no verdict'})`
         : 'no comparison windows were recorded';
     const took = formatDuration(deps.now().getTime() - run.createdAt.getTime());
-    await deps.notifier.post({
-      channel: run.channel,
-      threadTs: run.threadTs,
-      text: [
-        `*${run.id} summary* (${took})`,
-        `*Timeline*\n${timeline.join('\n') || '—'}`,
-        `*Approvals*\n${approvals.join('\n') || '—'}`,
-        `*Final comparison*: ${final}`,
-      ].join('\n'),
-    });
-    await deps.notifier.post({
-      channel: run.channel,
-      text: `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${run.toVersion ?? 'the new version'} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
-    });
+    await postRunLines(
+      run.id,
+      [
+        [
+          `*${run.id} summary* (${took})`,
+          `*Timeline*\n${timeline.join('\n') || '—'}`,
+          `*Approvals*\n${approvals.join('\n') || '—'}`,
+          `*Final comparison*: ${final}`,
+        ].join('\n'),
+      ],
+      deps,
+    );
+    // The end of the freeze concerns everyone in the channel: a thread reply, broadcast.
+    await postRunLines(
+      run.id,
+      [
+        `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${run.toVersion ?? 'the new version'} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
+      ],
+      deps,
+      { broadcast: true },
+    );
     return {
       type: 'succeeded',
       summary: `Upgrade complete in ${took}. The write freeze has ended.`,

@@ -2,6 +2,7 @@ import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/bac
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { fingerprintConfig } from '../src/kong/fingerprint.js';
 import { formatPreflightReport } from '../src/kong/format-preflight-report.js';
@@ -38,7 +39,7 @@ export const preflightJob: JobDefinition = {
       pgDump,
     });
     const report = formatPreflightReport(checks);
-    await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
+    await postRunLines(run.id, [report.join('\n')], deps);
     await progress.report({ done: 4, total: 4, label: 'done' });
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.length > 0) {
@@ -51,11 +52,7 @@ export const preflightJob: JobDefinition = {
       );
     }
     if (run.dryRun) {
-      await deps.notifier.post({
-        channel: run.channel,
-        threadTs: run.threadTs,
-        text: describePlan(run, env, router).join('\n'),
-      });
+      await postRunLines(run.id, [describePlan(run, env, router).join('\n')], deps);
     }
     const fingerprint = fingerprintConfig(snapshot);
     const warnings = checks.filter((c) => c.status === 'warn').length;

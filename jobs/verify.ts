@@ -9,7 +9,7 @@ import {
   formatEntityCounts,
 } from '../src/engine/compare-entity-counts.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
-import { postToThread } from '../src/engine/post-to-thread.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { AppError } from '../src/errors.js';
 import { formatSmokeTable } from '../src/kong/format-smoke-table.js';
 import { runSmokeTests, type SmokeObservation, type SmokeResult } from '../src/kong/run-smoke-tests.js';
@@ -39,7 +39,6 @@ export const verifyJob: JobDefinition = createVerifyJob();
 
 async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<JobOutcome> {
   const { run, env, deps, signal, log, progress } = ctx;
-  const thread = { channel: run.channel, threadTs: run.threadTs };
   // Consistency tables (known at the first table) + entity counts + smoke tests.
   let steps = 3;
   await progress.report({ done: 0, total: steps, label: "comparing X's and Y's databases" });
@@ -56,7 +55,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       void progress.report({ done: p.done, total: steps, label: `compared ${p.table ?? 'a table'}` });
     },
   });
-  await postToThread(deps.notifier, thread, formatConsistencyReport(consistency));
+  await postRunLines(run.id, [formatConsistencyReport(consistency)], deps);
 
   await progress.report({
     done: steps - 2,
@@ -67,7 +66,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   const y = kongAdminFor(env.clusterY, log);
   const [xSnapshot, ySnapshot] = await Promise.all([x.snapshot(signal), y.snapshot(signal)]);
   const counts = compareEntityCounts(xSnapshot, ySnapshot);
-  await postToThread(deps.notifier, thread, formatEntityCounts(counts));
+  await postRunLines(run.id, [formatEntityCounts(counts)], deps);
 
   await progress.report({ done: steps - 1, total: steps, label: 'smoke tests against both proxies' });
   const smoke = await runSmokeTests({
@@ -78,7 +77,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     signal,
     log,
   });
-  await postToThread(deps.notifier, thread, formatSmokeTable(smoke));
+  await postRunLines(run.id, [formatSmokeTable(smoke)], deps);
   await progress.report({ done: steps, total: steps, label: 'done' });
 
   const problems = findProblems(consistency, counts, smoke);

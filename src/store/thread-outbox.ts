@@ -8,6 +8,8 @@ export interface OutboxLine {
   text: string;
   createdAt: Date;
   attempts: number;
+  /** Also shown in the channel (reply_broadcast). */
+  broadcast: boolean;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface ThreadOutbox {
   claimNext(runId: string, before?: Date): Promise<OutboxLine | null>;
   /** Claims up to `limit` unsent lines of any run created before `cutoff`, oldest first. */
   claimLost(cutoff: Date, limit: number): Promise<OutboxLine[]>;
+  /** Appends lines a job wants in its run's thread (outside any decision), oldest first. */
+  append(runId: string, lines: ReadonlyArray<{ text: string; broadcast?: boolean }>): Promise<void>;
   markSent(id: number): Promise<void>;
   /** Releases the line for a later try; after `maxAttempts` tries it is given up (kept, with the error). */
   markFailed(id: number, error: string): Promise<void>;
@@ -64,7 +68,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
       `UPDATE thread_outbox SET claimed_until = $2, attempts = attempts + 1
         WHERE id IN (SELECT id FROM thread_outbox WHERE ${UNSENT} AND ${where}
                       ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING id, run_id, text, created_at, attempts`,
+        RETURNING id, run_id, text, created_at, attempts, broadcast`,
       [now, new Date(now.getTime() + claimMs), ...params],
     );
     return rows
@@ -74,6 +78,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
         text: String(r.text),
         createdAt: r.created_at as Date,
         attempts: Number(r.attempts),
+        broadcast: r.broadcast === true,
       }))
       .sort((a, b) => a.id - b.id);
   }
@@ -87,6 +92,15 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
     },
     claimLost(cutoff, limit) {
       return claim('created_at < $3', [cutoff], Math.max(1, Math.min(Math.floor(limit), 500)));
+    },
+    async append(runId, lines) {
+      if (lines.length === 0) return;
+      await db.query(
+        `INSERT INTO thread_outbox (run_id, text, broadcast, created_at)
+         SELECT $1, l.text, l.broadcast, $4
+           FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS l(text, broadcast, ord) ORDER BY ord`,
+        [runId, lines.map((l) => l.text), lines.map((l) => l.broadcast === true), clock()],
+      );
     },
     async markSent(id) {
       await db.query('UPDATE thread_outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1', [

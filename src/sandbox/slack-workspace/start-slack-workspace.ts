@@ -172,7 +172,9 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
     },
     setChannel: store.setChannel,
     messages: (channel) =>
-      state.messages.filter((m) => m.channel === channel && m.threadTs === null && visible(m)),
+      state.messages.filter(
+        (m) => m.channel === channel && (m.threadTs === null || m.broadcast === true) && visible(m),
+      ),
     message: (channel, ts) => store.findMessage(channel, ts),
     thread: (channel, ts) =>
       state.messages.filter((m) => m.channel === channel && m.threadTs === ts && visible(m)),

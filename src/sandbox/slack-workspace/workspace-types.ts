@@ -33,6 +33,8 @@ export interface WorkspaceMessage {
   botId: string;
   fileIds: string[];
   deleted: boolean;
+  /** A thread reply posted with `reply_broadcast`: the channel shows it too. */
+  broadcast?: boolean;
   /** Every chat.update (or response_url replace) applied to this message, oldest first. */
   updates: Array<{ at: Date; text: string; blocks: unknown[] | null }>;
 }
@@ -190,7 +192,7 @@ export interface SlackWorkspace {
   deleteMessage(channel: string, ts: string): boolean;
   setUsergroup(id: string, users: string[]): void;
   setChannel(id: string, info: Partial<WorkspaceChannel>): void;
-  /** Top-level messages of a channel (what the channel shows), oldest first; thread replies excluded. */
+  /** What the channel shows, oldest first: top-level messages and broadcast thread replies. */
   messages(channel: string): WorkspaceMessage[];
   message(channel: string, ts: string): WorkspaceMessage | undefined;
   /** Replies in a thread (parent excluded), oldest first. */

@@ -79,6 +79,11 @@ export async function compose(options: ComposeOptions) {
   const approvers = createApproverDirectory({
     approvers: options.config.approvals.approvers,
     approverGroups: options.config.approvals.approverGroups,
+    onRefreshFailed: (group, err) =>
+      log.warn(
+        { group, err: (err as Error).message },
+        'approver group could not be read; membership unknown',
+      ),
     groupMembers: async (usergroup) => {
       const res = await notifier.scheduler.run({ method: 'usergroups.users.list', priority: 'normal' }, () =>
         notifier.client.usergroups.users.list({ usergroup }),
@@ -118,6 +123,8 @@ export async function compose(options: ComposeOptions) {
     engine,
     metrics,
     isApprover: approvers.isApprover,
+    approverMembership: approvers.membership,
+    approvers,
     startWorkers,
     async close() {
       await queue.close();

@@ -3,6 +3,7 @@ import type { BotConfig } from '../../config/config-schema.js';
 import type { RunEngine } from '../../engine/run-engine.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { Store } from '../../store/create-store.js';
+import type { ApproverMembership } from '../approver-directory.js';
 import type { SlackBlock } from '../notifier.js';
 
 export interface CommandDeps {
@@ -13,6 +14,8 @@ export interface CommandDeps {
   log: Logger;
   now: () => Date;
   isApprover: (userId: string) => Promise<boolean>;
+  /** From memory (never waits on Slack); when given, an unknown membership is refused honestly. */
+  approverMembership?: (userId: string) => ApproverMembership;
 }
 
 export interface CommandInput {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../src/domain/describe-run.js';
+import { escapeMrkdwn } from '../src/domain/escape-mrkdwn.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { postRunLines } from '../src/engine/post-thread-line.js';
 
@@ -53,7 +54,7 @@ export const completeJob: JobDefinition = {
     await postRunLines(
       run.id,
       [
-        `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${run.toVersion ?? 'the new version'} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
+        `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${escapeMrkdwn(run.toVersion ?? 'the new version')} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
       ],
       deps,
       { broadcast: true },

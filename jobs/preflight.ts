@@ -1,4 +1,5 @@
 import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/backup/pg-tool-version.js';
+import { escapeMrkdwn } from '../src/domain/escape-mrkdwn.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
@@ -58,7 +59,7 @@ export const preflightJob: JobDefinition = {
     const warnings = checks.filter((c) => c.status === 'warn').length;
     return {
       type: 'succeeded',
-      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${Object.values(snapshot).reduce((n, list) => n + list.length, 0)} entities).`,
+      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${escapeMrkdwn(xInfo.version)} → Y ${escapeMrkdwn(env.clusterY.version)}. X's configuration is fingerprinted (${Object.values(snapshot).reduce((n, list) => n + list.length, 0)} entities).`,
       // The compare job reads the warnings that bear on the metrics (counters, Vitals) from here.
       details: { checks: checks.map((c) => ({ id: c.id, status: c.status, title: c.title })) },
       facts: {

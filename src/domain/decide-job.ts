@@ -3,6 +3,7 @@ import { type Decision, refuse } from './decision.js';
 import { phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { type JobName, jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { isTerminal, type Phase, type Run } from './run.js';
 
@@ -101,7 +102,10 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       patch: {},
       events: [event0],
       effects: [
-        { type: 'thread', text: `:warning: Metric comparison failed: ${sentence(event.message)}${remedy}` },
+        {
+          type: 'thread',
+          text: `:warning: Metric comparison failed: ${sentence(escapeMrkdwn(event.message))}${remedy}`,
+        },
       ],
     };
   }
@@ -117,7 +121,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:x: The traffic step failed: ${sentence(event.message)} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+          text: `:x: The traffic step failed: ${sentence(escapeMrkdwn(event.message))} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
         },
         { type: 'update_card' },
       ],
@@ -134,7 +138,10 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     events: [event0],
     effects: [
       { type: 'close_gates', reason: `the run failed during ${run.phase}` },
-      { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
+      {
+        type: 'thread',
+        text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(escapeMrkdwn(event.message))}${remedy}`,
+      },
       { type: 'update_card' },
     ],
   };

@@ -1,6 +1,7 @@
 import { type Decision, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { isTerminal, type Run } from './run.js';
 
 type ComparisonEvent = Extract<DomainEvent, { type: 'comparison_made' }>;
@@ -17,7 +18,9 @@ export function compareSlot(now: Date, intervalSeconds: number, next = 0): numbe
 }
 
 export function describeDrift(drift: DriftItem[], max = 10): string {
-  const lines = drift.slice(0, max).map((d) => `• ${d.type} ${d.name ?? d.id}: ${d.change}`);
+  const lines = drift
+    .slice(0, max)
+    .map((d) => `• ${escapeMrkdwn(`${d.type} ${d.name ?? d.id}: ${d.change}`)}`);
   if (drift.length > max) lines.push(`• …and ${drift.length - max} more`);
   return lines.join('\n');
 }
@@ -52,7 +55,7 @@ export function decideObservation(
           type: 'request_gate',
           kind: 'rollback',
           targetWeight: 0,
-          reason: `Y is worse than X: ${event.failing.join('; ')}`,
+          reason: `Y is worse than X: ${escapeMrkdwn(event.failing.join('; '))}`,
           details: [`*Failing:*\n${event.failing.map((f) => `• ${f}`).join('\n')}`],
         },
       ],
@@ -81,7 +84,7 @@ export function decideObservation(
   const next = run.planSteps[run.stepIndex + 1];
   const details = [
     event.verdict === 'warn'
-      ? `:warning: Comparison shows warnings: ${event.failing.join('; ') || 'see the comparison'}`
+      ? `:warning: Comparison shows warnings: ${escapeMrkdwn(event.failing.join('; ')) || 'see the comparison'}`
       : ':white_check_mark: Comparison passes',
     ':snowflake: X unchanged since the freeze',
   ];

@@ -1,4 +1,5 @@
 import { formatDuration, nextStepText, phaseLabel, splitBar } from '../../domain/describe-run.js';
+import { escapeMrkdwn } from '../../domain/escape-mrkdwn.js';
 import { isTerminal, type Run } from '../../domain/run.js';
 import type { SlackBlock } from '../notifier.js';
 
@@ -15,7 +16,7 @@ export function runTitle(run: Run): string {
 export function runSummaryLine(run: Run): string {
   const weight = run.appliedWeight === null ? '' : `, Y ${run.appliedWeight} %`;
   const paused = run.paused ? ', paused' : '';
-  return `${run.id}: ${phaseLabel(run.phase)}${paused}${weight} (${run.fromVersion ?? '?'} → ${run.toVersion ?? '?'}, by <@${run.requestedBy}>)`;
+  return `${run.id}: ${phaseLabel(run.phase)}${paused}${weight} (${escapeMrkdwn(run.fromVersion ?? '?')} → ${escapeMrkdwn(run.toVersion ?? '?')}, by <@${run.requestedBy}>)`;
 }
 
 /** The run card: posted once to the channel and updated in place at every change. */
@@ -36,7 +37,10 @@ export function runCardBlocks(run: Run, now: Date): SlackBlock[] {
       fields: [
         { type: 'mrkdwn', text: `*Phase*\n${phase} · ${inPhase}` },
         { type: 'mrkdwn', text: `*Environment*\n${run.environment}` },
-        { type: 'mrkdwn', text: `*Versions*\nX ${run.fromVersion ?? '?'} → Y ${run.toVersion ?? '?'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Versions*\nX ${escapeMrkdwn(run.fromVersion ?? '?')} → Y ${escapeMrkdwn(run.toVersion ?? '?')}`,
+        },
         { type: 'mrkdwn', text: `*Requested by*\n<@${run.requestedBy}>` },
         { type: 'mrkdwn', text: `*Traffic*\n\`${splitBar(run.appliedWeight ?? 0)}\`` },
         { type: 'mrkdwn', text: `*Write freeze*\n${freeze}` },
@@ -46,7 +50,10 @@ export function runCardBlocks(run: Run, now: Date): SlackBlock[] {
   if (run.phase === 'failed' && run.failureReason) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Failed during ${run.failedPhase ?? 'a step'}:* ${run.failureReason}` },
+      text: {
+        type: 'mrkdwn',
+        text: `*Failed during ${run.failedPhase ?? 'a step'}:* ${escapeMrkdwn(run.failureReason)}`,
+      },
     });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Next:* ${nextStepText(run)}` } });

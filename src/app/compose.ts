@@ -10,6 +10,7 @@ import { runJob } from '../engine/run-job.js';
 import { createJobQueue } from '../queue/create-job-queue.js';
 import { createWorker } from '../queue/create-worker.js';
 import { createApproverDirectory } from '../slack/approver-directory.js';
+import { createChannelAccess } from '../slack/channel-access.js';
 import { createSlackNotifier } from '../slack/create-slack-notifier.js';
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
@@ -124,6 +125,12 @@ export async function compose(options: ComposeOptions) {
     metrics,
     isApprover: approvers.isApprover,
     approverMembership: approvers.membership,
+    channelAccess: createChannelAccess({
+      info: async (channel) => {
+        const res = await notifier.conversationInfo(channel);
+        return res;
+      },
+    }),
     approvers,
     startWorkers,
     async close() {

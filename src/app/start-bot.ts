@@ -33,7 +33,13 @@ export async function startBot(
   // Approver groups are read in the background from now on; a click never waits for them.
   c.approvers.start();
   const approverDeps = { isApprover: c.isApprover, approverMembership: c.approverMembership };
-  const handleCommand = createCommandHandler({ ...c.deps, engine: c.engine, ...approverDeps });
+  const handleCommand = createCommandHandler({
+    ...c.deps,
+    engine: c.engine,
+    ...approverDeps,
+    channelAccess: c.channelAccess,
+    botName: identity.botName,
+  });
   const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, ...approverDeps });
   const app = createSlackApp({
     botToken: options.slackToken,

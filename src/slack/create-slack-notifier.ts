@@ -49,6 +49,8 @@ export interface SlackNotifier extends Notifier {
   /** The scheduler every call of this notifier goes through (other Slack calls may share it). */
   scheduler: SlackCallScheduler;
   client: WebClient;
+  /** conversations.info: is the bot a member, is the channel archived (errors as E_SLACK_API). */
+  conversationInfo(channel: string): Promise<{ isMember: boolean; isArchived: boolean }>;
 }
 
 export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
@@ -150,6 +152,14 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
           ...(f.altText ? { alt_text: f.altText } : {}),
         } as never),
       );
+    },
+    async conversationInfo(channel) {
+      const res = await call('conversations.info', { channel, priority: 'urgent' }, () =>
+        client.conversations.info({ channel }),
+      );
+      const c = (res.channel ?? {}) as { is_member?: boolean; is_archived?: boolean; is_im?: boolean };
+      // A DM the bot can see is one it is part of (conversations.info has no is_member for DMs).
+      return { isMember: c.is_member === true || c.is_im === true, isArchived: c.is_archived === true };
     },
     async permalink(channel, ts) {
       const res = await call('chat.getPermalink', { channel, priority: 'normal' }, () =>

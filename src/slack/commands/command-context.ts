@@ -4,6 +4,7 @@ import type { RunEngine } from '../../engine/run-engine.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { Store } from '../../store/create-store.js';
 import type { ApproverMembership } from '../approver-directory.js';
+import type { ChannelAccess } from '../channel-access.js';
 import type { SlackBlock } from '../notifier.js';
 
 export interface CommandDeps {
@@ -16,6 +17,10 @@ export interface CommandDeps {
   isApprover: (userId: string) => Promise<boolean>;
   /** From memory (never waits on Slack); when given, an unknown membership is refused honestly. */
   approverMembership?: (userId: string) => ApproverMembership;
+  /** Whether the bot can post in a channel (cached; waits on Slack at most briefly). */
+  channelAccess?: (channel: string) => Promise<ChannelAccess>;
+  /** The bot's user name, for `/invite @<name>` advice. */
+  botName?: string;
 }
 
 export interface CommandInput {

@@ -1,6 +1,7 @@
 import { phaseLabel } from '../../domain/describe-run.js';
 import { jobIdFor } from '../../domain/job-names.js';
 import { isAppError } from '../../errors.js';
+import { channelRefusal } from '../channel-access.js';
 import type { Command } from '../parse-command.js';
 import {
   type CommandDeps,
@@ -21,6 +22,10 @@ export async function startCommand(
   const env = deps.config.environments[cmd.environment];
   if (!env) return ephemeral(`Unknown environment "${cmd.environment}".`);
   const channel = deps.config.slack?.channel ?? input.channelId;
+  const access = await deps.channelAccess?.(channel);
+  // Refused before anything is written: no run is left behind where nobody could see its gates.
+  if (access?.status === 'refused')
+    return ephemeral(channelRefusal(channel, access.reason, deps.botName ?? 'kong-upgrade'));
   const created = await deps.store.runs.createRun(
     {
       environment: cmd.environment,

@@ -122,6 +122,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
         {
           type: 'thread',
           text: `:x: The traffic step failed: ${sentence(escapeMrkdwn(event.message))} The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+          broadcast: true,
         },
         { type: 'update_card' },
       ],
@@ -141,6 +142,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       {
         type: 'thread',
         text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(escapeMrkdwn(event.message))}${remedy}`,
+        broadcast: true,
       },
       { type: 'update_card' },
     ],
@@ -171,6 +173,7 @@ function weightApplied(
         {
           type: 'thread',
           text: `:leftwards_arrow_with_hook: Rolled back: ${split}, confirmed by the router.`,
+          broadcast: true,
         },
         { type: 'update_card' },
       ],

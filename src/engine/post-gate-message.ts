@@ -9,7 +9,7 @@ export interface GateMessageContext {
 }
 
 /**
- * Posts a pending gate's message (buttons, the run's latest comparison, approver mentions on a rollback)
+ * Posts a pending gate's message (buttons, the run's latest comparison, who can approve it)
  * to the run's thread, then the run's chart. At most once per gate, whoever calls: the step that asked
  * for the gate, or the reconciler when a crash came between the gate's commit and its message.
  * Returns false when there was nothing to post (already posted, or no longer pending).
@@ -27,8 +27,12 @@ export async function postGateMessage(
       blocks: gateBlocks(current, run, {
         reason: context.reason,
         ...(context.details ? { details: context.details } : {}),
-        ...(current.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
+        mention: approverMentions(deps),
       }),
+      // A gate goes before progress bars and live numbers when Slack makes the bot wait; a rollback
+      // gate is also shown in the channel.
+      priority: 'urgent',
+      ...(current.kind === 'rollback' ? { broadcast: true } : {}),
     }),
   );
   if (!posted) return false;
@@ -55,7 +59,7 @@ export async function storedGateContext(gate: Gate, deps: EngineDeps): Promise<G
   return { reason, ...(details && details.length > 0 ? { details } : {}) };
 }
 
-/** Rollback gates mention every approver and approver group so someone sees them now. */
+/** Every gate mentions who can approve it: each approver and approver group. */
 function approverMentions(deps: EngineDeps): string {
   const { approvers, approverGroups } = deps.config.approvals;
   return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');

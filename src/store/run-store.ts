@@ -6,7 +6,7 @@ import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
 import { mapEvent, mapRun, type RunPatch, runColumns, runPatchToColumns } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
-import { insertThreadLines } from './thread-outbox.js';
+import { insertThreadLines, type ThreadLine } from './thread-outbox.js';
 
 export type { RunPatch } from './row-mappers.js';
 
@@ -58,7 +58,7 @@ export interface RunStore {
     expectedVersion: number,
     patch: RunPatch,
     events: NewRunEvent[],
-    threadLines?: readonly string[],
+    threadLines?: ReadonlyArray<string | ThreadLine>,
   ): Promise<Run>;
   /**
    * Posts the run card once, across processes: claims the run's card for a while (one statement),

@@ -44,15 +44,23 @@ export interface ThreadOutboxOptions extends StoreOptions {
 export async function insertThreadLines(
   q: Queryable,
   runId: string,
-  lines: readonly string[],
+  lines: ReadonlyArray<string | ThreadLine>,
   now: Date,
 ): Promise<void> {
   if (lines.length === 0) return;
+  const all = lines.map((l) => (typeof l === 'string' ? { text: l } : l));
   await q.query(
-    `INSERT INTO thread_outbox (run_id, text, created_at)
-     SELECT $1, line, $3 FROM unnest($2::text[]) WITH ORDINALITY AS l(line, ord) ORDER BY ord`,
-    [runId, [...lines], now],
+    `INSERT INTO thread_outbox (run_id, text, broadcast, created_at)
+     SELECT $1, l.text, l.broadcast, $4
+       FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS l(text, broadcast, ord) ORDER BY ord`,
+    [runId, all.map((l) => l.text), all.map((l) => l.broadcast === true), now],
   );
+}
+
+/** A line for a run's thread; `broadcast` also shows it in the channel (reply_broadcast). */
+export interface ThreadLine {
+  text: string;
+  broadcast?: boolean;
 }
 
 const UNSENT = 'sent_at IS NULL AND given_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < $1)';

@@ -36,6 +36,7 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
       text: { type: 'plain_text', text: gateTitle(gate.kind, gate.targetWeight).slice(0, 300) },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
+      ...(gate.kind === 'rollback' ? { style: 'danger' } : {}),
     };
   }
   return [

@@ -5,6 +5,7 @@ import type { JobQueue } from '../../queue/job-queue.js';
 import type { Store } from '../../store/create-store.js';
 import type { ApproverMembership } from '../approver-directory.js';
 import type { ChannelAccess } from '../channel-access.js';
+import { clampText, fitBlocks, MAX_UPDATE_TEXT } from '../fit-blocks.js';
 import type { SlackBlock } from '../notifier.js';
 
 export interface CommandDeps {
@@ -35,8 +36,15 @@ export interface CommandReply {
   after?: () => Promise<void>;
 }
 
+/** An ephemeral reply, fitted to Block Kit's limits like every message the bot sends. */
 export function ephemeral(text: string, blocks?: SlackBlock[]): CommandReply {
-  return { ack: { response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } };
+  return {
+    ack: {
+      response_type: 'ephemeral',
+      text: clampText(text, MAX_UPDATE_TEXT),
+      ...(blocks ? { blocks: fitBlocks(blocks) } : {}),
+    },
+  };
 }
 
 /** A message link that works without an API call (Slack redirects archive links). */

@@ -1,5 +1,6 @@
 import type { Run } from '../../domain/run.js';
 import { runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
+import type { SlackBlock } from '../notifier.js';
 import type { RunRef } from '../parse-command.js';
 import {
   type CommandDeps,
@@ -66,5 +67,12 @@ export async function listCommand(deps: CommandDeps): Promise<CommandReply> {
     `*Recent runs*`,
     ...(recent.length ? recent.map(line) : ['—']),
   ].join('\n');
-  return ephemeral(text, [{ type: 'section', text: { type: 'mrkdwn', text } }]);
+  // One section per run: a single section would pass Slack's 3,000 characters with about 20 runs.
+  const section = (t: string): SlackBlock => ({ type: 'section', text: { type: 'mrkdwn', text: t } });
+  return ephemeral(text, [
+    section(`*Active runs* (${active.length})`),
+    ...(active.length ? active.map((r) => section(line(r))) : [section('—')]),
+    section('*Recent runs*'),
+    ...(recent.length ? recent.map((r) => section(line(r))) : [section('—')]),
+  ]);
 }

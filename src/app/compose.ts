@@ -12,6 +12,7 @@ import { createWorker } from '../queue/create-worker.js';
 import { createApproverDirectory } from '../slack/approver-directory.js';
 import { createChannelAccess } from '../slack/channel-access.js';
 import { createSlackNotifier } from '../slack/create-slack-notifier.js';
+import type { SlackCallSchedulerOptions } from '../slack/slack-call-scheduler.js';
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
 import { createJobLeases } from '../store/job-leases.js';
@@ -29,6 +30,8 @@ export interface ComposeOptions {
   queuePrefix?: string;
   now?: () => Date;
   definitions?: readonly JobDefinition[];
+  /** Slack pacing, budgets and retries (default: Slack's own limits; tests speed them up). */
+  slackScheduling?: SlackCallSchedulerOptions;
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
   /** Worker lock and stalled-check timings (tests shorten them to retry a killed worker's job sooner). */
@@ -65,6 +68,7 @@ export async function compose(options: ComposeOptions) {
     log,
     onError: (method, code) => metrics.slackErrors.inc({ method, error: code }),
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
+    ...(options.slackScheduling ? { scheduling: options.slackScheduling } : {}),
   });
   const deps: EngineDeps = {
     store,

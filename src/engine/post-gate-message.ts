@@ -1,6 +1,8 @@
 import type { Gate } from '../domain/gate.js';
+import { isAppError } from '../errors.js';
 import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
+import { postRunLines } from './post-thread-line.js';
 import { uploadGateChart } from './upload-gate-chart.js';
 
 export interface GateMessageContext {
@@ -37,9 +39,18 @@ export async function postGateMessage(
   );
   if (!posted) return false;
   const { run } = posted;
-  await uploadGateChart(run, deps).catch((err: Error) =>
-    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed'),
-  );
+  await uploadGateChart(run, deps).catch(async (err: Error) => {
+    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed');
+    // Uploads need the bot in the channel; say so rather than leave the chart silently missing.
+    if (isAppError(err) && err.details.code === 'not_in_channel')
+      await postRunLines(
+        run.id,
+        [
+          `The comparison chart could not be attached: the bot is not a member of <#${run.channel}>. Type \`/invite @kong-upgrade\` there to get charts at the next gate.`,
+        ],
+        deps,
+      );
+  });
   return true;
 }
 

@@ -22,7 +22,7 @@ export const DEFAULT_METHOD_BUDGETS: Readonly<Record<string, number>> = {
   'chat.getPermalink': 100,
   'conversations.info': 50,
   'usergroups.users.list': 20,
-  'files.uploadV2': 20,
+  'files.uploadV2': 50,
 };
 
 export interface SlackCall {

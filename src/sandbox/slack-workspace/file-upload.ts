@@ -55,7 +55,7 @@ export function createFileMethods(
       const channel = channelId === undefined ? null : store.findChannel(channelId);
       if (channel === undefined) return fail('channel_not_found');
       // Unlike chat.postMessage with chat:write.public, sharing a file needs the bot in the channel.
-      if (channel !== null && channel.isArchived) return fail('is_archived');
+      if (channel?.isArchived) return fail('is_archived');
       if (channel !== null && !channel.isMember) return fail('not_in_channel');
       const parent = channel === null ? null : store.threadParent(channel.id, str(p, 'thread_ts'));
       if (parent === undefined) return fail('thread_not_found');

@@ -34,6 +34,8 @@ export interface TestBotOptions {
   slackScheduling?: SlackCallSchedulerOptions;
   /** Kong client timeout and retries in the jobs (default: the clients' own). */
   adapters?: AdapterOptions;
+  /** How often the reconciler runs (default 30 s). */
+  reconcileIntervalMs?: number;
 }
 
 export interface TestBot {
@@ -77,6 +79,7 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
     ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
     ...(options.adapters ? { adapters: options.adapters } : {}),
+    ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
     slackScheduling: options.slackScheduling ?? {
       channelBurst: 10,
       channelPerSecond: 10,

@@ -38,6 +38,7 @@ export async function startBot(
     engine: c.engine,
     ...approverDeps,
     channelAccess: c.channelAccess,
+    permalink: (channel: string, ts: string) => c.notifier.permalink(channel, ts),
     botName: identity.botName,
   });
   const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, ...approverDeps });

@@ -51,6 +51,7 @@ export interface SlackNotifier extends Notifier {
   client: WebClient;
   /** conversations.info: is the bot a member, is the channel archived (errors as E_SLACK_API). */
   conversationInfo(channel: string): Promise<{ isMember: boolean; isArchived: boolean }>;
+  permalink(channel: string, ts: string): Promise<string | null>;
 }
 
 export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimalConfigObject } from '../support/config-fixtures.js';
+import { eventually } from '../support/eventually.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -66,5 +67,32 @@ describe('start checks the run channel first', () => {
     const { text, ms } = await start('C0SLOW0001');
     expect(text).toMatch(/Dry run \*prod-\d+\* started/);
     expect(ms).toBeLessThan(2500);
+  });
+
+  it("follows up through response_url with the card's permalink, or says the card is not posted yet", async () => {
+    const reply = await bot.requester.slashCommand({
+      text: 'start prod --dry-run',
+      userId: 'U0REQ',
+      channelId: 'C0GOOD0001',
+    });
+    const id = reply.responseUrl.split('/').at(-1);
+    const follow = await eventually(() => slack.responses(id).at(0), 10_000);
+    expect(String(follow.body.text)).toMatch(
+      /^Card of \*prod-\d+\* posted: <https:\/\/acme\.slack\.com\/archives\/C0GOOD0001\/p\d+\|prod-\d+>$/,
+    );
+    expect(slack.calls('chat.getPermalink').length).toBeGreaterThan(0);
+
+    slack.failAlways('chat.postMessage', 'msg_blocks_too_long');
+    const refused = await bot.requester.slashCommand({
+      text: 'start prod --dry-run',
+      userId: 'U0REQ',
+      channelId: 'C0GOOD0001',
+    });
+    const later = await eventually(
+      () => slack.responses(refused.responseUrl.split('/').at(-1)).at(0),
+      10_000,
+    );
+    slack.failAlways('chat.postMessage', null);
+    expect(String(later.body.text)).toMatch(/could not be posted in <#C0GOOD0001> yet.*The run goes on/);
   });
 });

@@ -20,6 +20,8 @@ export interface CommandDeps {
   approverMembership?: (userId: string) => ApproverMembership;
   /** Whether the bot can post in a channel (cached; waits on Slack at most briefly). */
   channelAccess?: (channel: string) => Promise<ChannelAccess>;
+  /** A message's permalink (chat.getPermalink), for follow-ups after the ack. */
+  permalink?: (channel: string, ts: string) => Promise<string | null>;
   /** The bot's user name, for `/invite @<name>` advice. */
   botName?: string;
 }
@@ -34,6 +36,8 @@ export interface CommandInput {
 export interface CommandReply {
   ack: { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: SlackBlock[] };
   after?: () => Promise<void>;
+  /** Said to the user through the command's response_url once `after` is done (e.g. "card posted"). */
+  followUp?: () => Promise<string | null>;
 }
 
 /** An ephemeral reply, fitted to Block Kit's limits like every message the bot sends. */

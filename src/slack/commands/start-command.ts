@@ -79,5 +79,19 @@ export async function startCommand(
       const applied = await deps.engine.apply(run.id, { type: 'run_created', actor: input.userId });
       if (applied.ok) await applied.deferred();
     },
+    followUp: () => cardFollowUp(run.id, deps),
   };
+}
+
+/**
+ * After the card went out: a link to it (chat.getPermalink). When Slack has not taken the card yet, says
+ * so: it is posted as soon as Slack takes it.
+ */
+async function cardFollowUp(runId: string, deps: CommandDeps): Promise<string | null> {
+  const run = await deps.store.runs.getRun(runId);
+  if (!run) return null;
+  if (!run.cardTs)
+    return `The card of *${run.id}* could not be posted in <#${run.channel}> yet (Slack did not take it); it appears there as soon as Slack does. The run goes on.`;
+  const link = await deps.permalink?.(run.channel, run.cardTs).catch(() => null);
+  return `Card of *${run.id}* posted: ${link ? `<${link}|${run.id}>` : messageLink(run.channel, run.cardTs, run.id)}`;
 }

@@ -6,6 +6,7 @@ import { adaptersFor, metricsSourceFor } from '../src/engine/adapters-for.js';
 import { checkDrift } from '../src/engine/check-drift.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
@@ -209,6 +210,7 @@ async function adhocComparison({ run, env, deps, signal, log }: JobContext) {
   const text = w
     ? `*Comparison requested now* · Y ${run.appliedWeight ?? 0} %\n${formatComparison(compareWindows(w.x, w.y, env.metrics.thresholds), { start: w.start, end: w.end })}`
     : 'No comparison window could be measured yet; try again in a minute.';
-  await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text });
+  // Through the outbox: Slack refusing it never fails the job, and it is posted later.
+  await postRunLines(run.id, [text], deps);
   return { type: 'done' as const };
 }

@@ -83,6 +83,7 @@ export async function executeEffects(
             ts: current.cardTs,
             text: runTitle(current),
             blocks: runCardBlocks(current, deps.now()),
+            priority: 'normal',
           });
         });
         break;

@@ -2,6 +2,7 @@ import { formatDuration } from '../src/domain/describe-run.js';
 import { escapeMrkdwn } from '../src/domain/escape-mrkdwn.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { postRunLines } from '../src/engine/post-thread-line.js';
+import { slackTime } from '../src/slack/blocks/run-card-blocks.js';
 
 /**
  * Kong's step 9: the run is done. Posts the summary (timeline, approvals, final comparison) and
@@ -23,7 +24,7 @@ export const completeJob: JobDefinition = {
           e.kind === 'traffic.weight_applied'
             ? `traffic → Y ${String(e.details.weight)} %`
             : e.kind.split('.')[1];
-        return `• ${e.at.toISOString().slice(11, 19)} ${what}`;
+        return `• ${slackTime(e.at)} ${what}`;
       });
     const approvals = gates
       .filter((g) => g.status === 'approved' || g.status === 'rejected')

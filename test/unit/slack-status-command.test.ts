@@ -40,6 +40,8 @@ describe('statusCommand', () => {
     const deps = depsAnswering(state);
     const first = await statusCommand({ run: ref }, input, deps);
     expect(JSON.stringify(first.ack)).toContain('command.start');
+    // Event times in each reader's own time zone, UTC as the fallback.
+    expect(JSON.stringify(first.ack)).toContain('<!date^1767225605^{time_secs}|00:00:05 UTC>');
     // The same read within the same second: the same reply, not rendered again.
     state.now = new Date('2026-01-01T00:01:00.900Z');
     expect(await statusCommand({ run: null }, input, deps)).toBe(first);

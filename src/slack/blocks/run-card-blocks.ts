@@ -8,6 +8,12 @@ export function slackDate(at: Date): string {
   return `<!date^${s}^{date_short_pretty} {time}|${at.toISOString()}>`;
 }
 
+/** A time of day in each reader's own time zone (`<!date^…^{time_secs}|…>`), UTC as the fallback. */
+export function slackTime(at: Date): string {
+  const s = Math.floor(at.getTime() / 1000);
+  return `<!date^${s}^{time_secs}|${at.toISOString().slice(11, 19)} UTC>`;
+}
+
 export function runTitle(run: Run): string {
   return `Kong upgrade ${run.id}${run.dryRun ? ' (dry run)' : ''}`;
 }

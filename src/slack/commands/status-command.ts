@@ -1,5 +1,6 @@
+import { escapeMrkdwn } from '../../domain/escape-mrkdwn.js';
 import type { Run } from '../../domain/run.js';
-import { runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
+import { runCardBlocks, runSummaryLine, runTitle, slackTime } from '../blocks/run-card-blocks.js';
 import type { SlackBlock } from '../notifier.js';
 import type { RunRef } from '../parse-command.js';
 import {
@@ -40,7 +41,7 @@ export async function statusCommand(
   const recent = events
     .map(
       (e) =>
-        `• ${e.at.toISOString().slice(11, 19)} ${e.kind}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
+        `• ${slackTime(e.at)} ${escapeMrkdwn(e.kind)}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
     )
     .join('\n');
   const reply = ephemeral(runTitle(run), [

@@ -89,8 +89,9 @@ describe('the sandbox in Chromium: a whole run to 100 % and completed', () => {
         .getByTestId('message')
         .filter({ hasText: 'sandbox-1 summary' })
         .waitFor({ timeout: 10_000 });
-      // The end of the freeze is announced in the channel itself.
+      // The end of the freeze is announced in the channel itself (a thread reply broadcast to the channel).
       await page
+        .getByTestId('timeline')
         .getByTestId('message')
         .filter({ hasText: 'sandbox-1 is complete' })
         .filter({ hasText: 'The write freeze on X has ended' })

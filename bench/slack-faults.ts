@@ -36,7 +36,11 @@ export async function run(options: { progress?: (line: string) => void } = {}): 
     await load.stop();
     await pair.close();
   }
-  const delays = faulty.gates.map((g, i) => ({ gate: g.gate, lateMs: g.ms - (healthy.gates[i]?.ms ?? 0) }));
+  // What the faults add to each gate: from the click before it (or the start) to its message.
+  const delays = faulty.gates.map((g, i) => ({
+    gate: g.gate,
+    lateMs: g.sincePreviousMs - (healthy.gates[i]?.sincePreviousMs ?? 0),
+  }));
   const worst = Math.max(...delays.map((d) => d.lateMs));
   const sameOutcome =
     faulty.phase === healthy.phase &&

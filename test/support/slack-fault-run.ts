@@ -33,8 +33,11 @@ export interface FaultRunOptions {
 
 export interface FaultRunResult {
   phase: Run['phase'];
-  /** Milliseconds from the start command to each gate's message, in order (`shift 50`, `rollback 0`…). */
-  gates: Array<{ gate: string; ms: number }>;
+  /**
+   * Each gate's message, in order (`shift 50`, `rollback 0`…): milliseconds from the start command, and
+   * from the click (or command) before it, which is what Slack's faults can add to.
+   */
+  gates: Array<{ gate: string; ms: number; sincePreviousMs: number }>;
   /** Every command and click, how long Slack waited for its ack. */
   ackMs: number[];
   ackStatuses: number[];
@@ -67,7 +70,7 @@ export async function runThroughSlack(options: FaultRunOptions): Promise<FaultRu
     definitions: seededYDefinitions(),
     // Slack's own pacing (about 1 message/s per channel) and tiers, as in production.
     slackScheduling: { backoffBaseMs: 200 },
-    reconcileIntervalMs: 2000,
+    reconcileIntervalMs: 1000,
   });
   const ackMs: number[] = [];
   const ackStatuses: number[] = [];
@@ -85,14 +88,19 @@ export async function runThroughSlack(options: FaultRunOptions): Promise<FaultRu
     return run;
   };
   const t0 = Date.now();
+  let previous = t0;
   const gate = async (kind: GateKind, target?: number): Promise<Gate> => {
     const g = await postedGate(bot.composition.store.gates, 'prod-1', { kind, target }, 120_000);
-    gates.push({ gate: `${kind} ${g.targetWeight}`, ms: Date.now() - t0 });
+    // When Slack took the message (its ts is the workspace's clock), not when this loop noticed it.
+    const now = Math.round(Number(g.messageTs) * 1000);
+    gates.push({ gate: `${kind} ${g.targetWeight}`, ms: now - t0, sincePreviousMs: now - previous });
     options.log?.(`${kind} ${g.targetWeight} gate after ${Date.now() - t0} ms`);
     return g;
   };
-  const approve = (g: Gate, userId = APPROVER) =>
-    timed(() => clickGate(bot.requester, g, { userId, channelId: channel }));
+  const approve = (g: Gate, userId = APPROVER) => {
+    previous = Date.now();
+    return timed(() => clickGate(bot.requester, g, { userId, channelId: channel }));
+  };
   try {
     if (options.faulty) slack.setRandomFaults(SLACK_FAULTS);
     await timed(() =>
@@ -140,6 +148,8 @@ export async function runThroughSlack(options: FaultRunOptions): Promise<FaultRu
       totalMs: Date.now() - t0,
     };
   } finally {
+    if (process.env.KUB_DUMP_LOGS)
+      (await import('node:fs')).writeFileSync(process.env.KUB_DUMP_LOGS, bot.logs.join(''));
     pair.y.setFaults({ errorRatio: 0 });
     await bot.close();
     await slack.close();

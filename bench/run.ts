@@ -49,6 +49,13 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
     run: async () => (await import('./soak.js')).run({ progress: (line) => console.log(`  ${line}`) }),
   },
   {
+    name: 'slack-faults',
+    about:
+      'the same whole run against a healthy and a faulty Slack (429 20 %, 500 5 %, live message deleted, channel archived a while), time to each gate (~1.5 minutes)',
+    run: async () =>
+      (await import('./slack-faults.js')).run({ progress: (line) => console.log(`  ${line}`) }),
+  },
+  {
     name: 'backup+restore',
     aliases: ['backup-restore', 'backup', 'restore'],
     about:

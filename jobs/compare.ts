@@ -8,7 +8,9 @@ import { checkDrift } from '../src/engine/check-drift.js';
 import { dataPlaneReport } from '../src/engine/data-plane-report.js';
 import type { JobContext, JobDefinition } from '../src/engine/job-definition.js';
 import { patchRun } from '../src/engine/patch-run.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
+import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
@@ -59,7 +61,6 @@ const compareEachInterval: JobDefinition = {
     });
     const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
-    await showLive(ctx, comparison, windows, choice.note);
     // Drift matters only when this comparison would offer the next step; X's database digests answer
     // first (fast), the Admin API only when a table changed or the database is not reachable. The
     // step's start is PostgreSQL's time: compare it with PostgreSQL's clock, not this process's.
@@ -86,6 +87,8 @@ const compareEachInterval: JobDefinition = {
       drift,
       rollbackPending,
       ...dataPlanes,
+      // The verdict is decided first; the live message follows and may fail without holding it back.
+      afterDecision: () => showLive(ctx, comparison, windows, choice.note),
     };
   },
 };
@@ -185,14 +188,25 @@ async function loadPreflightNotes({ run, deps }: JobContext): Promise<string[]> 
   return preflightNotes(preflight?.details);
 }
 
-/** One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). */
+/** chat.update errors that mean the live message is gone for good (deleted, or no longer editable). */
+const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
+function messageGone(err: unknown): boolean {
+  return isAppError(err) && err.code === 'E_SLACK_API' && MESSAGE_GONE.has(String(err.details.code));
+}
+
+/**
+ * One live message per run, updated in place (the notifier coalesces to ≤ 1 update/s). A message
+ * someone deleted is forgotten and posted anew. Any other Slack failure is logged: the next interval
+ * shows the numbers again, and the verdict was decided without it.
+ */
 async function showLive(
   ctx: JobContext,
   c: Comparison,
   w: MetricsWindows,
   baselineNote: string | null,
 ): Promise<void> {
-  const { run, deps } = ctx;
+  const { run, deps, log } = ctx;
   const notes = await loadPreflightNotes(ctx);
   const text = [
     `*Live comparison* · Y ${run.appliedWeight ?? 0} %`,
@@ -202,10 +216,26 @@ async function showLive(
   ].join('\n');
   const current = (await deps.store.runs.getRun(run.id)) ?? run;
   if (current.comparisonTs) {
-    await deps.notifier.update({ channel: current.channel, ts: current.comparisonTs, text });
-    return;
+    try {
+      await deps.notifier.update({
+        channel: current.channel,
+        ts: current.comparisonTs,
+        text,
+        priority: 'low',
+      });
+      return;
+    } catch (err) {
+      if (!messageGone(err)) throw err;
+      log.info({ ts: current.comparisonTs }, 'the live comparison message is gone; posting it anew');
+      await patchRun(deps, run.id, { comparisonTs: null });
+    }
   }
-  const posted = await deps.notifier.post({ channel: current.channel, threadTs: current.threadTs, text });
+  const posted = await deps.notifier.post({
+    channel: current.channel,
+    threadTs: current.threadTs,
+    text,
+    priority: 'low',
+  });
   await patchRun(deps, run.id, { comparisonTs: posted.ts });
 }
 
@@ -222,6 +252,7 @@ async function adhocComparison({ run, env, deps, signal, log }: JobContext) {
   const text = w
     ? `*Comparison requested now* · Y ${run.appliedWeight ?? 0} %\n${formatComparison(compareWindows(w.x, w.y, env.metrics.thresholds), { start: w.start, end: w.end })}`
     : 'No comparison window could be measured yet; try again in a minute.';
-  await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text });
+  // Through the outbox: Slack refusing it never fails the job, and it is posted later.
+  await postRunLines(run.id, [text], deps);
   return { type: 'done' as const };
 }

@@ -1,8 +1,11 @@
 import { formatDuration } from '../src/domain/describe-run.js';
+import { escapeMrkdwn } from '../src/domain/escape-mrkdwn.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { AppError } from '../src/errors.js';
 import { formatMs } from '../src/metrics/format-numbers.js';
+import { slackTime } from '../src/slack/blocks/run-card-blocks.js';
 
 /**
  * Kong's step 9: the run is done. Posts the summary (timeline, approvals, final comparison) and
@@ -39,7 +42,7 @@ export const completeJob: JobDefinition = {
           e.kind === 'traffic.weight_applied'
             ? `traffic → Y ${String(e.details.weight)} %`
             : e.kind.split('.')[1];
-        return `• ${e.at.toISOString().slice(11, 19)} ${what}`;
+        return `• ${slackTime(e.at)} ${what}`;
       });
     const approvals = gates
       .filter((g) => g.status === 'approved' || g.status === 'rejected')
@@ -54,20 +57,27 @@ export const completeJob: JobDefinition = {
         ? `X ${lastX.requests} requests, 5xx ${lastX.errors5xx}, p95 ${formatMs(lastX.p95)} · Y ${lastY.requests} requests, 5xx ${lastY.errors5xx}, p95 ${formatMs(lastY.p95)} (${(lastY.verdict ?? 'no verdict').replaceAll('_', ' ')})`
         : 'no comparison windows were recorded';
     const took = formatDuration(deps.now().getTime() - run.createdAt.getTime());
-    await deps.notifier.post({
-      channel: run.channel,
-      threadTs: run.threadTs,
-      text: [
-        `*${run.id} summary* (${took})`,
-        `*Timeline*\n${timeline.join('\n') || '—'}`,
-        `*Approvals*\n${approvals.join('\n') || '—'}`,
-        `*Final comparison*: ${final}`,
-      ].join('\n'),
-    });
-    await deps.notifier.post({
-      channel: run.channel,
-      text: `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${run.toVersion ?? 'the new version'} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
-    });
+    await postRunLines(
+      run.id,
+      [
+        [
+          `*${run.id} summary* (${took})`,
+          `*Timeline*\n${timeline.join('\n') || '—'}`,
+          `*Approvals*\n${approvals.join('\n') || '—'}`,
+          `*Final comparison*: ${final}`,
+        ].join('\n'),
+      ],
+      deps,
+    );
+    // The end of the freeze concerns everyone in the channel: a thread reply, broadcast.
+    await postRunLines(
+      run.id,
+      [
+        `:tada: Kong upgrade *${run.id}* is complete: ${run.environment} runs ${escapeMrkdwn(run.toVersion ?? 'the new version')} on cluster Y with 100 % of the traffic. *The write freeze on X has ended*; X can be decommissioned.`,
+      ],
+      deps,
+      { broadcast: true },
+    );
     return {
       type: 'succeeded',
       summary: `Upgrade complete in ${took}. The write freeze has ended.`,

@@ -1,9 +1,11 @@
 import { assertToolSupportsServer, pgToolVersion, serverMajor } from '../src/backup/pg-tool-version.js';
 import type { EnvironmentConfig } from '../src/config/config-schema.js';
+import { escapeMrkdwn } from '../src/domain/escape-mrkdwn.js';
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import { minDataPlanesFor } from '../src/engine/check-data-planes.js';
 import { describePlan } from '../src/engine/describe-plan.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { dataPlaneChecks } from '../src/kong/data-plane-checks.js';
@@ -85,7 +87,7 @@ export const preflightJob: JobDefinition = {
     checks.push(await xRequestCounters(env, signal));
     checks.push(...(await hybridChecks({ env, x, y, xInfo, yInfo, signal })));
     const report = formatPreflightReport(checks);
-    await deps.notifier.post({ channel: run.channel, threadTs: run.threadTs, text: report.join('\n') });
+    await postRunLines(run.id, [report.join('\n')], deps);
     await progress.report({ done: 4, total: 4, label: 'done' });
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.length > 0) {
@@ -98,17 +100,13 @@ export const preflightJob: JobDefinition = {
       );
     }
     if (run.dryRun) {
-      await deps.notifier.post({
-        channel: run.channel,
-        threadTs: run.threadTs,
-        text: describePlan(run, env, router).join('\n'),
-      });
+      await postRunLines(run.id, [describePlan(run, env, router).join('\n')], deps);
     }
     const fingerprint = fingerprintConfiguration(configuration);
     const warnings = checks.filter((c) => c.status === 'warn').length;
     return {
       type: 'succeeded',
-      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${xInfo.version} → Y ${env.clusterY.version}. X's configuration is fingerprinted (${countEntities(configuration)} entities${configuration.workspaces ? ` in ${Object.keys(configuration.workspaces).length} workspaces` : ''}).`,
+      summary: `Preflight passed${warnings ? ` with ${warnings} warning(s)` : ''}: X ${escapeMrkdwn(xInfo.version)} → Y ${escapeMrkdwn(env.clusterY.version)}. X's configuration is fingerprinted (${countEntities(configuration)} entities${configuration.workspaces ? ` in ${Object.keys(configuration.workspaces).length} workspaces` : ''}).`,
       // The compare job reads the warnings that bear on the metrics (counters, Vitals) from here.
       details: { checks: checks.map((c) => ({ id: c.id, status: c.status, title: c.title })) },
       facts: {

@@ -11,6 +11,7 @@ import {
   formatEntityCounts,
 } from '../src/engine/compare-entity-counts.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../src/engine/job-definition.js';
+import { postRunLines } from '../src/engine/post-thread-line.js';
 import { postToThread } from '../src/engine/post-to-thread.js';
 import { waitForDataPlanes } from '../src/engine/wait-for-data-planes.js';
 import { AppError } from '../src/errors.js';
@@ -45,7 +46,6 @@ export const verifyJob: JobDefinition = createVerifyJob();
 
 async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<JobOutcome> {
   const { run, env, deps, signal, log, progress } = ctx;
-  const thread = { channel: run.channel, threadTs: run.threadTs };
   // Consistency tables (known at the first table) + entity counts + smoke tests.
   let steps = 3;
   await progress.report({ done: 0, total: steps, label: "comparing X's and Y's databases" });
@@ -62,7 +62,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       void progress.report({ done: p.done, total: steps, label: `compared ${p.table ?? 'a table'}` });
     },
   });
-  await postToThread(deps.notifier, thread, formatConsistencyReport(consistency));
+  await postRunLines(run.id, [formatConsistencyReport(consistency)], deps);
   // After Y's migrations: explain the columns a known migration rewrites; any other change differs.
   const migratedChanges = migrated
     ? judgeMigratedChanges(
@@ -76,7 +76,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
       )
     : [];
   if (migratedChanges.length > 0)
-    await postToThread(deps.notifier, thread, describeMigratedChanges(migratedChanges));
+    await postRunLines(run.id, [describeMigratedChanges(migratedChanges)], deps);
   // Hybrid mode: the Admin API counts and the smoke tests need Y's data planes ready.
   await waitForYDataPlanes(ctx);
 
@@ -90,14 +90,14 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
   // Enterprise: per workspace.
   const [xConfig, yConfig] = await Promise.all([readConfiguration(x, signal), readConfiguration(y, signal)]);
   const counts = compareConfigurationCounts(xConfig, yConfig);
-  await postToThread(deps.notifier, thread, formatEntityCounts(counts));
+  await postRunLines(run.id, [formatEntityCounts(counts)], deps);
   // Known cross-version encodings (3.13's `{}` for empty records, 3.0's `~` paths) are not differences.
   const fieldDiffs = compareEntityFields(xConfig.all, yConfig.all, {
     xMajor: tryParseKongVersion(run.fromVersion ?? '')?.parts[0] ?? 3,
     yMajor: tryParseKongVersion(env.clusterY.version)?.parts[0] ?? 3,
   });
   const listed = counts.reduce((n, c) => n + Math.min(c.x, c.y), 0);
-  await postToThread(deps.notifier, thread, formatEntityFieldDifferences(fieldDiffs, listed));
+  await postRunLines(run.id, [formatEntityFieldDifferences(fieldDiffs, listed)], deps);
 
   await progress.report({ done: steps - 1, total: steps, label: 'smoke tests against both proxies' });
   const smoke = await runSmokeTests({
@@ -108,7 +108,7 @@ async function runVerify(ctx: JobContext, options: VerifyJobOptions): Promise<Jo
     signal,
     log,
   });
-  await postToThread(deps.notifier, thread, formatSmokeTable(smoke));
+  await postRunLines(run.id, [formatSmokeTable(smoke)], deps);
   await progress.report({ done: steps, total: steps, label: 'done' });
 
   const problems = findProblems(consistency, counts, smoke);

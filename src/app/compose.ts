@@ -10,7 +10,9 @@ import { runJob } from '../engine/run-job.js';
 import { createJobQueue } from '../queue/create-job-queue.js';
 import { createWorker } from '../queue/create-worker.js';
 import { createApproverDirectory } from '../slack/approver-directory.js';
-import { createSlackNotifier, createSlackWebClient } from '../slack/create-slack-notifier.js';
+import { createChannelAccess } from '../slack/channel-access.js';
+import { createSlackNotifier } from '../slack/create-slack-notifier.js';
+import type { SlackCallSchedulerOptions } from '../slack/slack-call-scheduler.js';
 import { createStore } from '../store/create-store.js';
 import { createDb } from '../store/db.js';
 import { createJobLeases } from '../store/job-leases.js';
@@ -29,6 +31,8 @@ export interface ComposeOptions {
   queuePrefix?: string;
   now?: () => Date;
   definitions?: readonly JobDefinition[];
+  /** Slack pacing, budgets and retries (default: Slack's own limits; tests speed them up). */
+  slackScheduling?: SlackCallSchedulerOptions;
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
   /** Worker lock and stalled-check timings (tests shorten them to retry a killed worker's job sooner). */
@@ -65,6 +69,7 @@ export async function compose(options: ComposeOptions) {
     log,
     onError: (method, code) => metrics.slackErrors.inc({ method, error: code }),
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
+    ...(options.slackScheduling ? { scheduling: options.slackScheduling } : {}),
   });
   const deps: EngineDeps = {
     store,
@@ -77,12 +82,18 @@ export async function compose(options: ComposeOptions) {
     ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const engine = createRunEngine(deps);
-  const web = createSlackWebClient(options.slackToken, options.slackApiUrl);
   const approvers = createApproverDirectory({
     approvers: options.config.approvals.approvers,
     approverGroups: options.config.approvals.approverGroups,
+    onRefreshFailed: (group, err) =>
+      log.warn(
+        { group, err: (err as Error).message },
+        'approver group could not be read; membership unknown',
+      ),
     groupMembers: async (usergroup) => {
-      const res = await web.usergroups.users.list({ usergroup });
+      const res = await notifier.scheduler.run({ method: 'usergroups.users.list', priority: 'normal' }, () =>
+        notifier.client.usergroups.users.list({ usergroup }),
+      );
       return (res.users as string[] | undefined) ?? [];
     },
   });
@@ -121,6 +132,14 @@ export async function compose(options: ComposeOptions) {
     engine,
     metrics,
     isApprover: approvers.isApprover,
+    approverMembership: approvers.membership,
+    channelAccess: createChannelAccess({
+      info: async (channel) => {
+        const res = await notifier.conversationInfo(channel);
+        return res;
+      },
+    }),
+    approvers,
     startWorkers,
     async close() {
       await queue.close();

@@ -30,8 +30,18 @@ export async function startBot(
       { name: 'redis', check: () => c.queue.ping() },
     ],
   });
-  const handleCommand = createCommandHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
-  const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
+  // Approver groups are read in the background from now on; a click never waits for them.
+  c.approvers.start();
+  const approverDeps = { isApprover: c.isApprover, approverMembership: c.approverMembership };
+  const handleCommand = createCommandHandler({
+    ...c.deps,
+    engine: c.engine,
+    ...approverDeps,
+    channelAccess: c.channelAccess,
+    permalink: (channel: string, ts: string) => c.notifier.permalink(channel, ts),
+    botName: identity.botName,
+  });
+  const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, ...approverDeps });
   const app = createSlackApp({
     botToken: options.slackToken,
     apiUrl: options.slackApiUrl,
@@ -65,5 +75,12 @@ export async function startBot(
   const address = server && typeof server.address === 'function' ? server.address() : null;
   const port = address && typeof address === 'object' ? address.port : options.port;
   c.deps.log.info({ port, socketMode: Boolean(options.appToken), team: identity.team }, 'bot listening');
-  return { app, port, stop: () => app.stop() as Promise<void> };
+  return {
+    app,
+    port,
+    stop: async () => {
+      c.approvers.stop();
+      await (app.stop() as Promise<void>);
+    },
+  };
 }

@@ -9,7 +9,7 @@ export async function verifySlackToken(
   token: string,
   apiUrl: string,
   timeoutMs = 5000,
-): Promise<{ botId: string; botUserId: string; team: string }> {
+): Promise<{ botId: string; botUserId: string; botName: string; team: string }> {
   const client = new WebClient(token, {
     slackApiUrl: apiUrl,
     timeout: timeoutMs,
@@ -20,6 +20,7 @@ export async function verifySlackToken(
     return {
       botId: String(res.bot_id ?? ''),
       botUserId: String(res.user_id ?? ''),
+      botName: String(res.user ?? 'kong-upgrade'),
       team: String(res.team ?? ''),
     };
   } catch (err) {

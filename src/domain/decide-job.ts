@@ -4,6 +4,7 @@ import { type Decision, refuse } from './decision.js';
 import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { type JobName, jobIdFor, PREPARATION_JOBS, type PreparationJob } from './job-names.js';
 import { planPosition } from './plan.js';
 import { isTerminal, type Phase, type Run } from './run.js';
@@ -124,7 +125,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:warning: ${event.job === 'compare' ? 'Metric comparison' : 'Reading the router back'} failed: ${sentence(event.message)}${remedy}`,
+          text: `:warning: ${event.job === 'compare' ? 'Metric comparison' : 'Reading the router back'} failed: ${sentence(escapeMrkdwn(event.message))}${remedy}`,
         },
       ],
     };
@@ -153,7 +154,8 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:x: The traffic step failed: ${sentence(event.message)} ${actual}${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+          text: `:x: The traffic step failed: ${sentence(escapeMrkdwn(event.message))} ${actual}${remedy} Ask again with \`/kong-upgrade shift ${run.id} <percent>\` once the cause above is fixed, or roll back.`,
+          broadcast: true,
         },
         { type: 'update_card' },
       ],
@@ -168,7 +170,8 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:rotating_light: <!here> The rollback could not be confirmed yet: ${sentence(event.message)} ${actual}${remedy} The bot keeps trying every 30 s; fix the router, or set it to 100 % X by hand.`,
+          text: `:rotating_light: <!here> The rollback could not be confirmed yet: ${sentence(escapeMrkdwn(event.message))} ${actual}${remedy} The bot keeps trying every 30 s; fix the router, or set it to 100 % X by hand.`,
+          broadcast: true,
         },
         { type: 'update_card' },
       ],
@@ -182,7 +185,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
       effects: [
         {
           type: 'thread',
-          text: `:x: Completion did not go through: ${sentence(event.message)}${remedy} Nothing changed; Y keeps ${run.appliedWeight ?? 0} %.`,
+          text: `:x: Completion did not go through: ${sentence(escapeMrkdwn(event.message))}${remedy} Nothing changed; Y keeps ${run.appliedWeight ?? 0} %.`,
         },
         { type: 'update_card' },
       ],
@@ -199,7 +202,11 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     events: [event0],
     effects: [
       CLOSE_ON_END(`the run failed ${duringPhase(run.phase)}`),
-      { type: 'thread', text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(event.message)}${remedy}` },
+      {
+        type: 'thread',
+        text: `:x: ${phaseLabel(run.phase)} failed: ${sentence(escapeMrkdwn(event.message))}${remedy}`,
+        broadcast: true,
+      },
       { type: 'update_card' },
     ],
   };
@@ -238,6 +245,7 @@ function weightApplied(
         {
           type: 'thread',
           text: `:leftwards_arrow_with_hook: Rolled back: ${split(0)}, confirmed by the router. The write freeze on X has ended.`,
+          broadcast: true,
         },
         { type: 'update_card' },
       ],

@@ -2,6 +2,7 @@ import { judgeDataPlaneReport } from './decide-data-planes.js';
 import { type Decision, type RunPatch, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { increaseBlockers } from './increase-blockers.js';
 import { nextPlanWeight } from './plan.js';
 import { isTerminal, type Run } from './run.js';
@@ -25,7 +26,8 @@ export function describeDrift(drift: DriftItem[], max = 10): string {
   const lines = drift
     .slice(0, max)
     .map(
-      (d) => `• ${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`,
+      (d) =>
+        `• ${escapeMrkdwn(`${d.type} ${d.name ?? d.id}${d.workspace ? ` in workspace ${d.workspace}` : ''}: ${d.change}`)}`,
     );
   if (drift.length > max) lines.push(`• …and ${drift.length - max} more`);
   return lines.join('\n');
@@ -83,7 +85,7 @@ export function decideObservation(
           type: 'request_gate',
           kind: 'rollback',
           targetWeight: 0,
-          reason: `Y is worse than X: ${event.failing.join('; ')}`,
+          reason: `Y is worse than X: ${escapeMrkdwn(event.failing.join('; '))}`,
           details: [`*Failing:*\n${event.failing.map((f) => `• ${f}`).join('\n')}`],
         },
         { type: 'update_card' },
@@ -130,7 +132,7 @@ export function decideObservation(
   }
   const details = [
     event.verdict === 'warn'
-      ? `:warning: Comparison shows warnings: ${event.failing.join('; ') || 'see the comparison'}`
+      ? `:warning: Comparison shows warnings: ${escapeMrkdwn(event.failing.join('; ')) || 'see the comparison'}`
       : ':white_check_mark: Comparison passes',
     `:white_check_mark: No failing comparison since Y got ${run.appliedWeight ?? 0} % (${heldSeconds} s)`,
     ':snowflake: X unchanged since the freeze',

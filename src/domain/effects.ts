@@ -9,7 +9,8 @@ import type { JobName } from './job-names.js';
 export type Effect =
   | { type: 'post_card' }
   | { type: 'update_card' }
-  | { type: 'thread'; text: string }
+  /** `broadcast`: also shown in the channel (failures, rollbacks). */
+  | { type: 'thread'; text: string; broadcast?: boolean }
   | { type: 'enqueue'; job: JobName; jobId: string; delayMs?: number; data?: Record<string, unknown> }
   | { type: 'cancel_jobs' }
   | { type: 'close_gates'; reason: string }

@@ -102,6 +102,7 @@ export async function executeEffects(
             ts: current.cardTs,
             text: runTitle(current),
             blocks: runCardBlocks(current, deps.now(), await loadCardFacts(current.id, deps)),
+            priority: 'normal',
           });
         });
         break;

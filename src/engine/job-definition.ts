@@ -18,8 +18,11 @@ export interface JobContext {
   progress: ProgressReporter;
 }
 
-/** What a job reports; the runner turns it into a domain event for decide(). */
-export type JobOutcome =
+/**
+ * What a job reports; the runner turns it into a domain event for decide(). `afterDecision` runs once
+ * the outcome has been decided (showing it in Slack, say): its failure is logged and changes nothing.
+ */
+export type JobOutcome = (
   | {
       type: 'succeeded';
       summary: string;
@@ -41,7 +44,8 @@ export type JobOutcome =
       dataPlanesShown?: string[] | null;
     }
   /** Nothing for decide (e.g. a comparison that only updated its message). */
-  | { type: 'done' };
+  | { type: 'done' }
+) & { afterDecision?: () => Promise<void> };
 
 export interface JobDefinition {
   name: JobName;

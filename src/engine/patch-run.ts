@@ -11,7 +11,7 @@ import type { EngineDeps } from './engine-deps.js';
 export async function patchRun(
   deps: Pick<EngineDeps, 'store'>,
   runId: string,
-  patch: RunPatch & { cardTs?: string; threadTs?: string; comparisonTs?: string },
+  patch: RunPatch & { cardTs?: string; threadTs?: string; comparisonTs?: string | null },
   events: NewRunEvent[] = [],
 ): Promise<Run | null> {
   for (let attempt = 0; attempt < 8; attempt += 1) {

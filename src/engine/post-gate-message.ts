@@ -1,6 +1,8 @@
 import type { Gate } from '../domain/gate.js';
+import { isAppError } from '../errors.js';
 import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
+import { postRunLines } from './post-thread-line.js';
 import { uploadGateChart } from './upload-gate-chart.js';
 
 export interface GateMessageContext {
@@ -9,7 +11,7 @@ export interface GateMessageContext {
 }
 
 /**
- * Posts a pending gate's message (buttons, the run's latest comparison, approver mentions on a rollback)
+ * Posts a pending gate's message (buttons, the run's latest comparison, who can approve it)
  * to the run's thread, then the run's chart. At most once per gate, whoever calls: the step that asked
  * for the gate, or the reconciler when a crash came between the gate's commit and its message.
  * Returns false when there was nothing to post (already posted, or no longer pending).
@@ -27,15 +29,28 @@ export async function postGateMessage(
       blocks: gateBlocks(current, run, {
         reason: context.reason,
         ...(context.details ? { details: context.details } : {}),
-        ...(current.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
+        mention: approverMentions(deps),
       }),
+      // A gate goes before progress bars and live numbers when Slack makes the bot wait; a rollback
+      // gate is also shown in the channel.
+      priority: 'urgent',
+      ...(current.kind === 'rollback' ? { broadcast: true } : {}),
     }),
   );
   if (!posted) return false;
   const { run } = posted;
-  await uploadGateChart(run, deps).catch((err: Error) =>
-    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed'),
-  );
+  await uploadGateChart(run, deps).catch(async (err: Error) => {
+    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed');
+    // Uploads need the bot in the channel; say so rather than leave the chart silently missing.
+    if (isAppError(err) && err.details.code === 'not_in_channel')
+      await postRunLines(
+        run.id,
+        [
+          `The comparison chart could not be attached: the bot is not a member of <#${run.channel}>. Type \`/invite @kong-upgrade\` there to get charts at the next gate.`,
+        ],
+        deps,
+      );
+  });
   return true;
 }
 
@@ -55,7 +70,7 @@ export async function storedGateContext(gate: Gate, deps: EngineDeps): Promise<G
   return { reason, ...(details && details.length > 0 ? { details } : {}) };
 }
 
-/** Rollback gates mention every approver and approver group so someone sees them now. */
+/** Every gate mentions who can approve it: each approver and approver group. */
 function approverMentions(deps: EngineDeps): string {
   const { approvers, approverGroups } = deps.config.approvals;
   return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');

@@ -55,7 +55,7 @@ export function createProgressReporter(options: {
       const text = `${options.title}: ${p.label}\n\`${progressBar(p.done, p.total)}\` ${p.done}/${p.total}`;
       if (!ts) {
         ts = options.notifier
-          .post({ channel: options.channel, threadTs: options.threadTs, text })
+          .post({ channel: options.channel, threadTs: options.threadTs, text, priority: 'low' })
           .then((r) => r.ts)
           .catch(() => null);
         await ts;
@@ -64,7 +64,7 @@ export function createProgressReporter(options: {
       const messageTs = await ts;
       if (messageTs)
         await options.notifier
-          .update({ channel: options.channel, ts: messageTs, text })
+          .update({ channel: options.channel, ts: messageTs, text, priority: 'low' })
           .catch(() => undefined);
     },
   };

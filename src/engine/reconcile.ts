@@ -26,10 +26,11 @@ const GATE_PHASES: Record<GateKind, Phase> = {
 const LOST_APPROVAL_GRACE_MS = 10_000;
 
 /**
- * A pending gate without a message, older than this, lost its message to a crash between the gate's
- * commit and the post (nobody could click it). Younger ones are left to the step posting them now.
+ * A pending gate without a message, older than this, lost its message to a crash or to Slack (nobody
+ * could click it). Younger ones are left to the step posting them now; a poster's claim keeps the two
+ * from posting it twice anyway, so this only needs to be short.
  */
-const LOST_GATE_MESSAGE_GRACE_MS = 10_000;
+const LOST_GATE_MESSAGE_GRACE_MS = 3_000;
 
 /** Thread lines still unposted this long after their decision were lost to a crash (or to Slack). */
 const LOST_THREAD_LINE_GRACE_MS = 30_000;

@@ -43,7 +43,9 @@ export function createRunEngine(deps: EngineDeps) {
       let updated: Run;
       try {
         // Thread lines commit with the decision: a crash before they are posted cannot lose them.
-        const threadLines = decision.effects.flatMap((e) => (e.type === 'thread' ? [e.text] : []));
+        const threadLines = decision.effects.flatMap((e) =>
+          e.type === 'thread' ? [{ text: e.text, broadcast: e.broadcast === true }] : [],
+        );
         updated = await deps.store.runs.updateRun(
           run.id,
           run.version,

@@ -6,7 +6,7 @@ import { type JobPayload, jobPayloadSchema } from '../queue/job-payload.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
 import type { JobDefinition, JobOutcome } from './job-definition.js';
-import { createProgressReporter } from './progress-reporter.js';
+import { createProgressReporter, type ProgressReporter } from './progress-reporter.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface JobAttempt {
@@ -122,13 +122,22 @@ async function runLeased(
       .catch(() => undefined);
   }, PHASE_POLL_MS);
 
-  const progress = createProgressReporter({
+  const shown = createProgressReporter({
     notifier: deps.notifier,
     channel: fresh.channel,
     threadTs: fresh.threadTs,
     title: def.name[0]?.toUpperCase() + def.name.slice(1),
     onProgress: (p) => attempt.updateProgress(p).catch(() => undefined),
   });
+  // A job never waits for its progress bar: a rate-limited Slack must not slow the work it reports.
+  const progress: ProgressReporter = {
+    report: async (p) => {
+      void shown.report(p).catch(() => undefined);
+    },
+    stop: async (how) => {
+      void shown.stop(how).catch(() => undefined);
+    },
+  };
   try {
     log.info('job started');
     const outcome = await def.run({
@@ -141,10 +150,22 @@ async function runLeased(
       progress,
     });
     const event = toEvent(def, outcome, payload.gateId);
+    let shownLater: (() => Promise<void>) | null = null;
     if (event) {
-      const applied = await engine.applyNow(run.id, event);
+      const applied = await engine.apply(run.id, event);
       if (!applied.ok) log.info({ reason: applied.reason }, 'job outcome not applied');
+      else shownLater = applied.deferred;
     }
+    // The decision is committed and its jobs enqueued. What Slack shows of it (thread lines, gate
+    // messages, then the live comparison) goes out without holding this worker slot, so a slow or
+    // rate-limited Slack never delays the next job; what a crash cuts short, the outbox and the
+    // reconciler post later. Shown only after the decision, Slack never holds back (or fails) a verdict.
+    void (async () => {
+      await shownLater?.();
+      await outcome.afterDecision?.();
+    })().catch((err: Error) =>
+      log.warn({ err: err.message }, 'showing the job outcome failed; the decision stands'),
+    );
     log.info('job finished');
     return { status: 'done', outcome };
   } catch (err) {

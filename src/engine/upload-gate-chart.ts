@@ -32,7 +32,24 @@ export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boole
     threadTs: run.threadTs,
     filename: `${run.id}-x-vs-y.png`,
     title: `${run.id}: X vs Y (5xx ratio, p95 latency)`,
+    altText: chartAltText(run, [...byWindow.values()]),
     data: png,
   });
   return true;
+}
+
+/** What the chart shows, in words, for people who cannot see it (screen readers, text clients). */
+export function chartAltText(run: Run, samples: ChartSample[]): string {
+  const last = samples.at(-1);
+  const pct = (r: number | null | undefined) =>
+    r === null || r === undefined ? 'no data' : `${(r * 100).toFixed(2)} %`;
+  const ms = (v: number | null | undefined) =>
+    v === null || v === undefined ? 'no data' : `${Math.round(v)} ms`;
+  const latest = last
+    ? ` Latest window: 5xx X ${pct(last.x.errorRatio)}, Y ${pct(last.y.errorRatio)}; p95 X ${ms(last.x.p95)}, Y ${ms(last.y.p95)}.`
+    : '';
+  return `Chart of ${run.id}: 5xx ratio and p95 latency of cluster X and cluster Y over ${samples.length} comparison windows, with the traffic steps marked.${latest}`.slice(
+    0,
+    2000,
+  );
 }

@@ -1,4 +1,5 @@
 import { clipText } from '../clip-text.js';
+import { escapeMrkdwn } from '../domain/escape-mrkdwn.js';
 import type { PreflightCheck } from './preflight-check.js';
 
 export interface FormatPreflightOptions {
@@ -9,11 +10,6 @@ export interface FormatPreflightOptions {
 }
 
 const ICON: Record<PreflightCheck['status'], string> = { pass: '✅', warn: '⚠️', fail: '❌' };
-
-/** Slack mrkdwn needs only these three escaped; everything else in items is shown as is. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /**
  * The checks as Slack mrkdwn lines: a summary, then per check its icon, title and detail, the remedy

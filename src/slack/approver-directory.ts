@@ -1,41 +1,95 @@
+/** Whether someone may approve, as far as the bot knows right now. */
+export type ApproverMembership = 'approver' | 'not_approver' | 'unknown';
+
 export interface ApproverDirectoryOptions {
   approvers: readonly string[];
   approverGroups: readonly string[];
   /** Members of a Slack user group (usergroups.users.list). */
   groupMembers: (groupId: string) => Promise<string[]>;
-  ttlMs?: number;
+  /** How often the groups are read again in the background (default 60 s). */
+  refreshMs?: number;
+  /** A group list older than this no longer counts (default 15 min): membership is then unknown. */
+  maxAgeMs?: number;
   now?: () => number;
+  onRefreshFailed?: (groupId: string, err: unknown) => void;
+}
+
+export interface ApproverDirectory {
+  /** From memory only: never waits on Slack (it runs inside the 3-second ack). */
+  membership(userId: string): ApproverMembership;
+  /** `membership() === 'approver'`, for callers that only need yes or no (unknown counts as no). */
+  isApprover(userId: string): Promise<boolean>;
+  /** Reads every group now; a group that fails keeps its last known members. */
+  refresh(): Promise<void>;
+  /** Refreshes now (not awaited) and then every `refreshMs`, until stopped. */
+  start(): void;
+  stop(): void;
 }
 
 /**
- * Who may approve: listed users, plus members of listed user groups, fetched from Slack and cached
- * briefly so a burst of clicks costs one lookup. A failed lookup counts as "not a member" (and is
- * not cached), so Slack trouble can refuse a click but never grant one.
+ * Who may approve: listed users, plus members of listed user groups. The groups are read from Slack in
+ * the background and kept in memory, so a click never waits on Slack. Fails closed: someone not found
+ * in a group whose members the bot has never (or not lately) been able to read is `unknown`, which
+ * grants nothing; the caller says so honestly instead of "you are not an approver".
  */
-export function createApproverDirectory(options: ApproverDirectoryOptions) {
-  const ttl = options.ttlMs ?? 60_000;
+export function createApproverDirectory(options: ApproverDirectoryOptions): ApproverDirectory {
+  const refreshMs = options.refreshMs ?? 60_000;
+  const maxAgeMs = options.maxAgeMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { at: number; members: Set<string> }>();
+  const groups = new Map<string, { at: number; members: Set<string> }>();
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<void> | null = null;
 
-  async function membersOf(groupId: string): Promise<Set<string>> {
-    const hit = cache.get(groupId);
-    if (hit && now() - hit.at < ttl) return hit.members;
+  async function refreshGroup(groupId: string): Promise<void> {
     try {
-      const members = new Set(await options.groupMembers(groupId));
-      cache.set(groupId, { at: now(), members });
-      return members;
-    } catch {
-      return new Set();
+      groups.set(groupId, { at: now(), members: new Set(await options.groupMembers(groupId)) });
+    } catch (err) {
+      options.onRefreshFailed?.(groupId, err);
     }
   }
 
-  return {
-    async isApprover(userId: string): Promise<boolean> {
-      if (options.approvers.includes(userId)) return true;
-      for (const group of options.approverGroups) {
-        if ((await membersOf(group)).has(userId)) return true;
+  function refresh(): Promise<void> {
+    inFlight ??= Promise.all(options.approverGroups.map(refreshGroup))
+      .then(() => undefined)
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  }
+
+  function membership(userId: string): ApproverMembership {
+    if (options.approvers.includes(userId)) return 'approver';
+    let unknown = false;
+    for (const groupId of options.approverGroups) {
+      const known = groups.get(groupId);
+      if (!known || now() - known.at > maxAgeMs) {
+        unknown = true;
+        continue;
       }
-      return false;
+      if (known.members.has(userId)) return 'approver';
+    }
+    // Asked about a group we cannot answer for: read it again, without waiting.
+    if (unknown) void refresh();
+    return unknown ? 'unknown' : 'not_approver';
+  }
+
+  return {
+    membership,
+    isApprover: async (userId) => membership(userId) === 'approver',
+    refresh,
+    start() {
+      if (timer || options.approverGroups.length === 0) return;
+      void refresh();
+      timer = setInterval(() => void refresh(), refreshMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
     },
   };
 }
+
+/** The reply when membership could not be checked: honest, and says what to do. */
+export const MEMBERSHIP_UNKNOWN_REPLY =
+  "Your membership of the approver groups could not be checked just now (Slack did not answer the bot's lookup), so this changed nothing. Try again in a minute; if it persists, ask an admin to check the bot's `usergroups:read` scope.";

@@ -19,5 +19,7 @@ export async function closeGateMessage(
     ts: gate.messageTs,
     text: gateText(gate, run),
     blocks: closedGateBlocks(gate, run, note),
+    // Buttons that no longer work should go away before progress bars are repainted.
+    priority: 'urgent',
   });
 }

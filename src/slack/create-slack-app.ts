@@ -47,7 +47,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     clientOptions: { slackApiUrl: options.apiUrl, timeout: 10_000, retryConfig: { retries: 3 } },
   });
 
-  app.command(COMMAND_NAME, async ({ command, ack }) => {
+  app.command(COMMAND_NAME, async ({ command, ack, respond }) => {
     const started = process.hrtime.bigint();
     const input = { text: command.text ?? '', userId: command.user_id, channelId: command.channel_id };
     const reply = await options.handleCommand(input);
@@ -59,6 +59,13 @@ export function createSlackApp(options: SlackAppOptions): App {
     );
     if (reply.after) {
       await reply.after().catch((err: Error) => log.warn({ err: err.message }, 'post-ack work failed'));
+    }
+    if (reply.followUp) {
+      const text = await reply.followUp().catch(() => null);
+      if (text)
+        await respond({ response_type: 'ephemeral', text }).catch((err: Error) =>
+          log.warn({ err: err.message }, 'follow-up reply failed'),
+        );
     }
   });
 

@@ -1,9 +1,17 @@
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { classifySlackError } from './classify-slack-error.js';
 import { createCoalescer } from './coalesce-updates.js';
 import { clampText, fitBlocks, MAX_UPDATE_TEXT } from './fit-blocks.js';
 import type { Notifier, SlackMessage } from './notifier.js';
+import {
+  createSlackCallScheduler,
+  type SlackCallScheduler,
+  type SlackCallSchedulerOptions,
+  type SlackPriority,
+} from './slack-call-scheduler.js';
 
 export interface SlackNotifierOptions {
   token: string;
@@ -13,37 +21,85 @@ export interface SlackNotifierOptions {
   /** Called with the Slack error code of every failed call, for the bot's own metrics. */
   onError?: (method: string, code: string) => void;
   updateIntervalMs?: number;
+  /** Pacing, budgets and retries (tests shorten them). */
+  scheduling?: SlackCallSchedulerOptions;
 }
 
-export function createSlackWebClient(token: string, apiUrl: string, timeoutMs = 10_000): WebClient {
-  // A few retries honour 429 Retry-After (the client waits as told); more would hold a job for minutes.
+/**
+ * A WebClient that leaves rate limits and retries to the caller: with `rejectRateLimitedCalls` a 429
+ * rejects at once with its Retry-After (instead of pausing the client's whole queue), and with no
+ * retries of its own every failure comes back to the scheduler, which decides. Its logs go to pino.
+ */
+export function createSlackWebClient(
+  token: string,
+  apiUrl: string,
+  log: Logger,
+  timeoutMs = 10_000,
+): WebClient {
   return new WebClient(token, {
     slackApiUrl: apiUrl,
     timeout: timeoutMs,
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    logger: createBoltLogger(log.child({ component: 'slack-web-api' })),
   });
 }
 
-function slackErrorCode(err: unknown): string {
-  const data = (err as { data?: { error?: string } }).data;
-  return data?.error ?? (err as { code?: string }).code ?? 'unknown_error';
+export interface SlackNotifier extends Notifier {
+  /** The scheduler every call of this notifier goes through (other Slack calls may share it). */
+  scheduler: SlackCallScheduler;
+  client: WebClient;
+  /** conversations.info: is the bot a member, is the channel archived (errors as E_SLACK_API). */
+  conversationInfo(channel: string): Promise<{ isMember: boolean; isArchived: boolean }>;
+  permalink(channel: string, ts: string): Promise<string | null>;
 }
 
-export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
-  const client = createSlackWebClient(options.token, options.apiUrl, options.timeoutMs);
+export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
   const log = options.log.child({ adapter: 'slack' });
+  const client = createSlackWebClient(options.token, options.apiUrl, options.log, options.timeoutMs);
+  const scheduler = createSlackCallScheduler({
+    ...options.scheduling,
+    onAttemptFailed: (call, failure, attempt, willRetry) => {
+      if (willRetry)
+        log.info(
+          {
+            method: call.method,
+            channel: call.channel,
+            code: failure.code,
+            attempt,
+            retryAfterMs: failure.retryAfterMs,
+          },
+          'slack api call will be retried',
+        );
+      options.scheduling?.onAttemptFailed?.(call, failure, attempt, willRetry);
+    },
+  });
 
-  async function call<T>(method: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    method: string,
+    context: { channel?: string; ts?: string; priority?: SlackPriority | undefined },
+    fn: () => Promise<T>,
+  ): Promise<T> {
     try {
-      return await fn();
+      return await scheduler.run(
+        {
+          method,
+          ...(context.channel ? { channel: context.channel } : {}),
+          priority: context.priority ?? 'normal',
+        },
+        fn,
+      );
     } catch (err) {
-      const code = slackErrorCode(err);
-      options.onError?.(method, code);
-      log.warn({ method, code, ...context }, 'slack api call failed');
-      throw new AppError('E_SLACK_API', `Slack refused ${method}: ${code}`, {
-        retryable: code === 'ratelimited' || code === 'slack_webapi_request_error',
+      const failure = classifySlackError(err);
+      options.onError?.(method, failure.code);
+      log.warn(
+        { method, code: failure.code, channel: context.channel, ts: context.ts },
+        'slack api call failed',
+      );
+      throw new AppError('E_SLACK_API', `Slack refused ${method}: ${failure.code}`, {
+        retryable: failure.retryable,
         cause: err,
-        details: { method, code },
+        details: { method, code: failure.code },
       });
     }
   }
@@ -55,17 +111,20 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   });
 
   const sendUpdate = createCoalescer<SlackMessage & { ts: string }>(async (_key, m) => {
-    await call('chat.update', { channel: m.channel, ts: m.ts }, () =>
+    await call('chat.update', { channel: m.channel, ts: m.ts, priority: m.priority ?? 'low' }, () =>
       client.chat.update({ ...body(m), text: clampText(m.text, MAX_UPDATE_TEXT), ts: m.ts } as never),
     );
   }, options.updateIntervalMs ?? 1000);
 
   return {
+    scheduler,
+    client,
     async post(m) {
-      const res = await call('chat.postMessage', { channel: m.channel }, () =>
+      const res = await call('chat.postMessage', { channel: m.channel, priority: m.priority }, () =>
         client.chat.postMessage({
           ...body(m),
           ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+          ...(m.threadTs && m.broadcast ? { reply_broadcast: true } : {}),
           unfurl_links: false,
         } as never),
       );
@@ -75,7 +134,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       return sendUpdate(`${m.channel}/${m.ts}`, m);
     },
     async ephemeral(m) {
-      await call('chat.postEphemeral', { channel: m.channel }, () =>
+      await call('chat.postEphemeral', { channel: m.channel, priority: 'urgent' }, () =>
         client.chat.postEphemeral({
           ...body(m),
           user: m.user,
@@ -84,15 +143,30 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       );
     },
     async upload(f) {
-      await call('files.uploadV2', { channel: f.channel }, () =>
+      await call('files.uploadV2', { channel: f.channel, priority: 'low' }, () =>
         client.filesUploadV2({
           channel_id: f.channel,
           thread_ts: f.threadTs,
           file: f.data,
           filename: f.filename,
           title: f.title,
-        }),
+          ...(f.altText ? { alt_text: f.altText } : {}),
+        } as never),
       );
+    },
+    async conversationInfo(channel) {
+      const res = await call('conversations.info', { channel, priority: 'urgent' }, () =>
+        client.conversations.info({ channel }),
+      );
+      const c = (res.channel ?? {}) as { is_member?: boolean; is_archived?: boolean; is_im?: boolean };
+      // A DM the bot can see is one it is part of (conversations.info has no is_member for DMs).
+      return { isMember: c.is_member === true || c.is_im === true, isArchived: c.is_archived === true };
+    },
+    async permalink(channel, ts) {
+      const res = await call('chat.getPermalink', { channel, priority: 'normal' }, () =>
+        client.chat.getPermalink({ channel, message_ts: ts }),
+      );
+      return typeof res.permalink === 'string' ? res.permalink : null;
     },
   };
 }

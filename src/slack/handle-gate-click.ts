@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
-import { judgeGateClick } from '../domain/judge-gate-click.js';
+import { type GateJudgement, judgeGateClick } from '../domain/judge-gate-click.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { isAppError } from '../errors.js';
 import type { Store } from '../store/create-store.js';
+import { type ApproverMembership, MEMBERSHIP_UNKNOWN_REPLY } from './approver-directory.js';
 import { closeGateMessage } from './close-gate-message.js';
 import type { Notifier } from './notifier.js';
 import { stripNul } from './strip-nul.js';
@@ -16,6 +17,8 @@ export interface GateClickDeps {
   log: Logger;
   now: () => Date;
   isApprover: (userId: string) => Promise<boolean>;
+  /** From memory (never waits on Slack); when given, an unknown membership is refused honestly. */
+  approverMembership?: (userId: string) => ApproverMembership;
 }
 
 export interface GateClickInput {
@@ -29,6 +32,17 @@ export interface GateClickReply {
   /** Shown only to the clicker when the click changed nothing. */
   ephemeral?: string;
   after?: () => Promise<void>;
+}
+
+/** A refusal for want of membership, when membership could not be checked, says so (and is audited so). */
+function honestAboutMembership(j: GateJudgement, membership: ApproverMembership | undefined): GateJudgement {
+  if (membership !== 'unknown' || j.outcome !== 'refused' || j.event.details.code !== 'not_approver')
+    return j;
+  return {
+    outcome: 'refused',
+    reason: MEMBERSHIP_UNKNOWN_REPLY,
+    event: { ...j.event, details: { ...j.event.details, code: 'membership_unknown' } },
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,26 +61,30 @@ export function createGateClickHandler(deps: GateClickDeps) {
     // Once the decision committed, a later failure must not be reported as "nothing changed".
     let committed: string | null = null;
     try {
-      const userIsApprover = await deps.isApprover(input.userId);
+      const membership = deps.approverMembership?.(input.userId);
+      const userIsApprover = membership ? membership === 'approver' : await deps.isApprover(input.userId);
       const decided = await deps.store.gates.decideGate({
         gateId: input.gateId,
         userId: input.userId,
         judge: (gate, run, ctx) =>
-          judgeGateClick(
-            gate,
-            run,
-            {
-              userId: input.userId,
-              action: input.action,
-              now: ctx.now,
-              userIsApprover,
-              fourEyes: deps.config.approvals.fourEyes,
-            },
-            {
-              approvals: ctx.approvals,
-              rollbackPending: ctx.rollbackPending,
-              observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
-            },
+          honestAboutMembership(
+            judgeGateClick(
+              gate,
+              run,
+              {
+                userId: input.userId,
+                action: input.action,
+                now: ctx.now,
+                userIsApprover,
+                fourEyes: deps.config.approvals.fourEyes,
+              },
+              {
+                approvals: ctx.approvals,
+                rollbackPending: ctx.rollbackPending,
+                observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
+              },
+            ),
+            membership,
           ),
       });
       if (decided.outcome === 'refused') return { ephemeral: decided.reason ?? 'Nothing changed.' };

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../domain/escape-mrkdwn.js';
 import { validatePlanSteps } from '../domain/plan.js';
 import { allUsageLines, isSubcommand, SUBCOMMANDS, type Subcommand, usageLine } from './usage.js';
 
@@ -227,7 +228,7 @@ function normalize(text: string): string {
 /** Echoes user input shortened and re-escaped, so "<!channel>" typed in a command can never ping anyone. */
 function quote(token: string): string {
   const short = token.length > 40 ? `${token.slice(0, 40)}\u2026` : token;
-  return `"${short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`;
+  return `"${escapeMrkdwn(short)}"`;
 }
 
 /** Closest sub-command: a unique prefix first ("stat" → status), else an edit distance of at most 2. */

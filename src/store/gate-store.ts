@@ -58,11 +58,12 @@ export interface GateStore {
   getGate(id: string): Promise<Gate | null>;
   pendingGates(runId: string): Promise<Gate[]>;
   /**
-   * Posts a pending gate's message at most once, across processes (the step that requested it and the
-   * reconciler after a crash): under a per-gate advisory lock, reads the gate and its run on that
-   * transaction's connection (concurrent callers never need a second pool connection), calls `post`
-   * only when the gate is still pending and has no message, then records the ts. Returns the updated
-   * gate and its run, or null when there was nothing to do.
+   * Posts a pending gate's message once, across processes (the step that requested it and the
+   * reconciler after a crash): claims the gate for a while (one statement), calls `post` outside any
+   * transaction, then records the ts. A concurrent caller finds the claim and returns null at once.
+   * A poster that dies between Slack's answer and the record lets its claim run out, and the message
+   * is posted again (at least once rather than at most once). A failed post releases the claim.
+   * Returns the updated gate and its run, or null when there was nothing to do.
    */
   recordGateMessageOnce(
     id: string,
@@ -103,6 +104,9 @@ export interface GateStore {
   /** Earliest `expires_at` among pending gates, for arming a timer; null when none are pending. */
   nextGateExpiry(): Promise<Date | null>;
 }
+
+/** How long a poster holds a gate's message: longer than the notifier's retries may take. */
+const MESSAGE_CLAIM_MS = 120_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -206,19 +210,38 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
       return rows.map(mapGate);
     },
 
-    recordGateMessageOnce(id, post) {
-      if (!UUID.test(id)) return Promise.resolve(null);
-      return db.withTransaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:gate-message:' || $1))", [
-          id,
-        ]);
-        const gate = await gateById(tx, id);
-        if (gate?.status !== 'pending' || gate.messageTs) return null;
-        const run = await runById(tx, gate.runId);
-        const { ts } = await post(gate, run);
-        const [row] = await tx.query('UPDATE gates SET message_ts = $2 WHERE id = $1 RETURNING *', [id, ts]);
-        return row === undefined ? null : { gate: mapGate(row), run };
-      });
+    async recordGateMessageOnce(id, post) {
+      if (!UUID.test(id)) return null;
+      // Claim, post, record: Slack is never called inside a transaction (a slow Slack would hold a
+      // pooled connection and starve the click path). A poster that dies after Slack answered and
+      // before recording leaves the claim to run out, and the message is posted again: a duplicate
+      // message beats a gate nobody can see.
+      const now = await clock(db);
+      const [claimed] = await db.query(
+        `UPDATE gates SET message_claimed_until = $2
+          WHERE id = $1 AND status = 'pending' AND message_ts IS NULL
+            AND (message_claimed_until IS NULL OR message_claimed_until < $3)
+          RETURNING *`,
+        [id, new Date(now.getTime() + MESSAGE_CLAIM_MS), now],
+      );
+      if (claimed === undefined) return null;
+      const gate = mapGate(claimed);
+      let ts: string;
+      let run: Run;
+      try {
+        run = await runById(db, gate.runId);
+        ts = (await post(gate, run)).ts;
+      } catch (err) {
+        await db
+          .query('UPDATE gates SET message_claimed_until = NULL WHERE id = $1', [id])
+          .catch(() => undefined);
+        throw err;
+      }
+      const [row] = await db.query(
+        'UPDATE gates SET message_ts = $2, message_claimed_until = NULL WHERE id = $1 RETURNING *',
+        [id, ts],
+      );
+      return row === undefined ? null : { gate: mapGate(row), run };
     },
 
     async listGates(runId) {

@@ -6,7 +6,7 @@ import type { Db, Queryable } from './db.js';
 import { insertEvents } from './insert-events.js';
 import { mapEvent, mapRun, type RunPatch, runColumns, runPatchToColumns } from './row-mappers.js';
 import { type StoreOptions, storeClock } from './store-options.js';
-import { insertThreadLines } from './thread-outbox.js';
+import { insertThreadLines, type ThreadLine } from './thread-outbox.js';
 
 export type { RunPatch } from './row-mappers.js';
 
@@ -70,13 +70,14 @@ export interface RunStore {
     expectedVersion: number,
     patch: RunPatch,
     events: NewRunEvent[],
-    threadLines?: readonly string[],
+    threadLines?: ReadonlyArray<string | ThreadLine>,
   ): Promise<Run>;
   /**
-   * Posts the run card at most once, across processes: under a per-run advisory lock, and on that
-   * transaction's own connection (so concurrent callers never need a second pool connection), reads
-   * the run, calls `post` only when it has no card yet, and records the returned ts as card and
-   * thread. Returns the updated run, or null when there was nothing to do.
+   * Posts the run card once, across processes: claims the run's card for a while (one statement),
+   * calls `post` outside any transaction, and records the returned ts as card and thread. A concurrent
+   * caller waits (polling, holding no connection) up to 15 s for that card. A poster that dies between
+   * Slack's answer and the record lets its claim run out and the card is posted again (at least once
+   * rather than at most once). Returns the updated run, or null when there was nothing to do.
    */
   recordCardOnce(runId: string, post: (run: Run) => Promise<{ ts: string }>): Promise<Run | null>;
 }
@@ -84,6 +85,11 @@ export interface RunStore {
 function isPhase(value: string): value is Phase {
   return (PHASES as readonly string[]).includes(value);
 }
+
+/** How long a poster holds a run's card: longer than the notifier's retries may take. */
+const CARD_CLAIM_MS = 120_000;
+const CARD_WAIT_POLL_MS = 100;
+const CARD_WAIT_MS = 15_000;
 
 const ACTIVE = 'phase <> ALL($TERMINAL::text[])';
 const ACTIVE_INDEX = 'runs_one_active_per_environment';
@@ -204,19 +210,42 @@ export function createRunStore(db: Db, options: StoreOptions = {}): RunStore {
       return (await read(id)) ?? null;
     },
 
-    recordCardOnce(runId, post) {
-      return db.withTransaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext('kong-upgrade-bot:card:' || $1))", [runId]);
-        const run = await selectOne(tx, 'id = $1', [runId]);
-        if (!run || run.cardTs) return null;
-        const { ts } = await post(run);
-        const [row] = await tx.query(
-          `UPDATE runs SET card_ts = $2, thread_ts = $2, version = version + 1, updated_at = $3
-            WHERE id = $1 RETURNING ${runColumns()}`,
-          [runId, ts, await clock(tx)],
+    async recordCardOnce(runId, post) {
+      // Claim, post, record (see GateStore.recordGateMessageOnce): no Slack call inside a transaction.
+      // A caller that finds another's claim waits for that card (its thread is where the caller posts).
+      const deadline = Date.now() + CARD_WAIT_MS;
+      for (;;) {
+        const now = await clock(db);
+        const [claimed] = await db.query(
+          `UPDATE runs SET card_claimed_until = $2
+            WHERE id = $1 AND card_ts IS NULL AND (card_claimed_until IS NULL OR card_claimed_until < $3)
+            RETURNING ${runColumns()}`,
+          [runId, new Date(now.getTime() + CARD_CLAIM_MS), now],
         );
-        return row === undefined ? null : mapRun(row);
-      });
+        if (claimed !== undefined) {
+          let ts: string;
+          try {
+            ts = (await post(mapRun(claimed))).ts;
+          } catch (err) {
+            await db
+              .query('UPDATE runs SET card_claimed_until = NULL WHERE id = $1', [runId])
+              .catch(() => undefined);
+            throw err;
+          }
+          const [row] = await db.query(
+            `UPDATE runs SET card_ts = $2, thread_ts = $2, card_claimed_until = NULL, version = version + 1,
+                    updated_at = $3
+              WHERE id = $1 RETURNING ${runColumns()}`,
+            [runId, ts, await clock(db)],
+          );
+          return row === undefined ? null : mapRun(row);
+        }
+        const [current] = await db.query('SELECT card_ts, card_claimed_until FROM runs WHERE id = $1', [
+          runId,
+        ]);
+        if (current === undefined || current.card_ts !== null || Date.now() > deadline) return null;
+        await new Promise((r) => setTimeout(r, CARD_WAIT_POLL_MS));
+      }
     },
 
     async createRun(input, event) {

@@ -8,6 +8,8 @@ export interface OutboxLine {
   text: string;
   createdAt: Date;
   attempts: number;
+  /** Also shown in the channel (reply_broadcast). */
+  broadcast: boolean;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface ThreadOutbox {
   claimNext(runId: string, before?: Date): Promise<OutboxLine | null>;
   /** Claims up to `limit` unsent lines of any run created before `cutoff`, oldest first. */
   claimLost(cutoff: Date, limit: number): Promise<OutboxLine[]>;
+  /** Appends lines a job wants in its run's thread (outside any decision), oldest first. */
+  append(runId: string, lines: ReadonlyArray<{ text: string; broadcast?: boolean }>): Promise<void>;
   markSent(id: number): Promise<void>;
   /** Releases the line for a later try; after `maxAttempts` tries it is given up (kept, with the error). */
   markFailed(id: number, error: string): Promise<void>;
@@ -40,15 +44,23 @@ export interface ThreadOutboxOptions extends StoreOptions {
 export async function insertThreadLines(
   q: Queryable,
   runId: string,
-  lines: readonly string[],
+  lines: ReadonlyArray<string | ThreadLine>,
   now: Date,
 ): Promise<void> {
   if (lines.length === 0) return;
+  const all = lines.map((l) => (typeof l === 'string' ? { text: l } : l));
   await q.query(
-    `INSERT INTO thread_outbox (run_id, text, created_at)
-     SELECT $1, line, $3 FROM unnest($2::text[]) WITH ORDINALITY AS l(line, ord) ORDER BY ord`,
-    [runId, [...lines], now],
+    `INSERT INTO thread_outbox (run_id, text, broadcast, created_at)
+     SELECT $1, l.text, l.broadcast, $4
+       FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS l(text, broadcast, ord) ORDER BY ord`,
+    [runId, all.map((l) => l.text), all.map((l) => l.broadcast === true), now],
   );
+}
+
+/** A line for a run's thread; `broadcast` also shows it in the channel (reply_broadcast). */
+export interface ThreadLine {
+  text: string;
+  broadcast?: boolean;
 }
 
 const UNSENT = 'sent_at IS NULL AND given_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < $1)';
@@ -64,7 +76,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
       `UPDATE thread_outbox SET claimed_until = $2, attempts = attempts + 1
         WHERE id IN (SELECT id FROM thread_outbox WHERE ${UNSENT} AND ${where}
                       ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING id, run_id, text, created_at, attempts`,
+        RETURNING id, run_id, text, created_at, attempts, broadcast`,
       [now, new Date(now.getTime() + claimMs), ...params],
     );
     return rows
@@ -74,6 +86,7 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
         text: String(r.text),
         createdAt: r.created_at as Date,
         attempts: Number(r.attempts),
+        broadcast: r.broadcast === true,
       }))
       .sort((a, b) => a.id - b.id);
   }
@@ -87,6 +100,15 @@ export function createThreadOutbox(db: Db, options: ThreadOutboxOptions = {}): T
     },
     claimLost(cutoff, limit) {
       return claim('created_at < $3', [cutoff], Math.max(1, Math.min(Math.floor(limit), 500)));
+    },
+    async append(runId, lines) {
+      if (lines.length === 0) return;
+      await db.query(
+        `INSERT INTO thread_outbox (run_id, text, broadcast, created_at)
+         SELECT $1, l.text, l.broadcast, $4
+           FROM unnest($2::text[], $3::boolean[]) WITH ORDINALITY AS l(text, broadcast, ord) ORDER BY ord`,
+        [runId, lines.map((l) => l.text), lines.map((l) => l.broadcast === true), await clock(db)],
+      );
     },
     async markSent(id) {
       await db.query('UPDATE thread_outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1', [

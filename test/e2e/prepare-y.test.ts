@@ -203,8 +203,17 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
     expect(all).toContain('*Smoke tests:* 2 of 2 pass on Y');
     // Progress messages of backup and restore ended at 100 %.
     // One progress message per job, updated at most once a second, ending at 100 %.
+    // Progress bars are shown without holding the job up: the last update may follow the result line.
+    const settled = await eventually(async () => {
+      const now = await thread('prod-1');
+      const done = ['Backup', 'Restore', 'Verify'].every((title) => {
+        const m = now.find((x) => x.text.startsWith(`${title}:`));
+        return (m?.updates.at(-1)?.text ?? m?.text ?? '').includes('100 %');
+      });
+      return done && now;
+    }, 10_000);
     for (const title of ['Backup', 'Restore', 'Verify']) {
-      const progress = messages.filter((m) => m.text.startsWith(`${title}:`));
+      const progress = settled.filter((m) => m.text.startsWith(`${title}:`));
       expect(progress).toHaveLength(1);
       const updates = progress[0]?.updates ?? [];
       expect(updates.at(-1)?.text ?? progress[0]?.text).toContain('100 %');

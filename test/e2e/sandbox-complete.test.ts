@@ -231,6 +231,7 @@ describe('the sandbox in Chromium: upgrades one after another in one session', (
     await step('auto-reset-note', async () => {
       await page.getByTestId('user-picker').selectOption(REQUESTER);
       await page
+        .getByTestId('timeline')
         .getByTestId('message')
         .filter({ hasText: "Sandbox reset: Y's database is empty again and 100 % of traffic is on X" })
         .waitFor({ timeout: 5_000 });

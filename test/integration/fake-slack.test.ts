@@ -445,6 +445,69 @@ describe('faults', () => {
   });
 });
 
+describe('fault injection', () => {
+  it('answers seeded random 429s (with Retry-After) and 500s at the configured rates, replayably', async () => {
+    const rejecting = clientFor(fake.botToken, { rejectRateLimitedCalls: true });
+    const draw = async () => {
+      fake.reset();
+      fake.setRandomFaults({ seed: 42, rate429: 0.2, rate500: 0.05, retryAfterSeconds: [1, 3] });
+      const outcomes: string[] = [];
+      for (let i = 0; i < 200; i += 1) {
+        const err = await rejecting.auth.test().then(
+          () => null,
+          (e: { code?: string; retryAfter?: number; statusCode?: number }) => e,
+        );
+        outcomes.push(err === null ? 'ok' : String(err.statusCode ?? err.code));
+      }
+      return outcomes;
+    };
+    const first = await draw();
+    const again = await draw();
+    expect(again).toEqual(first);
+    const limited = first.filter((o) => o === ErrorCode.RateLimitedError).length;
+    const failed = first.filter((o) => o === '500').length;
+    expect(limited).toBeGreaterThan(20);
+    expect(limited).toBeLessThan(60);
+    expect(failed).toBeGreaterThan(2);
+    expect(failed).toBeLessThan(25);
+    fake.setRandomFaults(null);
+    expect((await client.auth.test()).ok).toBe(true);
+  });
+
+  it('fails a method every time until cleared, and spares methods listed as exceptions', async () => {
+    fake.failAlways('chat.update', 'is_archived');
+    const { ts } = await client.chat.postMessage({ channel: CH, text: 'x' });
+    for (let i = 0; i < 3; i += 1)
+      expect((await slackError(client.chat.update({ channel: CH, ts: ts ?? '', text: 'y' }))).error).toBe(
+        'is_archived',
+      );
+    fake.failAlways('chat.update', null);
+    expect((await client.chat.update({ channel: CH, ts: ts ?? '', text: 'y' })).ok).toBe(true);
+    fake.setRandomFaults({ seed: 1, rate429: 1, rate500: 0, except: ['auth.test'] });
+    expect((await client.auth.test()).ok).toBe(true);
+  });
+
+  it('deletes a message as a person would: updates then answer message_not_found', async () => {
+    const { ts } = await client.chat.postMessage({ channel: CH, text: 'live numbers' });
+    expect(fake.deleteMessage(CH, ts ?? '')).toBe(true);
+    expect((await slackError(client.chat.update({ channel: CH, ts: ts ?? '', text: 'y' }))).error).toBe(
+      'message_not_found',
+    );
+    expect(fake.messages(CH)).toHaveLength(0);
+  });
+
+  it('refuses posts in an archived channel (is_archived) and where the bot is not a member (not_in_channel)', async () => {
+    fake.setChannel('C0ARCHIVE1', { isArchived: true });
+    fake.setChannel('C0NOTMINE1', { isMember: false });
+    expect((await slackError(client.chat.postMessage({ channel: 'C0ARCHIVE1', text: 'x' }))).error).toBe(
+      'is_archived',
+    );
+    expect((await slackError(client.chat.postMessage({ channel: 'C0NOTMINE1', text: 'x' }))).error).toBe(
+      'not_in_channel',
+    );
+  });
+});
+
 describe('response_url', () => {
   const json = { 'content-type': 'application/json' };
 

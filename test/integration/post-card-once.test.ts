@@ -72,4 +72,40 @@ describe('postCard across processes', () => {
     expect(posts).toHaveLength(1);
     expect((await b.store.runs.getRun(created.run.id))?.cardTs).toBe('1700000000.000001');
   });
+
+  it('holds no database connection while Slack answers (card and gate message, pool of one)', async () => {
+    // A pool of one connection: a post made inside a transaction would hold it, and the query below
+    // (the click and reply path) would wait for Slack.
+    const db = createDb({ databaseUrl: database.url, max: 1, connectionTimeoutMs: 1000 });
+    dbs.push(db);
+    const store = createStore(db);
+    const created = await store.runs.createRun(
+      { environment: 'stage', requestedBy: 'U1', channel: 'C1', planSteps: [100], dryRun: false },
+      { actor: 'U1', kind: 'command.start', phase: 'preflight', details: {} },
+    );
+    if (!created.ok) throw new Error('run not created');
+    const duringPost: number[] = [];
+    const slowPost = async () => {
+      const started = Date.now();
+      await db.query('SELECT 1');
+      duringPost.push(Date.now() - started);
+      return { ts: '1700000001.000001' };
+    };
+    await store.runs.recordCardOnce(created.run.id, slowPost);
+    const { gate } = await store.gates.createGate(
+      {
+        runId: created.run.id,
+        kind: 'shift',
+        targetWeight: 100,
+        requestedBy: null,
+        expiresAt: new Date(Date.now() + 60_000),
+        comparison: null,
+      },
+      { actor: 'bot', kind: 'gate.requested', phase: 'preflight', details: {} },
+    );
+    const recorded = await store.gates.recordGateMessageOnce(gate.id, slowPost);
+    expect(recorded?.gate.messageTs).toBe('1700000001.000001');
+    expect(duringPost).toHaveLength(2);
+    for (const ms of duringPost) expect(ms).toBeLessThan(500);
+  });
 });

@@ -18,10 +18,7 @@ describe('Slack faults through the real notifier', () => {
   let logs: string[];
   let errors: Array<[string, string]>;
 
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-    logs = [];
-    errors = [];
+  const makeNotifier = () => {
     const sink = new Writable({
       write(chunk, _enc, done) {
         logs.push(String(chunk));
@@ -33,7 +30,15 @@ describe('Slack faults through the real notifier', () => {
       apiUrl: slack.apiUrl,
       log: createLogger({ level: 'debug', secrets: [slack.botToken], destination: sink }),
       onError: (method, code) => errors.push([method, code]),
+      // Short backoffs keep the test fast; Retry-After and pacing stay as in production.
+      scheduling: { backoffBaseMs: 50 },
     });
+  };
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    logs = [];
+    errors = [];
   });
 
   afterAll(async () => {
@@ -41,6 +46,8 @@ describe('Slack faults through the real notifier', () => {
   });
 
   beforeEach(() => {
+    // A fresh notifier per test: one test's channel pacing must not slow the next.
+    makeNotifier();
     slack.reset();
     logs.length = 0;
     errors.length = 0;
@@ -61,16 +68,77 @@ describe('Slack faults through the real notifier', () => {
     expect(errors).toEqual([]);
   });
 
-  it('gives up after its bounded retries when Slack keeps answering 429', async () => {
-    for (let i = 0; i < 4; i += 1) slack.failNext('chat.postMessage', { status: 429, retryAfter: 0 });
+  it('gives up after its bounded retries when Slack keeps answering 429, as a retryable error', async () => {
+    for (let i = 0; i < 5; i += 1) slack.failNext('chat.postMessage', { status: 429, retryAfter: 0 });
     const err = await notifier.post({ channel: CHANNEL, text: 'never' }).catch((e: unknown) => e);
     expect(isAppError(err) && err.code).toBe('E_SLACK_API');
-    expect(slack.calls('chat.postMessage')).toHaveLength(4);
+    // A rate limit is "not now": whoever holds the message (the outbox, a job) may try again later.
+    expect(isAppError(err) && err.retryable).toBe(true);
+    expect(isAppError(err) && err.details.code).toBe('ratelimited');
+    expect(slack.calls('chat.postMessage')).toHaveLength(5);
     expect(slack.messages(CHANNEL)).toEqual([]);
     // The next message is not held back by the earlier failure.
     await notifier.post({ channel: CHANNEL, text: 'after giving up' });
     expect(slack.messages(CHANNEL).map((m) => m.text)).toEqual(['after giving up']);
   }, 20_000);
+
+  it('retries HTTP 5xx and ok:false rate_limited / ratelimited, then the message goes out once', async () => {
+    slack.failNext('chat.postMessage', { status: 500 });
+    slack.failNext('chat.postMessage', { status: 503 });
+    slack.failNext('chat.postMessage', 'rate_limited');
+    slack.failNext('chat.postMessage', 'ratelimited');
+    const posted = await notifier.post({ channel: CHANNEL, text: 'through the storm' });
+    expect(slack.calls('chat.postMessage')).toHaveLength(5);
+    expect(slack.messages(CHANNEL).map((m) => m.ts)).toEqual([posted.ts]);
+    expect(errors).toEqual([]);
+    // The SDK's own warnings ("http request failed") come through pino, not the console.
+    const sdkLines = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(sdkLines.some((l) => l.component === 'slack-web-api' && l.level === 40)).toBe(true);
+  }, 20_000);
+
+  it('HTTP 500 on every try ends in a retryable error (never "unknown")', async () => {
+    for (let i = 0; i < 5; i += 1) slack.failNext('chat.postMessage', { status: 500 });
+    const err = await notifier.post({ channel: CHANNEL, text: 'never' }).catch((e: unknown) => e);
+    expect(isAppError(err) && err.retryable).toBe(true);
+    expect(isAppError(err) && err.details.code).toBe('http_500');
+  }, 20_000);
+
+  it('a rate-limited progress update never delays a gate message (measured)', async () => {
+    const { ts } = await notifier.post({ channel: CHANNEL, text: 'progress 0' });
+    slack.failNext('chat.update', { status: 429, retryAfter: 2 });
+    const progress = notifier.update({ channel: CHANNEL, ts, text: 'progress 1' });
+    await slack.waitFor(() => slack.calls('chat.update').length === 1);
+    const started = Date.now();
+    await notifier.post({ channel: CHANNEL, text: 'gate: approve 25 %?', priority: 'urgent' });
+    const gateMs = Date.now() - started;
+    // The SDK's own handling paused the whole client for the 2 s of Retry-After.
+    expect(gateMs).toBeLessThan(500);
+    await progress;
+    expect(slack.message(CHANNEL, ts)?.text).toBe('progress 1');
+    const updates = slack.calls('chat.update');
+    expect((updates[1]?.at.getTime() ?? 0) - (updates[0]?.at.getTime() ?? 0)).toBeGreaterThanOrEqual(1990);
+  }, 10_000);
+
+  it('paces posts per channel (a short burst, then about 1/s) without slowing other channels', async () => {
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => notifier.post({ channel: CHANNEL, text: `line ${i}` })),
+    );
+    const other = Date.now();
+    await notifier.post({ channel: 'C0OTHER001', text: 'elsewhere' });
+    expect(Date.now() - other).toBeLessThan(300);
+    const at = slack
+      .calls('chat.postMessage')
+      .filter((c) => c.params.channel === CHANNEL)
+      .map((c) => c.at.getTime());
+    expect(at).toHaveLength(6);
+    // 3 at once, then one a second: the 6th goes out about 3 s after the first.
+    expect((at[5] ?? 0) - started).toBeGreaterThanOrEqual(2900);
+    // In order, as posted.
+    expect(slack.messages(CHANNEL).map((m) => m.text)).toEqual(
+      Array.from({ length: 6 }, (_, i) => `line ${i}`),
+    );
+  }, 10_000);
 
   it.each(['channel_not_found', 'not_in_channel', 'msg_too_long', 'is_archived'])(
     'ok:false %s: typed error, logged with its code and context, counted, next message goes out',

@@ -17,6 +17,8 @@ const ALL = [
   '1764150000000_live-comparison-message',
   '1764160000000_run-change-notifications',
   '1764170000000_thread-outbox',
+  '1764180000000_traffic-safety',
+  '1764181000000_slack-claims-and-broadcast',
   '1764185150000_audit-events-retention',
   '1764185160000_x-freeze-digests',
 ];

@@ -7,6 +7,7 @@ import type { BotConfig } from '../../src/config/config-schema.js';
 import { parseConfigText } from '../../src/config/load-config.js';
 import type { AdapterOptions } from '../../src/engine/adapters-for.js';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
+import type { SlackCallSchedulerOptions } from '../../src/slack/slack-call-scheduler.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { createSlackRequester, type SlackRequester } from './slack-requests.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -26,8 +27,15 @@ export interface TestBotOptions {
   updateIntervalMs?: number;
   /** Attempts per job (default 5 with backoff from 2 s); fault tests lower it. */
   jobAttempts?: number;
+  /**
+   * Slack pacing and retries. Default: 10 messages/s per channel and short backoffs, so tests that post
+   * a lot stay fast; pass `{}` for Slack's own pacing (about 1/s per channel).
+   */
+  slackScheduling?: SlackCallSchedulerOptions;
   /** Kong client timeout and retries in the jobs (default: the clients' own). */
   adapters?: AdapterOptions;
+  /** How often the reconciler runs (default 30 s). */
+  reconcileIntervalMs?: number;
 }
 
 export interface TestBot {
@@ -71,6 +79,13 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
     ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
     ...(options.adapters ? { adapters: options.adapters } : {}),
+    ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
+    slackScheduling: options.slackScheduling ?? {
+      channelBurst: 10,
+      channelPerSecond: 10,
+      methodBudgets: {},
+      backoffBaseMs: 50,
+    },
   });
   const workers = options.workers ? composition.startWorkers(2) : null;
   const bot = await startBot({

@@ -44,10 +44,11 @@ describe('manifest.yml (Slack app manifest, HTTP mode)', () => {
       [
         'channels:read',
         'chat:write',
-        'chat:write.public',
         'commands',
         'files:write',
         'groups:read',
+        'im:read',
+        'mpim:read',
         'usergroups:read',
       ].sort(),
     );

@@ -39,8 +39,10 @@ describe('statusCommand', () => {
     };
     const deps = depsAnswering(state);
     const first = await statusCommand({ run: ref }, input, deps);
-    // Events in words, not their audit kinds.
-    expect(JSON.stringify(first.ack)).toContain('00:00:05 UTC started by <@U0REQ>');
+    // Events in words, not their audit kinds; times in each reader's own time zone, UTC as the fallback.
+    expect(JSON.stringify(first.ack)).toContain(
+      '<!date^1767225605^{time_secs}|00:00:05 UTC> started by <@U0REQ>',
+    );
     expect(JSON.stringify(first.ack)).not.toContain('command.start');
     // The same read within the same second: the same reply, not rendered again.
     state.now = new Date('2026-01-01T00:01:00.900Z');
@@ -52,7 +54,7 @@ describe('statusCommand', () => {
     // A new read (the run changed): its own reply at once, in the same second.
     state.current = { run: buildRun({ paused: true }), events: [event('run.paused')] };
     const changed = await statusCommand({ run: ref }, input, deps);
-    expect(JSON.stringify(changed.ack)).toContain('UTC paused by');
+    expect(JSON.stringify(changed.ack)).toContain('UTC> paused by');
     expect(JSON.stringify(changed.ack)).not.toContain('started by');
   });
 

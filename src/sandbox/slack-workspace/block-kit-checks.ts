@@ -1,5 +1,6 @@
 /**
- * The Block Kit limits the simulated Slack workspace enforces (slack.md §4.3), so the bot's own limits are checked for
+ * The one Block Kit limits validator: the simulated Slack workspace enforces it on every message, and
+ * tests run every builder's output through it. The limits the simulated Slack workspace enforces (slack.md §4.3), so the bot's own limits are checked for
  * real: Slack answers `invalid_blocks` with `[ERROR] … [json-pointer:/blocks/…]` messages.
  */
 
@@ -18,6 +19,7 @@ const LIMITS = {
   url: 3000,
   altText: 2000,
   markdown: 12_000,
+  contextText: 3000,
 };
 
 type Reply = { ok: false; error: string; response_metadata?: { messages: string[] } };
@@ -91,6 +93,8 @@ function elements(list: unknown, max: number, at: string, add: Add, interactive:
       add('missing required field: type', p);
       continue;
     }
+    if (!interactive && (el.type === 'mrkdwn' || el.type === 'plain_text'))
+      textObject(el, 1, LIMITS.contextText, p, add);
     if (!interactive || el.type !== 'button') continue;
     textObject(el.text, 1, LIMITS.buttonText, `${p}/text`, add);
     if (el.value !== undefined) maxLen(el.value, LIMITS.buttonValue, `${p}/value`, add);

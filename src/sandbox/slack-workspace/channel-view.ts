@@ -68,6 +68,7 @@ export function buildChannelView(
   const items = [...visible.map(fromMessage), ...mine.map(fromEphemeral)].sort(
     (a, b) => Number(a.ts) - Number(b.ts),
   );
+  const broadcast = new Set(visible.filter((m) => m.broadcast === true).map((m) => m.ts));
   const threads: Record<string, ViewItem[]> = {};
   for (const item of items) {
     if (item.threadTs === null) continue;
@@ -76,7 +77,8 @@ export function buildChannelView(
   return {
     channel: { id: input.channel, name: info?.name ?? input.channel },
     me: input.me,
-    timeline: items.filter((i) => i.threadTs === null),
+    // Broadcast replies show in the channel as well as in their thread.
+    timeline: items.filter((i) => i.threadTs === null || broadcast.has(i.ts)),
     threads,
   };
 }

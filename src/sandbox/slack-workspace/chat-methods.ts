@@ -60,7 +60,8 @@ export function createChatMethods(
       if (!hasContent(p)) return fail('no_text');
       const parent = store.threadParent(channel.id, str(p, 'thread_ts'));
       if (parent === undefined) return fail('thread_not_found');
-      const m = store.postMessage(channel.id, parent, str(p, 'text') ?? '', blocksOf(p));
+      const broadcast = p.reply_broadcast === true || p.reply_broadcast === 'true';
+      const m = store.postMessage(channel.id, parent, str(p, 'text') ?? '', blocksOf(p), [], broadcast);
       return { ok: true, channel: channel.id, ts: m.ts, message: messageJson(m) };
     },
     'chat.update': (p) => {

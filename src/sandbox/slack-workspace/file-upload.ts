@@ -54,6 +54,9 @@ export function createFileMethods(
       const channelId = str(p, 'channel_id') ?? str(p, 'channels')?.split(',')[0];
       const channel = channelId === undefined ? null : store.findChannel(channelId);
       if (channel === undefined) return fail('channel_not_found');
+      // Unlike chat.postMessage with chat:write.public, sharing a file needs the bot in the channel.
+      if (channel?.isArchived) return fail('is_archived');
+      if (channel !== null && !channel.isMember) return fail('not_in_channel');
       const parent = channel === null ? null : store.threadParent(channel.id, str(p, 'thread_ts'));
       if (parent === undefined) return fail('thread_not_found');
       const comment = str(p, 'initial_comment') ?? null;

@@ -10,7 +10,13 @@ import { createSandboxRoutes } from './sandbox-routes.js';
 import { createBotSender } from './send-to-bot.js';
 import { fail, isRecord, MAX_BODY_BYTES, type Params, parseParams, sendJson } from './web-api-params.js';
 import { createWorkspaceStore } from './workspace-store.js';
-import type { SlackWorkspace, SlackWorkspaceOptions, WorkspaceMessage } from './workspace-types.js';
+import type {
+  RandomFaults,
+  SlackWorkspace,
+  SlackWorkspaceOptions,
+  WorkspaceFault,
+  WorkspaceMessage,
+} from './workspace-types.js';
 
 /**
  * The simulated Slack workspace on 127.0.0.1 (or `host`): the Web API as @slack/web-api calls it (form or
@@ -53,8 +59,25 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
   const record = (method: string, params: Params, req: IncomingMessage) => {
     store.state.calls.push({ method, params, at: new Date(store.now()), headers: req.headers });
   };
-  const fault = (method: string, res: ServerResponse) =>
-    applyFault(store.state.faults.get(method)?.shift(), res);
+  const standing = new Map<string, WorkspaceFault>();
+  let random: { faults: RandomFaults; next: () => number } | null = null;
+  /** A queued fault first, then a standing one, then (for API calls and uploads) a random one. */
+  const pickFault = (method: string): WorkspaceFault | undefined => {
+    const queued = store.state.faults.get(method)?.shift();
+    if (queued !== undefined) return queued;
+    const always = standing.get(method);
+    if (always !== undefined) return always;
+    if (random === null || method === 'response' || random.faults.except?.includes(method)) return undefined;
+    const { faults, next } = random;
+    const draw = next();
+    if (draw < faults.rate429) {
+      const [min, max] = faults.retryAfterSeconds ?? [1, 3];
+      return { status: 429, retryAfter: min + Math.floor(next() * (max - min + 1)) };
+    }
+    if (draw < faults.rate429 + faults.rate500) return { status: 500 };
+    return undefined;
+  };
+  const fault = (method: string, res: ServerResponse) => applyFault(pickFault(method), res);
 
   const handleApi = async (method: string, req: IncomingMessage, raw: Buffer, res: ServerResponse) => {
     const params = await parseParams(req, raw);
@@ -131,12 +154,27 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
     failNext(method, f) {
       state.faults.set(method, [...(state.faults.get(method) ?? []), f]);
     },
+    failAlways(method, f) {
+      if (f === null) standing.delete(method);
+      else standing.set(method, f);
+    },
+    setRandomFaults(faults) {
+      random = faults === null ? null : { faults, next: seededRandom(faults.seed) };
+    },
+    deleteMessage(channel, ts) {
+      const m = store.findMessage(channel, ts);
+      if (m === undefined) return false;
+      store.deleteMessage(m);
+      return true;
+    },
     setUsergroup(id, members) {
       store.usergroups.set(id, [...members]);
     },
     setChannel: store.setChannel,
     messages: (channel) =>
-      state.messages.filter((m) => m.channel === channel && m.threadTs === null && visible(m)),
+      state.messages.filter(
+        (m) => m.channel === channel && (m.threadTs === null || m.broadcast === true) && visible(m),
+      ),
     message: (channel, ts) => store.findMessage(channel, ts),
     thread: (channel, ts) =>
       state.messages.filter((m) => m.channel === channel && m.threadTs === ts && visible(m)),
@@ -158,11 +196,27 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    reset: store.reset,
+    reset() {
+      standing.clear();
+      random = null;
+      store.reset();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
+  };
+}
+
+/** mulberry32: a small seeded generator, so a faulty run can be replayed exactly. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -88,6 +88,7 @@ export function createWorkspaceStore(opts: SlackWorkspaceOptions) {
     text: string,
     blocks: unknown[] | null,
     fileIds: string[] = [],
+    broadcast = false,
   ) => {
     const m: WorkspaceMessage = {
       channel,
@@ -99,6 +100,7 @@ export function createWorkspaceStore(opts: SlackWorkspaceOptions) {
       botId: bot.botId,
       fileIds,
       deleted: false,
+      ...(broadcast && threadTs !== null ? { broadcast: true } : {}),
       updates: [],
     };
     state.messages.push(m);

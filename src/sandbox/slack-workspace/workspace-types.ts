@@ -33,6 +33,8 @@ export interface WorkspaceMessage {
   botId: string;
   fileIds: string[];
   deleted: boolean;
+  /** A thread reply posted with `reply_broadcast`: the channel shows it too. */
+  broadcast?: boolean;
   /** Every chat.update (or response_url replace) applied to this message, oldest first. */
   updates: Array<{ at: Date; text: string; blocks: unknown[] | null }>;
 }
@@ -75,6 +77,18 @@ export type WorkspaceFault =
   | { status: 429; retryAfter: number }
   | { status: number; body?: string }
   | { delayMs: number };
+
+/** Faults drawn per call from a seeded generator, as a flaky Slack would answer. */
+export interface RandomFaults {
+  seed: number;
+  /** Share of calls answered 429 with Retry-After (seconds drawn between the bounds). */
+  rate429: number;
+  retryAfterSeconds?: [min: number, max: number];
+  /** Share of calls answered HTTP 500. */
+  rate500: number;
+  /** Methods spared (e.g. `auth.test` at start-up); default none. */
+  except?: string[];
+}
 
 /** Context a response_url acts on, as Slack knows it from the command or click that carried it. */
 export interface ResponseUrlContext {
@@ -179,9 +193,15 @@ export interface SlackWorkspace {
   responseUrl(id?: string, context?: ResponseUrlContext): string;
   /** The next call of `method` (or 'upload' / 'response') fails this way. Faults queue up. */
   failNext(method: string, fault: WorkspaceFault): void;
+  /** Every call of `method` fails this way until cleared with `null` (queued faults go first). */
+  failAlways(method: string, fault: WorkspaceFault | null): void;
+  /** Random, seeded faults on Web API calls and uploads (not response_url); `null` stops them. */
+  setRandomFaults(faults: RandomFaults | null): void;
+  /** A person deletes the message: later chat.update / getPermalink answer message_not_found. */
+  deleteMessage(channel: string, ts: string): boolean;
   setUsergroup(id: string, users: string[]): void;
   setChannel(id: string, info: Partial<WorkspaceChannel>): void;
-  /** Top-level messages of a channel (what the channel shows), oldest first; thread replies excluded. */
+  /** What the channel shows, oldest first: top-level messages and broadcast thread replies. */
   messages(channel: string): WorkspaceMessage[];
   message(channel: string, ts: string): WorkspaceMessage | undefined;
   /** Replies in a thread (parent excluded), oldest first. */

@@ -1,4 +1,5 @@
 import { gateTitle } from '../../domain/decide-gate.js';
+import { escapeMrkdwn } from '../../domain/escape-mrkdwn.js';
 import type { Gate } from '../../domain/gate.js';
 import type { Run } from '../../domain/run.js';
 import type { SlackBlock } from '../notifier.js';
@@ -16,7 +17,7 @@ export interface GateContext {
 }
 
 export function gateText(gate: Gate, run: Run): string {
-  return `${run.id}: ${gateTitle(gate.kind, gate.targetWeight)}${gate.kind === 'shift' && run.toVersion ? ` (${run.toVersion})` : ''}`;
+  return `${run.id}: ${gateTitle(gate.kind, gate.targetWeight)}${gate.kind === 'shift' && run.toVersion ? ` (${escapeMrkdwn(run.toVersion)})` : ''}`;
 }
 
 /** A pending gate: what approving does, why it is asked, and the two buttons. */
@@ -35,6 +36,7 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
       text: { type: 'plain_text', text: gateTitle(gate.kind, gate.targetWeight).slice(0, 300) },
       confirm: { type: 'plain_text', text: 'Approve' },
       deny: { type: 'plain_text', text: 'Cancel' },
+      ...(gate.kind === 'rollback' ? { style: 'danger' } : {}),
     };
   }
   return [

@@ -5,6 +5,7 @@ import {
   phaseLabel,
   splitBar,
 } from '../../domain/describe-run.js';
+import { escapeMrkdwn } from '../../domain/escape-mrkdwn.js';
 import type { Gate } from '../../domain/gate.js';
 import { isTerminal, type Run } from '../../domain/run.js';
 import type { RunEvent } from '../../domain/run-event.js';
@@ -26,7 +27,10 @@ export function slackAgo(at: Date): string {
 
 /** "X 3.4.2 → Y 3.9.1"; X's version is known only once preflight has read it. */
 export function versionsText(run: Pick<Run, 'fromVersion' | 'toVersion'>): string {
-  return `X ${run.fromVersion ?? '(read at preflight)'} → Y ${run.toVersion ?? '(not set)'}`;
+  // Versions come from Kong's answers: escaped, they cannot plant mentions or links.
+  const x = run.fromVersion === null ? '(read at preflight)' : escapeMrkdwn(run.fromVersion);
+  const y = run.toVersion === null ? '(not set)' : escapeMrkdwn(run.toVersion);
+  return `X ${x} → Y ${y}`;
 }
 
 /** Facts outside the run row that change what the card must say. */
@@ -67,6 +71,12 @@ export function cardFactsFrom(pending: readonly Gate[], events: readonly RunEven
     facts.comparison = { verdict, failing, at: newest.at };
   }
   return facts;
+}
+
+/** A time of day in each reader's own time zone (`<!date^…^{time_secs}|…>`), UTC as the fallback. */
+export function slackTime(at: Date): string {
+  const s = Math.floor(at.getTime() / 1000);
+  return `<!date^${s}^{time_secs}|${at.toISOString().slice(11, 19)} UTC>`;
 }
 
 export function runTitle(run: Run): string {
@@ -118,7 +128,7 @@ export function runCardBlocks(run: Run, now: Date, facts: CardFacts = {}): Slack
     const during = run.failedPhase ? ` ${duringPhase(run.failedPhase)}` : '';
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${verb}${during}:* ${run.failureReason}` },
+      text: { type: 'mrkdwn', text: `*${verb}${during}:* ${escapeMrkdwn(run.failureReason)}` },
     });
   }
   if (leftOnY) {

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../../domain/domain-event.js';
 import { canRollBack, isTerminal } from '../../domain/run.js';
+import { MEMBERSHIP_UNKNOWN_REPLY } from '../approver-directory.js';
 import type { RunRef } from '../parse-command.js';
 import { usageLine } from '../usage.js';
 import { type CommandDeps, type CommandInput, type CommandReply, ephemeral } from './command-context.js';
@@ -47,6 +48,15 @@ export async function runControlCommand(
   if (!run || !open) {
     const why = run ? `${run.id} has already ended (${run.phase})` : `There is no run ${cmd.run.id}`;
     return ephemeral(`${why}; nothing to ${cmd.kind}.\nUsage: \`${usageLine(cmd.kind)}\``);
+  }
+  if (input.userId !== run.requestedBy && deps.approverMembership?.(input.userId) === 'unknown') {
+    await deps.store.events.appendEvent(run.id, {
+      actor: input.userId,
+      kind: `command.${cmd.kind}.refused`,
+      phase: run.phase,
+      details: { reason: 'membership_unknown' },
+    });
+    return ephemeral(MEMBERSHIP_UNKNOWN_REPLY);
   }
   if (input.userId !== run.requestedBy && !(await deps.isApprover(input.userId))) {
     await deps.store.events.appendEvent(run.id, {

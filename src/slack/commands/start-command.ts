@@ -1,6 +1,7 @@
 import { phaseLabel } from '../../domain/describe-run.js';
 import { jobIdFor } from '../../domain/job-names.js';
 import { isAppError } from '../../errors.js';
+import { channelRefusal } from '../channel-access.js';
 import type { Command } from '../parse-command.js';
 import {
   type CommandDeps,
@@ -21,6 +22,10 @@ export async function startCommand(
   const env = deps.config.environments[cmd.environment];
   if (!env) return ephemeral(`Unknown environment "${cmd.environment}".`);
   const channel = deps.config.slack?.channel ?? input.channelId;
+  const access = await deps.channelAccess?.(channel);
+  // Refused before anything is written: no run is left behind where nobody could see its gates.
+  if (access?.status === 'refused')
+    return ephemeral(channelRefusal(channel, access.reason, deps.botName ?? 'kong-upgrade'));
   if (!cmd.dryRun) {
     // A run that ended without bringing traffic back left a live split: a new run would start on top of it.
     const leftover = await deps.store.runs.findRunLeavingTraffic(cmd.environment);
@@ -83,5 +88,19 @@ export async function startCommand(
       const applied = await deps.engine.apply(run.id, { type: 'run_created', actor: input.userId });
       if (applied.ok) await applied.deferred();
     },
+    followUp: () => cardFollowUp(run.id, deps),
   };
+}
+
+/**
+ * After the card went out: a link to it (chat.getPermalink). When Slack has not taken the card yet, says
+ * so: it is posted as soon as Slack takes it.
+ */
+async function cardFollowUp(runId: string, deps: CommandDeps): Promise<string | null> {
+  const run = await deps.store.runs.getRun(runId);
+  if (!run) return null;
+  if (!run.cardTs)
+    return `The card of *${run.id}* could not be posted in <#${run.channel}> yet (Slack did not take it); it appears there as soon as Slack does. The run goes on.`;
+  const link = await deps.permalink?.(run.channel, run.cardTs).catch(() => null);
+  return `Card of *${run.id}* posted: ${link ? `<${link}|${run.id}>` : messageLink(run.channel, run.cardTs, run.id)}`;
 }

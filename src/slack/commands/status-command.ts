@@ -1,6 +1,14 @@
 import { describeEventKind } from '../../domain/describe-event.js';
+import { escapeMrkdwn } from '../../domain/escape-mrkdwn.js';
 import type { Run } from '../../domain/run.js';
-import { cardFactsFrom, runCardBlocks, runSummaryLine, runTitle } from '../blocks/run-card-blocks.js';
+import {
+  cardFactsFrom,
+  runCardBlocks,
+  runSummaryLine,
+  runTitle,
+  slackTime,
+} from '../blocks/run-card-blocks.js';
+import type { SlackBlock } from '../notifier.js';
 import type { RunRef } from '../parse-command.js';
 import {
   type CommandDeps,
@@ -40,7 +48,7 @@ export async function statusCommand(
   const recent = events
     .map(
       (e) =>
-        `• ${e.at.toISOString().slice(11, 19)} UTC ${describeEventKind(e.kind, e.details)}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
+        `• ${slackTime(e.at)} ${escapeMrkdwn(describeEventKind(e.kind, e.details))}${e.actor.startsWith('U') ? ` by <@${e.actor}>` : ''}`,
     )
     .join('\n');
   const reply = ephemeral(runTitle(run), [
@@ -68,5 +76,12 @@ export async function listCommand(deps: CommandDeps): Promise<CommandReply> {
     `*Recent runs*`,
     ...(recent.length ? recent.map(line) : ['—']),
   ].join('\n');
-  return ephemeral(text, [{ type: 'section', text: { type: 'mrkdwn', text } }]);
+  // One section per run: a single section would pass Slack's 3,000 characters with about 20 runs.
+  const section = (t: string): SlackBlock => ({ type: 'section', text: { type: 'mrkdwn', text: t } });
+  return ephemeral(text, [
+    section(`*Active runs* (${active.length})`),
+    ...(active.length ? active.map((r) => section(line(r))) : [section('—')]),
+    section('*Recent runs*'),
+    ...(recent.length ? recent.map((r) => section(line(r))) : [section('—')]),
+  ]);
 }

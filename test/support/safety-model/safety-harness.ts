@@ -247,7 +247,9 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
       if (!run) return;
       const [gate] = (await store.gates.pendingGates(run.id)).slice(-1);
       if (gate) {
-        const approver = [APPROVER_A, APPROVER_B].find((u) => u !== run.requestedBy && u !== gate.requestedBy);
+        const approver = [APPROVER_A, APPROVER_B].find(
+          (u) => u !== run.requestedBy && u !== gate.requestedBy,
+        );
         if (approver) await harness.click(gate.id, approver, 'approve');
       }
       await harness.drain();

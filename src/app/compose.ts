@@ -52,7 +52,9 @@ export async function compose(options: ComposeOptions) {
   const db = createDb({ databaseUrl: options.databaseUrl, log });
   // Opened only by a process that answers status (the first cached read starts it).
   const runChanges = createRunChangeFeed({ databaseUrl: options.databaseUrl, log });
-  const store = createStore(db, { runChanges });
+  // Router locks wait on their own few connections, never on the pool that the lock holder needs.
+  const routerLockDb = createDb({ databaseUrl: options.databaseUrl, log, max: 5 });
+  const store = createStore(db, { runChanges, routerLockDb });
   const queue = createJobQueue({
     redisUrl: options.redisUrl,
     log,
@@ -145,6 +147,7 @@ export async function compose(options: ComposeOptions) {
       await queue.close();
       await deps.leases.close();
       await runChanges.close();
+      await routerLockDb.close();
       await db.close();
     },
   };

@@ -36,10 +36,20 @@ export interface CreateStoreOptions extends StoreOptions {
    * could alter it.
    */
   runChanges?: RunChangeFeed;
+  /**
+   * The connections router locks are held and waited for on (default: `db`). Give it its own small
+   * pool: a job waiting for an environment's router lock holds a connection the whole time, and the
+   * holder must still get one from the main pool to finish (waiters must never starve the holder).
+   */
+  routerLockDb?: Db;
 }
 
 export function createStore(db: Db, options: CreateStoreOptions = {}): Store {
-  const { runChanges, ...storeOptions } = options;
+  const { runChanges, routerLockDb, ...rest } = options;
+  const storeOptions: StoreOptions & { routerLockDb?: Db } = {
+    ...rest,
+    ...(routerLockDb ? { routerLockDb } : {}),
+  };
   if (!runChanges) return repositories(db, storeOptions);
   let invalidateAll: () => void = () => undefined;
   // Only repositories that write runs or their events drop the copies; samples, backups and the
@@ -72,7 +82,7 @@ export function createStore(db: Db, options: CreateStoreOptions = {}): Store {
   };
 }
 
-function repositories(db: Db, options: StoreOptions): Store {
+function repositories(db: Db, options: StoreOptions & { routerLockDb?: Db }): Store {
   return {
     runs: createRunStore(db, options),
     events: createEventLog(db, options),
@@ -84,10 +94,10 @@ function repositories(db: Db, options: StoreOptions): Store {
 /** The repositories that never write `runs` or `run_events`. */
 function unwatched(
   db: Db,
-  options: StoreOptions,
+  options: StoreOptions & { routerLockDb?: Db },
 ): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock' | 'audit' | 'freezeDigests'> {
   return {
-    routerLock: createRouterLock(db),
+    routerLock: createRouterLock(options.routerLockDb ?? db),
     samples: createMetricSampleStore(db),
     backups: createBackupStore(db),
     outbox: createThreadOutbox(db, options),

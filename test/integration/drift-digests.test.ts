@@ -30,6 +30,10 @@ const log = pino({ level: 'silent' });
 function countingAdmin(): KongAdmin & { snapshots: number } {
   const admin = {
     snapshots: 0,
+    // A traditional node without Enterprise workspaces.
+    async workspaces() {
+      return null;
+    },
     async snapshot() {
       admin.snapshots += 1;
       throw new Error('the Admin API was read');

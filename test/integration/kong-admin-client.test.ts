@@ -277,8 +277,14 @@ describe('node info and status', () => {
       plugins: {
         availableOnServer: ['key-auth', 'prometheus', 'rate-limiting'],
         enabledInCluster: ['key-auth', 'prometheus'],
+        versions: { 'key-auth': '3.9.0', prometheus: '3.9.0', 'rate-limiting': '3.9.0' },
       },
-      configuration: { database: 'postgres', role: 'traditional', routerFlavor: 'traditional_compatible' },
+      configuration: {
+        database: 'postgres',
+        role: 'traditional',
+        routerFlavor: 'traditional_compatible',
+        plugins: ['bundled'],
+      },
     });
   });
 

@@ -72,6 +72,7 @@ describe('migrate', () => {
       'audit_events',
       'backups',
       'environment_counters',
+      'gate_approvals',
       'gates',
       'metric_samples',
       'run_events',

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterWrite } from '../support/safety-model/holding-router.js';
@@ -19,35 +20,62 @@ import {
  *  (c) `completed` implies the router is at 100;
  *  (d) a gate is decided at most once;
  *  (e) when no job is in flight, the recorded weight equals the router's.
- * Reproduce a failure with SAFETY_MODEL_SEED (and SAFETY_MODEL_PATH, printed with it).
+ * Reproduce a failure with SAFETY_MODEL_LANES=1 and the lane's seed as SAFETY_MODEL_SEED (and
+ * SAFETY_MODEL_PATH, both printed with the counterexample).
  */
 const SEED = Number(process.env.SAFETY_MODEL_SEED ?? 20261205);
 const RUNS = Number(process.env.SAFETY_MODEL_RUNS ?? 1000);
 const PATH = process.env.SAFETY_MODEL_PATH;
 
-let h: SafetyHarness;
-const violations: string[] = [];
+/**
+ * Independent lanes run side by side (each its own database, router and Kong), since the model spends
+ * most of its time waiting on PostgreSQL and HTTP: LANES × (RUNS / LANES) sequences, lane i seeded SEED + i.
+ */
+const LANES = Math.max(1, Number(process.env.SAFETY_MODEL_LANES ?? 4));
+
+interface Lane {
+  h: SafetyHarness;
+  violations: string[];
+  /** What the sequences reached, so that a model that never moves traffic cannot pass unnoticed. */
+  reached: {
+    increases: number;
+    decreases: number;
+    completed: number;
+    rolledBack: number;
+    refusedClicks: number;
+  };
+  refusals: Map<string, number>;
+}
+const lanes: Lane[] = [];
+const current = new AsyncLocalStorage<Lane>();
+function L(): Lane {
+  const lane = current.getStore();
+  if (!lane) throw new Error('a model step ran outside its lane');
+  return lane;
+}
 
 interface Model {
   steps: number;
 }
 
 async function runId(): Promise<string> {
-  const run = await h.currentRun();
+  const run = await L().h.currentRun();
   return run?.id ?? 'prod-1';
 }
 
 /** Judges a router write when it is sent: who allowed it, by the rules of the promise. */
 async function judgeWrite(write: RouterWrite): Promise<void> {
-  const run = await h.currentRun();
+  const run = await L().h.currentRun();
   if (!run) return;
-  const gates = await h.store.gates.listGates(run.id);
+  const gates = await L().h.store.gates.listGates(run.id);
   const approvedRollback = gates.some((g) => g.kind === 'rollback' && g.status === 'approved');
   if (approvedRollback && write.y > 0) {
-    violations.push(`(b) Y set to ${write.y} % after a rollback was approved`);
+    L().violations.push(`(b) Y set to ${write.y} % after a rollback was approved`);
   }
+  if (write.y < write.before) L().reached.decreases += 1;
   if (write.y <= write.before) return;
-  const decisions = await h.db.query(
+  L().reached.increases += 1;
+  const decisions = await L().h.db.query(
     'SELECT a.user_id AS actor, a.gate_id::text AS gate FROM gate_approvals a JOIN gates g ON g.id = a.gate_id WHERE g.run_id = $1',
     [run.id],
   );
@@ -63,42 +91,54 @@ async function judgeWrite(write: RouterWrite): Promise<void> {
     );
   });
   if (!valid) {
-    violations.push(`(a) Y raised ${write.before} → ${write.y} % without a valid approval of that step`);
+    L().violations.push(`(a) Y raised ${write.before} → ${write.y} % without a valid approval of that step`);
   }
 }
 
 async function checkInvariants(): Promise<void> {
-  const run = await h.currentRun();
-  const decided = await h.db.query(
+  const run = await L().h.currentRun();
+  const decided = await L().h.db.query(
     `SELECT details->>'gateId' AS gate, count(*)::int AS n FROM run_events
       WHERE kind IN ('gate.approved', 'gate.rejected') GROUP BY 1 HAVING count(*) > 1`,
   );
-  for (const row of decided) violations.push(`(d) gate ${String(row.gate)} decided ${String(row.n)} times`);
-  const quiet = h.queue.waiting.length === 0 && h.running.size === 0 && h.router.heldCount() === 0;
+  for (const row of decided)
+    L().violations.push(`(d) gate ${String(row.gate)} decided ${String(row.n)} times`);
+  const quiet =
+    L().h.queue.waiting.length === 0 && L().h.running.size === 0 && L().h.router.heldCount() === 0;
   if (run && quiet) {
-    const gates = await h.store.gates.listGates(run.id);
-    if (gates.some((g) => g.kind === 'rollback' && g.status === 'approved') && h.router.y !== 0) {
-      violations.push(`(b) a rollback was approved and nothing is in flight, but Y has ${h.router.y} %`);
+    const gates = await L().h.store.gates.listGates(run.id);
+    if (gates.some((g) => g.kind === 'rollback' && g.status === 'approved') && L().h.router.y !== 0) {
+      L().violations.push(
+        `(b) a rollback was approved and nothing is in flight, but Y has ${L().h.router.y} %`,
+      );
     }
-    if (run.phase === 'completed' && !run.dryRun && h.router.y !== 100) {
-      violations.push(`(c) ${run.id} completed with Y at ${h.router.y} %`);
+    if (run.phase === 'completed' && !run.dryRun && L().h.router.y !== 100) {
+      L().violations.push(`(c) ${run.id} completed with Y at ${L().h.router.y} %`);
     }
-    if ((run.appliedWeight ?? 0) !== h.router.y) {
-      violations.push(`(e) recorded Y ${run.appliedWeight ?? 0} % but the router has ${h.router.y} %`);
+    if ((run.appliedWeight ?? 0) !== L().h.router.y) {
+      L().violations.push(
+        `(e) recorded Y ${run.appliedWeight ?? 0} % but the router has ${L().h.router.y} %`,
+      );
     }
   }
-  if (violations.length > 0) throw new Error(violations.join('\n'));
+  if (L().violations.length > 0) throw new Error(L().violations.join('\n'));
 }
 
 type Step = fc.AsyncCommand<Model, SafetyHarness>;
+
+/** Milliseconds spent per kind of step (printed with the summary: where a slow run spends its time). */
+const spent = new Map<string, number>();
 
 function step(label: string, act: () => Promise<void>): Step {
   return {
     check: () => true,
     async run(model) {
       model.steps += 1;
+      const started = Date.now();
       await act();
       await checkInvariants();
+      const kind = label.replace(/\(.*$/, '');
+      spent.set(kind, (spent.get(kind) ?? 0) + Date.now() - started);
     },
     toString: () => label,
   };
@@ -108,122 +148,185 @@ const user = fc.constantFrom(...USERS);
 const percent = fc.constantFrom(1, 5, 25, 30, 50, 60, 100);
 
 async function gateAt(index: number) {
-  const gates = await h.store.gates.listGates(await runId());
+  const gates = await L().h.store.gates.listGates(await runId());
   return gates.length === 0 ? null : (gates[gates.length - 1 - (index % gates.length)] ?? null);
 }
 
-const healthy = fc.constant(step('healthyStep', () => h.healthyStep()));
+const healthy = fc.constant(step('healthyStep', () => L().h.healthyStep()));
+/** A stretch of healthy steps, so that sequences also reach 100 %, completion and what follows it. */
+const healthyStretch = fc.integer({ min: 2, max: 6 }).map((n) =>
+  step(`healthySteps(${n})`, async () => {
+    for (let i = 0; i < n; i++) await L().h.healthyStep();
+  }),
+);
 
 const commands = [
   healthy,
   healthy,
   healthy,
+  healthyStretch,
+  healthyStretch,
+  fc.constant(step('healthyDecrease', () => L().h.healthyDecrease())),
   fc
     .tuple(fc.nat(5), user, fc.constantFrom('approve' as const, 'reject' as const), fc.boolean())
     .map(([i, u, action, requester]) =>
       step(`click(${i},${requester ? 'requester' : u},${action})`, async () => {
         const gate = await gateAt(i);
-        if (gate) await h.click(gate.id, requester && gate.requestedBy ? gate.requestedBy : u, action);
+        if (gate) await L().h.click(gate.id, requester && gate.requestedBy ? gate.requestedBy : u, action);
       }),
     ),
   fc.tuple(fc.nat(5), user, user).map(([i, a, b]) =>
     step(`concurrentApprove(${i},${a},${b})`, async () => {
       const gate = await gateAt(i);
-      if (gate) await Promise.all([h.click(gate.id, a, 'approve'), h.click(gate.id, b, 'approve')]);
+      if (gate) await Promise.all([L().h.click(gate.id, a, 'approve'), L().h.click(gate.id, b, 'approve')]);
     }),
   ),
   fc
     .tuple(user, percent)
     .map(([u, p]) =>
-      step(`shift(${u},${p})`, async () => void (await h.command(u, `shift ${await runId()} ${p}`))),
+      step(`shift(${u},${p})`, async () => void (await L().h.command(u, `shift ${await runId()} ${p}`))),
     ),
-  user.map((u) => step(`rollback(${u})`, async () => void (await h.command(u, `rollback ${await runId()}`)))),
-  user.map((u) => step(`abort(${u})`, async () => void (await h.command(u, `abort ${await runId()}`)))),
+  user.map((u) =>
+    step(`rollback(${u})`, async () => void (await L().h.command(u, `rollback ${await runId()}`))),
+  ),
+  user.map((u) => step(`abort(${u})`, async () => void (await L().h.command(u, `abort ${await runId()}`)))),
   fc
     .constantFrom('pause', 'resume')
-    .map((c) => step(c, async () => void (await h.command(STARTER, `${c} ${await runId()}`)))),
+    .map((c) => step(c, async () => void (await L().h.command(STARTER, `${c} ${await runId()}`)))),
   fc
     .constantFrom('pass' as const, 'warn' as const, 'fail' as const, 'insufficient_data' as const)
-    .map((v) => step(`verdict(${v})`, () => h.comparison(v))),
+    .map((v) => step(`verdict(${v})`, () => L().h.comparison(v))),
   fc.integer({ min: 5, max: 2 * OBSERVE_SECONDS }).map((s) =>
     step(`advance(${s}s)`, async () => {
-      h.clock.t += s * 1000;
+      L().h.clock.t += s * 1000;
     }),
   ),
   fc.nat(4).map((i) =>
     step(`runJob(${i})`, async () => {
-      const job = h.queue.take(i);
-      if (job) await h.launch(job);
+      const job = L().h.queue.take(i);
+      if (job) await L().h.launch(job);
     }),
   ),
   fc.nat(4).map((i) =>
     step(`runJobTwice(${i})`, async () => {
-      const job = h.queue.take(i);
-      if (job) await Promise.all([h.launch(job), h.launch(job)]);
+      const job = L().h.queue.take(i);
+      if (job) await Promise.all([L().h.launch(job), L().h.launch(job)]);
     }),
   ),
   fc.boolean().map((on) =>
     step(`routerSlow(${on})`, async () => {
-      h.router.holding = on;
-      if (!on) await h.router.release();
+      L().h.router.holding = on;
+      if (!on) await L().h.router.release();
     }),
   ),
   fc.constant(
     step('routerRelease', async () => {
-      await h.router.release();
-      await Promise.race([Promise.all([...h.running]), new Promise((r) => setTimeout(r, 300))]);
+      await L().h.router.release();
+      await Promise.race([Promise.all([...L().h.running]), new Promise((r) => setTimeout(r, 300))]);
     }),
   ),
   fc.constantFrom('fail_before' as const, 'fail_after' as const).map((f) =>
     step(`routerFailsNext(${f})`, async () => {
-      h.router.failNext = f;
+      L().h.router.failNext = f;
     }),
   ),
   fc.constant(
     step('redisFlushAndReconcile', async () => {
-      h.queue.flush();
-      await h.reconcile();
+      L().h.queue.flush();
+      await L().h.reconcile();
     }),
   ),
-  fc.constant(step('reconcile', () => h.reconcile())),
+  fc.constant(step('reconcile', () => L().h.reconcile())),
 ];
+
+/** One lane's sequences: each starts from a verified Y with the first gate posted, and ends drained and judged. */
+function laneProperty() {
+  return fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (cmds) => {
+    const lane = L();
+    await lane.h.reset();
+    lane.violations.length = 0;
+    await lane.h.command(STARTER, 'start prod');
+    await lane.h.drain();
+    await fc.asyncModelRun(() => ({ model: { steps: 0 }, real: lane.h }), cmds);
+    // Then everything in flight is let through, lost jobs are rebuilt, and the end state is judged.
+    lane.h.router.holding = false;
+    lane.h.router.failNext = 'none';
+    await lane.h.drain();
+    await lane.h.reconcile();
+    await lane.h.drain();
+    await checkInvariants();
+    const end = await lane.h.currentRun();
+    if (end?.phase === 'completed') lane.reached.completed += 1;
+    if (end?.phase === 'rolled_back') lane.reached.rolledBack += 1;
+    const codes = await lane.h.db.query(
+      "SELECT details->>'code' AS code, count(*)::int AS n FROM run_events WHERE kind = 'gate.refused' GROUP BY 1",
+    );
+    for (const c of codes) {
+      lane.reached.refusedClicks += Number(c.n);
+      lane.refusals.set(String(c.code), (lane.refusals.get(String(c.code)) ?? 0) + Number(c.n));
+    }
+  });
+}
 
 describe('traffic moves only as approved (model-based, real PostgreSQL)', () => {
   beforeAll(async () => {
-    h = await startSafetyHarness();
-    h.router.onWrite = judgeWrite;
-  }, 60_000);
+    for (let i = 0; i < LANES; i++) {
+      const lane: Lane = {
+        h: await startSafetyHarness(),
+        violations: [],
+        reached: { increases: 0, decreases: 0, completed: 0, rolledBack: 0, refusedClicks: 0 },
+        refusals: new Map(),
+      };
+      // The router answers outside any lane's async context: bind its judge to its own lane.
+      lane.h.router.onWrite = (write) => current.run(lane, () => judgeWrite(write));
+      lanes.push(lane);
+    }
+  }, 120_000);
   afterAll(async () => {
-    await h?.close();
+    await Promise.all(lanes.map((lane) => lane.h.close()));
   });
 
-  it(`holds the invariants over ${RUNS} random interleavings (seed ${SEED})`, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 30 }), async (cmds) => {
-        await h.reset();
-        violations.length = 0;
-        // Every sequence starts from a verified Y with the first gate posted.
-        await h.command(STARTER, 'start prod');
-        await h.drain();
-        await fc.asyncModelRun(() => ({ model: { steps: 0 }, real: h }), cmds);
-        // Then everything in flight is let through, lost jobs are rebuilt, and the end state is judged.
-        h.router.holding = false;
-        h.router.failNext = 'none';
-        await h.drain();
-        await h.reconcile();
-        await h.drain();
-        await checkInvariants();
-      }),
-      { seed: SEED, numRuns: RUNS, ...(PATH ? { path: PATH } : {}), verbose: 1 },
+  const perLane = Math.ceil(RUNS / LANES);
+  it(`holds the invariants over ${perLane * LANES} random interleavings (${LANES} lanes, seeds ${SEED}…)`, async () => {
+    await Promise.all(
+      lanes.map((lane, i) =>
+        current.run(lane, () =>
+          fc.assert(laneProperty(), {
+            seed: SEED + i,
+            numRuns: perLane,
+            ...(PATH && LANES === 1 ? { path: PATH } : {}),
+            verbose: 1,
+          }),
+        ),
+      ),
     );
+    // The sequences really moved traffic up and down, completed runs and rolled them back.
+    const total = { increases: 0, decreases: 0, completed: 0, rolledBack: 0, refusedClicks: 0 };
+    const refusals: Record<string, number> = {};
+    for (const lane of lanes) {
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += lane.reached[k];
+      for (const [code, n] of lane.refusals) refusals[code] = (refusals[code] ?? 0) + n;
+    }
+    console.log(
+      `traffic safety model (seeds ${SEED}…${SEED + LANES - 1}, ${perLane * LANES} sequences): ${JSON.stringify(total)}; refused clicks by rule: ${JSON.stringify(refusals)}; ms by step: ${JSON.stringify(Object.fromEntries(spent))}`,
+    );
+    const runs = perLane * LANES;
+    expect(total.increases).toBeGreaterThan(runs);
+    expect(total.decreases).toBeGreaterThan(runs / 20);
+    expect(total.completed).toBeGreaterThan(runs / 50);
+    expect(total.rolledBack).toBeGreaterThan(runs / 20);
+    expect(total.refusedClicks).toBeGreaterThan(runs / 2);
   }, 1_200_000);
 
   it('starts every sequence from the first gate (the model exercises the traffic phases)', async () => {
-    await h.reset();
-    await h.command(STARTER, 'start prod');
-    await h.drain();
-    const run = await h.currentRun();
-    expect(run?.phase).toBe('awaiting_gate');
-    expect((await h.store.gates.pendingGates(run?.id ?? '')).map((g) => g.targetWeight)).toEqual([5]);
+    const lane = lanes[0] as Lane;
+    await current.run(lane, async () => {
+      await lane.h.reset();
+      await lane.h.command(STARTER, 'start prod');
+      await lane.h.drain();
+      const run = await lane.h.currentRun();
+      expect(run?.phase).toBe('awaiting_gate');
+      expect((await lane.h.store.gates.pendingGates(run?.id ?? '')).map((g) => g.targetWeight)).toEqual([5]);
+    });
   });
 });

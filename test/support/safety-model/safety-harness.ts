@@ -8,11 +8,13 @@ import type { BotConfig } from '../../../src/config/config-schema.js';
 import { parseConfigText } from '../../../src/config/load-config.js';
 import type { DomainEvent } from '../../../src/domain/domain-event.js';
 import type { Run } from '../../../src/domain/run.js';
+import { kongAdminFor } from '../../../src/engine/adapters-for.js';
 import type { EngineDeps } from '../../../src/engine/engine-deps.js';
 import type { JobDefinition } from '../../../src/engine/job-definition.js';
 import { reconcile } from '../../../src/engine/reconcile.js';
 import { createRunEngine, type RunEngine } from '../../../src/engine/run-engine.js';
 import { runJob } from '../../../src/engine/run-job.js';
+import { fingerprintConfiguration, readConfiguration } from '../../../src/kong/read-configuration.js';
 import { createCommandHandler } from '../../../src/slack/handle-command.js';
 import { createGateClickHandler } from '../../../src/slack/handle-gate-click.js';
 import type { Notifier } from '../../../src/slack/notifier.js';
@@ -21,6 +23,7 @@ import { createDb, type Db } from '../../../src/store/db.js';
 import { createJobLeases, type JobLeases } from '../../../src/store/job-leases.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { minimalConfigObject } from '../config-fixtures.js';
+import { root39, startFakeKongAdmin } from '../fake-kong-admin.js';
 import { createTestDatabase, type TestDatabase } from '../test-database.js';
 import { type HoldingRouter, startHoldingRouter } from './holding-router.js';
 import { createMemoryQueue, type MemoryQueue, type QueuedJob } from './memory-queue.js';
@@ -34,15 +37,26 @@ export const USERS = [STARTER, APPROVER_A, APPROVER_B, OUTSIDER];
 export const CHANNEL = 'C0MODEL01';
 export const OBSERVE_SECONDS = 60;
 
-const prep = (name: 'preflight' | 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
+const prep = (name: 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
   name,
   phase: name,
   run: async () => ({ type: 'succeeded', summary: `${name} done` }),
 });
 
+/** Freezes X for real: its fingerprint is read through the Admin API the drift checks read later. */
+const preflight: JobDefinition = {
+  name: 'preflight',
+  phase: 'preflight',
+  async run({ env, deps, log, signal }) {
+    const x = kongAdminFor(env.clusterX, log, deps.adapters);
+    const xFingerprint = fingerprintConfiguration(await readConfiguration(x, signal));
+    return { type: 'succeeded', summary: 'preflight done', facts: { xFingerprint } };
+  },
+};
+
 const DEFINITIONS: readonly JobDefinition[] = [
   readbackJob,
-  prep('preflight'),
+  preflight,
   prep('backup'),
   prep('restore'),
   prep('deploy'),
@@ -91,6 +105,8 @@ export interface SafetyHarness {
    * comparison. Random sequences reach the later steps (100 %, completion, decreases) through it.
    */
   healthyStep(): Promise<void>;
+  /** An approver asks to send Y less traffic and another approves it; the step is applied. */
+  healthyDecrease(): Promise<void>;
   reconcile(): Promise<void>;
   currentRun(): Promise<Run | null>;
   reset(): Promise<void>;
@@ -101,10 +117,22 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
   const database: TestDatabase = await createTestDatabase('kub_safety_model');
   await migrate({ databaseUrl: database.url });
   const router = await startHoldingRouter();
+  // X's Admin API: an empty configuration that never changes, read at the freeze and at every drift check.
+  // The clusters' Admin APIs: a traditional 3.9 node with an empty configuration that never changes,
+  // read at the freeze, at every drift check and before every increase.
+  const kongX = await startFakeKongAdmin((req) =>
+    req.path === '/'
+      ? { json: root39() }
+      : req.path === '/workspaces'
+        ? { status: 404, json: { message: 'Not found' } }
+        : { json: { data: [], next: null } },
+  );
   const raw = minimalConfigObject();
   raw.slack = { channel: CHANNEL };
   raw.approvals = { approvers: APPROVERS, fourEyes: true, gateTimeoutMinutes: 60 };
   const prod = (raw.environments as Record<string, Record<string, unknown>>).prod as Record<string, unknown>;
+  (prod.clusterX as Record<string, unknown>).adminUrl = kongX.url;
+  (prod.clusterY as Record<string, unknown>).adminUrl = kongX.url;
   prod.traffic = { router: 'webhook', webhook: { url: router.url, secret: 'model-router-secret-0123' } };
   prod.plan = { steps: [5, 25, 50, 100], observeSeconds: OBSERVE_SECONDS };
   prod.metrics = { intervalSeconds: 10 };
@@ -112,7 +140,8 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
   const clock = { t: Date.parse('2026-06-01T10:00:00.000Z') };
   const now = () => new Date(clock.t);
   const db = createDb({ databaseUrl: database.url, max: 12 });
-  const store = createStore(db, { clock: now });
+  const lockDb = createDb({ databaseUrl: database.url, max: 6 });
+  const store = createStore(db, { clock: now, routerLockDb: lockDb });
   const queue = createMemoryQueue();
   const log = pino({ level: 'silent' });
   const leases: JobLeases = createJobLeases({ databaseUrl: database.url, busyWaitMs: 50, retryMs: 10 });
@@ -242,6 +271,15 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
     async reconcile() {
       await reconcile(deps, engine);
     },
+    async healthyDecrease() {
+      const run = await currentRun();
+      const weight = run?.appliedWeight ?? 0;
+      if (!run || weight <= 1) return;
+      await harness.command(APPROVER_A, `shift ${run.id} ${Math.max(1, Math.floor(weight / 2))}`);
+      const [gate] = (await store.gates.pendingGates(run.id)).filter((g) => g.requestedBy === APPROVER_A);
+      if (gate) await harness.click(gate.id, APPROVER_B, 'approve');
+      await harness.drain();
+    },
     async healthyStep() {
       const run = await currentRun();
       if (!run) return;
@@ -274,7 +312,9 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
     async close() {
       shutdown.abort();
       await router.close();
+      await kongX.close();
       await leases.close();
+      await lockDb.close();
       await db.close();
       await database.drop();
     },

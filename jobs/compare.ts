@@ -10,6 +10,7 @@ import { patchRun } from '../src/engine/patch-run.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
+import { judgeStep, stepEvidenceSchema } from '../src/metrics/judge-step.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
 import { metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
 import {
@@ -52,11 +53,19 @@ const compareEachInterval: JobDefinition = {
       run.appliedWeight ?? 0,
       env.metrics.thresholds.minRequests,
     );
+    // Latency persistence and the sequential 5xx test carry evidence from window to window of a step.
+    const { comparison, evidence } = judgeStep(
+      compareWindows(choice.x, windows.y, env.metrics.thresholds),
+      windows.x,
+      windows.y,
+      prior.evidence ?? null,
+      { stepIndex: run.stepIndex, weight: run.appliedWeight ?? 0, steps: env.plan.steps.length },
+    );
     await scheduleNext(ctx, {
       source: state,
       xBaseline: choice.baseline ? windowToJson(choice.baseline) : null,
+      evidence,
     });
-    const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
     await showLive(ctx, comparison, windows, choice.note);
     // Drift matters only when this comparison would offer the next step; X's database digests answer
@@ -114,6 +123,7 @@ export const compareJob: JobDefinition = {
 const chainStateSchema = z.object({
   source: metricsSourceStateSchema.nullable(),
   xBaseline: windowStatsJsonSchema.nullable(),
+  evidence: stepEvidenceSchema.nullable().optional(),
 });
 type ChainState = z.infer<typeof chainStateSchema>;
 

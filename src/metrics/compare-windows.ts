@@ -70,9 +70,22 @@ export interface Comparison {
   coverage?: string[];
   /** Per-route rows (absent when a window has no route breakdown, e.g. one stored by an older version). */
   routes?: RouteComparisonRow[];
+  /** The always-valid 5xx test over the step so far (set by `judgeStep`; absent for an ad-hoc comparison). */
+  sequential?: SequentialSummary;
   x: WindowSummary;
   y: WindowSummary;
   thresholds: ComparisonThresholds;
+}
+
+/** JSON-safe outcome of the sequential 5xx test. */
+export interface SequentialSummary {
+  verdict: 'pass' | 'fail';
+  eValue: number;
+  /** The evidence that fails: 1 / (α per step). */
+  threshold: number;
+  x: number | null;
+  y: number | null;
+  reason: string | null;
 }
 
 export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
@@ -115,8 +128,9 @@ export function compareWindows(x: WindowStats, y: WindowStats, thresholds: Compa
  * The comparison's verdict from its parts: its rows, a failing route (routes that are only too small
  * do not hold it back: the whole-cluster rows already judge their traffic), and node coverage.
  */
-export function verdictOf(c: Pick<Comparison, 'rows' | 'routes' | 'coverage'>): Verdict {
+export function verdictOf(c: Pick<Comparison, 'rows' | 'routes' | 'coverage' | 'sequential'>): Verdict {
   return worstVerdict([
+    ...(c.sequential?.verdict === 'fail' ? ['fail' as const] : []),
     ...c.rows.map((r) => r.verdict),
     ...((c.routes ?? []).some((r) => r.verdict === 'fail') ? ['fail' as const] : []),
     ...((c.coverage ?? []).length > 0 ? ['insufficient_data' as const] : []),
@@ -147,7 +161,7 @@ export function nodeCoverage(x: Pick<WindowStats, 'nodes'>, y: Pick<WindowStats,
 
 /** What a failing row or route says: `metric` is `route` for a route row. */
 export interface FailingRow {
-  metric: ComparisonMetric | 'route';
+  metric: ComparisonMetric | 'route' | 'sequential_5xx';
   label: string;
   reason: string;
   /** The row's one-sided p-value; for a route, its smallest (before the Holm correction). */
@@ -177,7 +191,19 @@ export function failingRows(comparison: Comparison): FailingRow[] {
     reason: r.reason,
     pValue: Math.min(r.p5xx ?? 1, r.p404 ?? 1),
   }));
-  return [...rows, ...routes];
+  const sequential =
+    // The same finding as a failing 5xx row of this window: said once.
+    comparison.sequential?.verdict === 'fail' && !rows.some((r) => r.metric === 'ratio_5xx')
+      ? [
+          {
+            metric: 'sequential_5xx' as const,
+            label: '5xx over this step',
+            reason: comparison.sequential.reason ?? '5xx over this step failed',
+            pValue: null,
+          },
+        ]
+      : [];
+  return [...rows, ...sequential, ...routes];
 }
 
 function requestRateRow(x: WindowSummary, y: WindowSummary, minRequests: number): ComparisonRow {

@@ -58,6 +58,7 @@ const compareEachInterval: JobDefinition = {
       compareWindows(choice.x, windows.y, env.metrics.thresholds),
       windows.x,
       windows.y,
+      choice.x,
       prior.evidence ?? null,
       { stepIndex: run.stepIndex, weight: run.appliedWeight ?? 0, steps: env.plan.steps.length },
     );

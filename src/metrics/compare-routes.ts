@@ -17,7 +17,7 @@ import type { RouteWindow } from './window-stats.js';
  *   every test of the window, so 50 routes do not make 100 chances of a false rollback.
  * - Route rows only ever fail or pass: a route that is merely suspicious does not hold a gate back.
  */
-export const MIN_ROUTE_REQUESTS = 30;
+export const MIN_ROUTE_REQUESTS = 20;
 /** The busiest routes the live message shows. */
 export const BUSIEST_ROUTES = 3;
 
@@ -129,7 +129,10 @@ export function compareRoutes(
       r.p5xx = worsePValue(r.x.status5xx, r.x.requests, r.y.status5xx, r.y.requests, options.margin);
       tests.push({ row: r, code: '5xx', p: r.p5xx });
     }
-    r.p404 = worsePValue(r.x.status404, r.x.requests, r.y.status404, r.y.requests, options.margin);
+    // Unmatched requests are failures for every client that sends them, whatever X's share: a tenth of
+    // the margin (0.05 points by default) is enough to fail a clear rise there.
+    const margin = r.kind === 'unmatched' ? options.margin / 10 : options.margin;
+    r.p404 = worsePValue(r.x.status404, r.x.requests, r.y.status404, r.y.requests, margin);
     tests.push({ row: r, code: '404', p: r.p404 });
   }
   const rejected = holmBonferroni(

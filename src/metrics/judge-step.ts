@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALPHA, type Comparison, verdictOf } from './compare-windows.js';
+import { ALPHA, type Comparison, compareWindows, verdictOf } from './compare-windows.js';
 import { formatPercent } from './format-numbers.js';
 import { latencyFailing, requirePersistentLatency } from './require-persistent-latency.js';
 import {
@@ -9,13 +9,17 @@ import {
   sequentialVerdict,
   updateSequential,
 } from './sequential-error-test.js';
-import type { WindowStats } from './window-stats.js';
+import { mergeWindowStats, type WindowStats } from './window-stats.js';
+import { windowFromJson, windowStatsJsonSchema, windowToJson } from './x-baseline.js';
 
 /** What one window leaves for the next within the same step (carried by the compare chain). */
 export const stepEvidenceSchema = z.object({
   /** Identifies the step (its index and Y weight): evidence never crosses a step. */
   step: z.string(),
+  /** Latency rows that failed in the previous window. */
   latencyFailing: z.array(z.string()),
+  /** The previous window as compared (X's reference and Y), to judge a latency failure over both. */
+  previous: z.object({ x: windowStatsJsonSchema, y: windowStatsJsonSchema }).nullable().optional(),
   sequential: z.object({
     logRatios: z.array(z.number()),
     xRequests: z.number(),
@@ -36,16 +40,20 @@ export interface StepContext {
 /**
  * Combines one window's comparison with the evidence of the step so far
  * (docs/contract.md#route-level-analysis-and-fast-detection):
- * - latency fails only on its second failing window in a row (`requirePersistentLatency`);
+ * - latency fails only with persistent evidence (`requirePersistentLatency`): the row failed in the
+ *   previous window too, or it fails over the previous and this window taken together (a stall that
+ *   made one window slow is diluted there; a regression is not);
  * - the always-valid 5xx test over the step so far (`sequential-error-test.ts`) fails the comparison
  *   as soon as its evidence is enough, with α split over the plan's steps.
  * `x` and `y` are this window's own counts (X's, not a baseline carried from an earlier window: a
- * window in which X had no traffic adds no evidence).
+ * window in which X had no traffic adds no evidence to the 5xx test); `referenceX` is the X window
+ * `raw` compared Y with.
  */
 export function judgeStep(
   raw: Comparison,
   x: WindowStats,
   y: WindowStats,
+  referenceX: WindowStats,
   prior: StepEvidence | null,
   ctx: StepContext,
 ): { comparison: Comparison; evidence: StepEvidence } {
@@ -59,7 +67,18 @@ export function judgeStep(
   });
   const alpha = alphaPerStep(ALPHA, ctx.steps);
   const v = sequentialVerdict(state, alpha, raw.thresholds.maxErrorRateIncrease);
-  const comparison = requirePersistentLatency(raw, same ? prior.latencyFailing : []);
+  const nowFailing = latencyFailing(raw);
+  const confirmed = same ? [...prior.latencyFailing] : [];
+  const previous = same ? prior.previous : null;
+  if (previous && nowFailing.some((m) => !confirmed.includes(m))) {
+    const both = compareWindows(
+      mergeWindowStats([windowFromJson(previous.x), referenceX]),
+      mergeWindowStats([windowFromJson(previous.y), y]),
+      raw.thresholds,
+    );
+    confirmed.push(...latencyFailing(both));
+  }
+  const comparison = requirePersistentLatency(raw, confirmed);
   comparison.sequential = {
     verdict: v.fail ? 'fail' : 'pass',
     eValue: Number.isFinite(v.eValue) ? v.eValue : Number.MAX_VALUE,
@@ -71,7 +90,15 @@ export function judgeStep(
       : null,
   };
   comparison.verdict = verdictOf(comparison);
-  return { comparison, evidence: { step, latencyFailing: latencyFailing(raw), sequential: state } };
+  return {
+    comparison,
+    evidence: {
+      step,
+      latencyFailing: nowFailing,
+      previous: { x: windowToJson(referenceX), y: windowToJson(y) },
+      sequential: state,
+    },
+  };
 }
 
 function formatEvidence(e: number): string {

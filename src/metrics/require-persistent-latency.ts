@@ -8,8 +8,8 @@ const LATENCY_METRICS: readonly ComparisonMetric[] = ['p50', 'p95', 'p99'];
  * previous window of the same step failed it too. A single slow window (a GC pause, a noisy neighbour,
  * a briefly loaded machine; latency is autocorrelated, so one window says little) is shown as a
  * warning instead. A sustained regression still fails by its second window. Error-ratio and route
- * rows are not affected: their tests already account for noise. `previousFailing` is what
- * `latencyFailing` returned for the previous window (empty at the first window of a step).
+ * rows are not affected: their tests already account for noise. `previousFailing` is what `latencyFailing`
+ * returned for the previous window (empty at the first window of a step).
  */
 export function requirePersistentLatency(c: Comparison, previousFailing: readonly string[]): Comparison {
   const rows = c.rows.map((row) =>
@@ -26,7 +26,7 @@ export function requirePersistentLatency(c: Comparison, previousFailing: readonl
   return out;
 }
 
-/** The latency rows failing in this window on their own (before `requirePersistentLatency`). */
+/** Latency rows failing in this window on their own (before `requirePersistentLatency`). */
 export function latencyFailing(c: Comparison): string[] {
   return c.rows
     .filter((r) => LATENCY_METRICS.includes(r.metric) && r.verdict === 'fail')

@@ -34,7 +34,7 @@ const r = (service: string, route: string, codes: Record<string, number>): Route
 });
 
 function judge(x: WindowStats, y: WindowStats, prior: StepEvidence | null, step = STEP) {
-  return judgeStep(compareWindows(x, y, T), x, y, prior, step);
+  return judgeStep(compareWindows(x, y, T), x, y, x, prior, step);
 }
 
 describe('judgeStep', () => {

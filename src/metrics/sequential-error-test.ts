@@ -3,7 +3,7 @@
  * (docs/contract.md#route-level-analysis-and-fast-detection).
  *
  * Method: a mixture sequential probability ratio test (Robbins 1970; as "always valid p-values" in
- * Johari, Pekelis, Walsh, "Always valid inference", Operations Research 2022; the e-process view in
+ * Johari, Koomen, Pekelis, Walsh, "Always valid inference: continuous monitoring of A/B tests", Operations Research 2022; the e-process view in
  * Ramdas et al., "Game-theoretic statistics and safe anytime-valid inference", 2023). Each increment
  * (one scrape: nX requests and eX errors on X, nY and eY on Y) is conditioned on its total errors
  * k = eX + eY. If X and Y share the error probability in that increment (whatever it is, and however

@@ -272,10 +272,10 @@ describe('metric comparison with real traffic through the weighted balancer', ()
         );
         return g?.messageTs ? g : null;
       }, 30_000);
-      const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       // The failing window may have started just before the fault: Y's figure is high, not always 100 %.
       const named = new RegExp(
-        `route ${escape(open.route)} \\(service ${escape(open.service)}\\): 404 on Y \\d+(\\.\\d)? % vs X 0 %`,
+        `route ${literal(open.route)} \\(service ${literal(open.service)}\\): 404 on Y \\d+(\\.\\d)? % vs X 0 %`,
       );
       const events = await bot.composition.store.events.listEvents('route-1');
       const failing = events.find((e) => e.kind === 'comparison.verdict' && e.details.verdict === 'fail');

@@ -84,7 +84,6 @@ describe('metric comparison with real traffic through the weighted balancer', ()
           slow: pair.environment({ traffic, metrics, plan: { steps: [25, 100], observeSeconds: 0 } }),
           restart: pair.environment({ traffic, metrics, plan: split }),
           canary: pair.environment({ traffic, metrics, plan: { steps: [5, 100], observeSeconds: 0 } }),
-          route: pair.environment({ traffic, metrics, plan: split }),
         },
       },
       workers: true,
@@ -258,37 +257,6 @@ describe('metric comparison with real traffic through the weighted balancer', ()
       expect(chart.filename).toMatch(/^errors-1-.*\.png$/);
     }
   });
-
-  it('a 404 on one route of Y only posts a rollback gate naming the route with both figures', async () => {
-    const open = pair.seed.fixtures.open;
-    if (!open) throw new Error('the seed has no open route');
-    try {
-      await startAtFirstStep('route', 'route-1', 50);
-      await nextWindowStarts('route-1');
-      y.setFaults({ brokenRoute: { route: open.route, status: 404 } });
-      const gate = await eventually(async () => {
-        const g = (await bot.composition.store.gates.pendingGates('route-1')).find(
-          (x) => x.kind === 'rollback',
-        );
-        return g?.messageTs ? g : null;
-      }, 30_000);
-      const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      // The failing window may have started just before the fault: Y's figure is high, not always 100 %.
-      const named = new RegExp(
-        `route ${literal(open.route)} \\(service ${literal(open.service)}\\): 404 on Y \\d+(\\.\\d)? % vs X 0 %`,
-      );
-      const events = await bot.composition.store.events.listEvents('route-1');
-      const failing = events.find((e) => e.kind === 'comparison.verdict' && e.details.verdict === 'fail');
-      expect(String(failing?.details.failing)).toMatch(named);
-      // The cluster-wide 4xx row only ever warns: the route row is what fails.
-      expect(String(failing?.details.failing)).not.toMatch(/4xx ratio/);
-      const gateMessage = JSON.stringify(bot.slack.message(CHANNEL, gate.messageTs ?? '')?.blocks);
-      expect(gateMessage).toMatch(named);
-    } finally {
-      y.setFaults({ brokenRoute: null });
-      await end('route-1');
-    }
-  }, 60_000);
 
   it('Y with added latency fails the p95 and p99 rows and gets a rollback gate', async () => {
     try {

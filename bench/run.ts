@@ -37,6 +37,27 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
     run: async () => withDetectSummary(await (await import('./detect-statistics.js')).run()),
   },
   {
+    name: 'route-statistics',
+    aliases: ['route'],
+    about:
+      '10,000 simulated healthy intervals over 50 routes, then a route with 2 % of traffic breaking on Y (404, 500, unmatched) (~5 s)',
+    run: async () => (await import('./route-statistics.js')).run(),
+  },
+  {
+    name: 'sequential-statistics',
+    aliases: ['sequential'],
+    about:
+      '10,000 simulated healthy runs (4 steps × 10 min, judged after every 5 s scrape) and 3 % 5xx on Y at 5 % traffic (~2 minutes)',
+    run: async () => (await import('./sequential-statistics.js')).run(),
+  },
+  {
+    name: 'stall-statistics',
+    aliases: ['stalls'],
+    about:
+      'healthy runs with node stalls and autocorrelated latency, then a sustained ×2 latency on Y (~10 s)',
+    run: async () => (await import('./stall-statistics.js')).run(),
+  },
+  {
     name: 'detect-e2e',
     about:
       'the bot, balancer and simulated Kong nodes under real load: a 3 % 5xx regression on Y at 5 % of the traffic, timed to the rollback gate (~1.5 minutes)',

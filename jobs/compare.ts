@@ -13,6 +13,7 @@ import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
+import { judgeStep, stepEvidenceSchema } from '../src/metrics/judge-step.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
 import { metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
 import {
@@ -55,11 +56,20 @@ const compareEachInterval: JobDefinition = {
       run.appliedWeight ?? 0,
       env.metrics.thresholds.minRequests,
     );
+    // Latency persistence and the sequential 5xx test carry evidence from window to window of a step.
+    const { comparison, evidence } = judgeStep(
+      compareWindows(choice.x, windows.y, env.metrics.thresholds),
+      windows.x,
+      windows.y,
+      choice.x,
+      prior.evidence ?? null,
+      { stepIndex: run.stepIndex, weight: run.appliedWeight ?? 0, steps: env.plan.steps.length },
+    );
     await scheduleNext(ctx, {
       source: state,
       xBaseline: choice.baseline ? windowToJson(choice.baseline) : null,
+      evidence,
     });
-    const comparison = compareWindows(choice.x, windows.y, env.metrics.thresholds);
     await storeSamples(ctx, windows, comparison);
     // Drift matters only when this comparison would offer the next step; X's database digests answer
     // first (fast), the Admin API only when a table changed or the database is not reachable. The
@@ -122,6 +132,7 @@ export const compareJob: JobDefinition = {
 const chainStateSchema = z.object({
   source: metricsSourceStateSchema.nullable(),
   xBaseline: windowStatsJsonSchema.nullable(),
+  evidence: stepEvidenceSchema.nullable().optional(),
 });
 type ChainState = z.infer<typeof chainStateSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compareRoutes, failingRoutes, type RouteComparisonRow } from './compare-routes.js';
 import { formatCount, formatMs, formatPercent, formatPValue, formatRatio } from './format-numbers.js';
 import { marginExceededTest, twoProportionTest, zForAlpha } from './proportion-tests.js';
 import {
@@ -22,6 +23,8 @@ import {
  *   confidence (Y's quantile at its lower order-statistic bound over X's at its upper bound, which
  *   needs no distribution assumption). `warn` above 1 + (t − 1)/2.
  * - p50 and 4xx only ever warn. Request rate is informational.
+ * - Per route (when both windows carry routes): see compare-routes.ts; a failing route fails the
+ *   comparison and is named in its reasons.
  */
 export const VERDICTS = ['pass', 'warn', 'insufficient_data', 'fail'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -65,9 +68,24 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** Why the verdict is held back although no row fails, e.g. a Y node that could not be scraped. */
   coverage?: string[];
+  /** Per-route rows (absent when a window has no route breakdown, e.g. one stored by an older version). */
+  routes?: RouteComparisonRow[];
+  /** The always-valid 5xx test over the step so far (set by `judgeStep`; absent for an ad-hoc comparison). */
+  sequential?: SequentialSummary;
   x: WindowSummary;
   y: WindowSummary;
   thresholds: ComparisonThresholds;
+}
+
+/** JSON-safe outcome of the sequential 5xx test. */
+export interface SequentialSummary {
+  verdict: 'pass' | 'fail';
+  eValue: number;
+  /** The evidence that fails: 1 / (α per step). */
+  threshold: number;
+  x: number | null;
+  y: number | null;
+  reason: string | null;
 }
 
 export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
@@ -89,11 +107,34 @@ export function compareWindows(x: WindowStats, y: WindowStats, thresholds: Compa
   ];
   if (few) for (const row of rows) row.verdict = 'insufficient_data';
   const coverage = nodeCoverage(x, y);
-  const verdict = worstVerdict([
-    ...rows.map((r) => r.verdict),
-    ...(coverage.length > 0 ? ['insufficient_data' as const] : []),
+  const routes =
+    x.routes && y.routes
+      ? compareRoutes(x.routes, y.routes, { alpha: ALPHA, margin: thresholds.maxErrorRateIncrease })
+      : null;
+  const c: Comparison = {
+    verdict: 'pass',
+    rows,
+    ...(coverage.length > 0 ? { coverage } : {}),
+    ...(routes ? { routes } : {}),
+    x: sx,
+    y: sy,
+    thresholds,
+  };
+  c.verdict = verdictOf(c);
+  return c;
+}
+
+/**
+ * The comparison's verdict from its parts: its rows, a failing route (routes that are only too small
+ * do not hold it back: the whole-cluster rows already judge their traffic), and node coverage.
+ */
+export function verdictOf(c: Pick<Comparison, 'rows' | 'routes' | 'coverage' | 'sequential'>): Verdict {
+  return worstVerdict([
+    ...(c.sequential?.verdict === 'fail' ? ['fail' as const] : []),
+    ...c.rows.map((r) => r.verdict),
+    ...((c.routes ?? []).some((r) => r.verdict === 'fail') ? ['fail' as const] : []),
+    ...((c.coverage ?? []).length > 0 ? ['insufficient_data' as const] : []),
   ]);
-  return { verdict, rows, ...(coverage.length > 0 ? { coverage } : {}), x: sx, y: sy, thresholds };
 }
 
 /**
@@ -118,11 +159,51 @@ export function nodeCoverage(x: Pick<WindowStats, 'nodes'>, y: Pick<WindowStats,
   return out;
 }
 
-/** Rows that fail, each with its reason, e.g. "5xx ratio on Y 3.1 % vs X 0.1 % (p < 0.001)". */
-export function failingRows(comparison: Comparison): (ComparisonRow & { reason: string })[] {
-  return comparison.rows.flatMap((row) =>
-    row.verdict === 'fail' ? [{ ...row, reason: row.reason ?? `${row.label} failed` }] : [],
+/** What a failing row or route says: `metric` is `route` for a route row. */
+export interface FailingRow {
+  metric: ComparisonMetric | 'route' | 'sequential_5xx';
+  label: string;
+  reason: string;
+  /** The row's one-sided p-value; for a route, its smallest (before the Holm correction). */
+  pValue: number | null;
+}
+
+/**
+ * Rows that fail, each with its reason, e.g. "5xx ratio on Y 3.1 % vs X 0.1 % (p < 0.001)", then
+ * failing routes, e.g. "route orders-v2 (service orders): 404 on Y 38 % vs X 0.2 % (p < 0.001)".
+ */
+export function failingRows(comparison: Comparison): FailingRow[] {
+  const rows = comparison.rows.flatMap((row) =>
+    row.verdict === 'fail'
+      ? [
+          {
+            metric: row.metric,
+            label: row.label,
+            reason: row.reason ?? `${row.label} failed`,
+            pValue: row.pValue,
+          },
+        ]
+      : [],
   );
+  const routes = failingRoutes(comparison.routes ?? []).map((r) => ({
+    metric: 'route' as const,
+    label: r.label,
+    reason: r.reason,
+    pValue: Math.min(r.p5xx ?? 1, r.p404 ?? 1),
+  }));
+  const sequential =
+    // The same finding as a failing 5xx row of this window: said once.
+    comparison.sequential?.verdict === 'fail' && !rows.some((r) => r.metric === 'ratio_5xx')
+      ? [
+          {
+            metric: 'sequential_5xx' as const,
+            label: '5xx over this step',
+            reason: comparison.sequential.reason ?? '5xx over this step failed',
+            pValue: null,
+          },
+        ]
+      : [];
+  return [...rows, ...sequential, ...routes];
 }
 
 function requestRateRow(x: WindowSummary, y: WindowSummary, minRequests: number): ComparisonRow {

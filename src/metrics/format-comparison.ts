@@ -1,3 +1,4 @@
+import { busiestRoutes, failingRoutes, type RouteComparisonRow } from './compare-routes.js';
 import type { Comparison, ComparisonRow, Verdict } from './compare-windows.js';
 import {
   formatCount,
@@ -76,13 +77,31 @@ export function formatComparison(c: Comparison, options: FormatComparisonOptions
   for (const row of c.rows.map(formatRow)) {
     lines.push(`${row.emoji} *${row.metric}*: X ${row.x} · Y ${row.y} · Δ ${row.delta}`);
   }
-  const reasons = c.rows.filter((r) => r.verdict !== 'pass' && r.reason).map((r) => `• ${r.reason}`);
+  if (c.sequential) {
+    const e = c.sequential.eValue;
+    lines.push(
+      `${VERDICT_EMOJI[c.sequential.verdict]} *5xx over this step*: X ${formatPercent(c.sequential.x)} · Y ${formatPercent(c.sequential.y)} · evidence ${e >= 1000 ? '> 1,000' : e.toFixed(1)} (fails at ${formatCount(Math.round(c.sequential.threshold))})`,
+    );
+  }
+  const busiest = busiestRoutes(c.routes ?? []);
+  if (busiest.length > 0) lines.push(`*Busiest routes*: ${busiest.map(routeFigures).join(' · ')}`);
+  const reasons = [
+    ...c.rows.filter((r) => r.verdict !== 'pass' && r.reason).map((r) => `• ${r.reason}`),
+    ...(c.sequential?.reason ? [`• ${c.sequential.reason}`] : []),
+    ...failingRoutes(c.routes ?? []).map((r) => `• ❌ ${r.reason}`),
+  ];
   const unique = [...new Set(reasons)];
   if (unique.length > 0) lines.push(...unique);
   for (const note of c.coverage ?? []) lines.push(`• ${note}`);
   const xFailed = c.x.nodes && c.x.nodes.answered > 0 ? c.x.nodes.failed : [];
   if (xFailed.length > 0) lines.push(`• X: not scraped: ${xFailed.join(', ')}`);
   return lines.join('\n');
+}
+
+/** "route a (service s) X 1,200 · Y 60 req, 5xx X 0.1 % · Y 0 %": one busy route, compactly. */
+function routeFigures(r: RouteComparisonRow): string {
+  const ratio = (n: number, d: number) => formatPercent(d > 0 ? n / d : null);
+  return `${r.label} X ${formatCount(r.x.requests)} / Y ${formatCount(r.y.requests)} req, 5xx X ${ratio(r.x.status5xx, r.x.requests)} / Y ${ratio(r.y.status5xx, r.y.requests)}`;
 }
 
 /** " (2 of 3 nodes)" for clusters of several nodes or with a node not read; nothing for one healthy node. */

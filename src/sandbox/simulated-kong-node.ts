@@ -56,7 +56,11 @@ export interface SimulatedKongNode {
   statusUrl: string;
   metricsUrl: string;
   nodeId: string;
-  setFaults(f: { errorRatio?: number; addedLatencyMs?: number }): void;
+  setFaults(f: {
+    errorRatio?: number;
+    addedLatencyMs?: number;
+    brokenRoute?: { route: string; status: 404 | 500 } | null;
+  }): void;
   /**
    * How the node's /metrics answers (Status and Admin API alike), while its proxy keeps serving:
    * `refuse` drops the connection, `hang` never answers, `error` answers HTTP 500.
@@ -306,6 +310,16 @@ export async function startSimulatedKongNode(opts: SimulatedKongNodeOptions): Pr
     nodeId,
     setFaults(f) {
       const next = { ...faults, ...f };
+      const broken = next.brokenRoute;
+      if (
+        broken &&
+        (typeof broken.route !== 'string' || broken.route === '' || ![404, 500].includes(broken.status))
+      ) {
+        throw new AppError(
+          'E_INVALID_INPUT',
+          'A broken route needs a route name and a status of 404 or 500.',
+        );
+      }
       if (!(next.errorRatio >= 0 && next.errorRatio <= 1) || !(next.addedLatencyMs >= 0)) {
         throw new AppError('E_INVALID_INPUT', 'Faults need 0 <= errorRatio <= 1 and addedLatencyMs >= 0.', {
           details: { ...next },

@@ -9,6 +9,8 @@ export interface Faults {
   errorRatio: number;
   /** Added to every upstream response, in milliseconds. */
   addedLatencyMs: number;
+  /** One route (by its metrics label) answering only this status, as a broken router or plugin would. */
+  brokenRoute?: { route: string; status: 404 | 500 } | null;
 }
 
 export interface ProxyDeps {
@@ -111,6 +113,21 @@ export async function handleProxyRequest(
   }
   const kongMs = Math.round(performance.now() - started);
   const faults = deps.faults();
+  const broken = faults.brokenRoute;
+  if (broken && broken.route === entry.routeLabel) {
+    const body =
+      broken.status === 404 ? { message: 'Not Found' } : { message: 'An unexpected error occurred' };
+    const egressBytes = send(res, broken.status, body, kongHeaders);
+    observe({
+      consumer: consumerLabel(auth.consumer),
+      code: broken.status,
+      source: 'kong',
+      kongMs,
+      ingressBytes,
+      egressBytes,
+    });
+    return;
+  }
   const upstreamStart = performance.now();
   if (faults.addedLatencyMs > 0) await sleep(faults.addedLatencyMs);
   const failed = deps.random() < faults.errorRatio;

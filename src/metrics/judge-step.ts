@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { ALPHA, type Comparison, compareWindows, verdictOf } from './compare-windows.js';
+import { formatPercent } from './format-numbers.js';
+import { latencyFailing, requirePersistentLatency } from './require-persistent-latency.js';
+import {
+  alphaPerStep,
+  emptySequentialState,
+  type SequentialState,
+  sequentialVerdict,
+  updateSequential,
+} from './sequential-error-test.js';
+import { mergeWindowStats, type WindowStats } from './window-stats.js';
+import { windowFromJson, windowStatsJsonSchema, windowToJson } from './x-baseline.js';
+
+/** What one window leaves for the next within the same step (carried by the compare chain). */
+export const stepEvidenceSchema = z.object({
+  /** Identifies the step (its index and Y weight): evidence never crosses a step. */
+  step: z.string(),
+  /** Latency rows that failed in the previous window. */
+  latencyFailing: z.array(z.string()),
+  /** The previous window as compared (X's reference and Y), to judge a latency failure over both. */
+  previous: z.object({ x: windowStatsJsonSchema, y: windowStatsJsonSchema }).nullable().optional(),
+  sequential: z.object({
+    logRatios: z.array(z.number()),
+    xRequests: z.number(),
+    xErrors: z.number(),
+    yRequests: z.number(),
+    yErrors: z.number(),
+  }),
+});
+export type StepEvidence = z.infer<typeof stepEvidenceSchema>;
+
+export interface StepContext {
+  stepIndex: number;
+  weight: number;
+  /** Steps in the plan: α is split over them so that a whole run keeps α. */
+  steps: number;
+}
+
+/**
+ * Combines one window's comparison with the evidence of the step so far
+ * (docs/contract.md#route-level-analysis-and-fast-detection):
+ * - latency fails only with persistent evidence (`requirePersistentLatency`): the row failed in the
+ *   previous window too, or it fails over the previous and this window taken together (a stall that
+ *   made one window slow is diluted there; a regression is not);
+ * - the always-valid 5xx test over the step so far (`sequential-error-test.ts`) fails the comparison
+ *   as soon as its evidence is enough, with α split over the plan's steps.
+ * `x` and `y` are this window's own counts (X's, not a baseline carried from an earlier window: a
+ * window in which X had no traffic adds no evidence to the 5xx test); `referenceX` is the X window
+ * `raw` compared Y with.
+ */
+export function judgeStep(
+  raw: Comparison,
+  x: WindowStats,
+  y: WindowStats,
+  referenceX: WindowStats,
+  prior: StepEvidence | null,
+  ctx: StepContext,
+): { comparison: Comparison; evidence: StepEvidence } {
+  const step = `${ctx.stepIndex}@${ctx.weight}`;
+  const same = prior !== null && prior.step === step;
+  const state: SequentialState = updateSequential(same ? prior.sequential : emptySequentialState(), {
+    xRequests: x.requests,
+    xErrors: x.status5xx,
+    yRequests: y.requests,
+    yErrors: y.status5xx,
+  });
+  const alpha = alphaPerStep(ALPHA, ctx.steps);
+  const v = sequentialVerdict(state, alpha, raw.thresholds.maxErrorRateIncrease);
+  const nowFailing = latencyFailing(raw);
+  const confirmed = same ? [...prior.latencyFailing] : [];
+  const previous = same ? prior.previous : null;
+  if (previous && nowFailing.some((m) => !confirmed.includes(m))) {
+    const both = compareWindows(
+      mergeWindowStats([windowFromJson(previous.x), referenceX]),
+      mergeWindowStats([windowFromJson(previous.y), y]),
+      raw.thresholds,
+    );
+    confirmed.push(...latencyFailing(both));
+  }
+  const comparison = requirePersistentLatency(raw, confirmed);
+  comparison.sequential = {
+    verdict: v.fail ? 'fail' : 'pass',
+    eValue: Number.isFinite(v.eValue) ? v.eValue : Number.MAX_VALUE,
+    threshold: 1 / alpha,
+    x: v.x,
+    y: v.y,
+    reason: v.fail
+      ? `5xx over this step on Y ${formatPercent(v.y)} vs X ${formatPercent(v.x)} (always-valid test: evidence ${formatEvidence(v.eValue)} ≥ ${formatEvidence(1 / alpha)})`
+      : null,
+  };
+  comparison.verdict = verdictOf(comparison);
+  return {
+    comparison,
+    evidence: {
+      step,
+      latencyFailing: nowFailing,
+      previous: { x: windowToJson(referenceX), y: windowToJson(y) },
+      sequential: state,
+    },
+  };
+}
+
+function formatEvidence(e: number): string {
+  if (!Number.isFinite(e) || e >= 1e6) return '> 10⁶';
+  return e >= 100 ? String(Math.round(e)) : e.toFixed(1);
+}

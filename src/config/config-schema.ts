@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeWindowsSchema } from './change-windows-schema.js';
 import { whenObject } from './common-schemas.js';
 import { environmentConfigSchema } from './environment-schema.js';
 import { retentionSchema } from './retention-schema.js';
@@ -81,6 +82,8 @@ export const botConfigSchema = z.strictObject({
   approvals: approvalsSchema,
   environments: environmentsSchema,
   retention: retentionSchema.prefault({}),
+  /** Optional; an environment's own changeWindows win. */
+  changeWindows: changeWindowsSchema.optional(),
 });
 
 export type BotConfig = z.infer<typeof botConfigSchema>;

@@ -1,3 +1,4 @@
+import type { WindowState } from './change-window-state.js';
 import type { Gate } from './gate.js';
 import { increaseBlockers } from './increase-blockers.js';
 import { canRollBack, isTerminal, type Run } from './run.js';
@@ -21,6 +22,8 @@ export interface GateClickContext {
   /** Another gate of the run, a rollback, is open. */
   rollbackPending: boolean;
   observeSeconds: number;
+  /** The change windows at the click's clock; unset: none configured. */
+  window?: WindowState | undefined;
 }
 
 export type GateJudgement =
@@ -122,7 +125,12 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
     const blockers = increaseBlockers(
       run,
       { kind: gate.kind === 'complete' ? 'complete' : 'shift', weight: gate.targetWeight },
-      { now: click.now, observeSeconds: ctx.observeSeconds, rollbackPending: ctx.rollbackPending },
+      {
+        now: click.now,
+        observeSeconds: ctx.observeSeconds,
+        rollbackPending: ctx.rollbackPending,
+        window: ctx.window,
+      },
     );
     if (blockers.length > 0) {
       return refused(
@@ -141,5 +149,14 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
       event: { ...base, kind: 'gate.approval_recorded', details: { ...details, approvals: count, required } },
     };
   }
-  return { outcome: 'approved', event: { ...base, kind: 'gate.approved', details } };
+  // Break-glass: a rollback or decrease approved while the change window is closed says so in the log.
+  const breakGlass = !increase && ctx.window !== undefined && !ctx.window.open;
+  return {
+    outcome: 'approved',
+    event: {
+      ...base,
+      kind: 'gate.approved',
+      details: breakGlass ? { ...details, outsideChangeWindow: true } : details,
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { dropOrphanRehearsals } from '../deploy/drop-orphan-rehearsals.js';
+import { WINDOW_DEFERRED } from '../domain/change-window-state.js';
 import { compareSlot } from '../domain/decide-observation.js';
 import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
@@ -10,6 +11,7 @@ import { postCard } from './execute-effects.js';
 import { postGateMessage, storedGateContext } from './post-gate-message.js';
 import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
+import { windowStateFor } from './window-state-for.js';
 
 /** The phase an approved gate moves its run to, and the job that then runs (keyed by the gate). */
 const GATE_PHASES: Record<GateKind, Phase> = {
@@ -67,6 +69,7 @@ export async function reconcile(
       });
     }
     if (run.paused) continue;
+    await offerDeferredFirstStep(run, deps, engine, now);
     if ((PREPARATION_JOBS as readonly string[]).includes(run.phase)) {
       const job = run.phase as PreparationJob;
       await enqueue({ job, jobId: jobIdFor(run.id, job), payload });
@@ -96,6 +99,27 @@ export async function reconcile(
     if (applied.run) await closeGateMessage(deps.notifier, gate, applied.run).catch(warnGateMessage(deps));
   }
   return { enqueued, expired: expired.length };
+}
+
+/**
+ * A first step held back by a closed change window (see decideJob) is offered once the window opens:
+ * only when no gate was asked for since it was held back, so a rejected or expired one is not repeated.
+ */
+async function offerDeferredFirstStep(
+  run: Run,
+  deps: EngineDeps,
+  engine: RunEngine,
+  now: Date,
+): Promise<void> {
+  if (run.phase !== 'awaiting_gate' || (run.appliedWeight ?? 0) !== 0) return;
+  const window = windowStateFor(deps.config, run.environment, now);
+  if (window !== undefined && !window.open) return;
+  const deferred = await deps.store.events.findLatestEvent(run.id, WINDOW_DEFERRED);
+  if (!deferred) return;
+  const gates = await deps.store.gates.listGates(run.id);
+  if (gates.some((g) => g.requestedAt.getTime() >= deferred.at.getTime())) return;
+  const applied = await engine.applyNow(run.id, { type: 'window_opened' });
+  if (!applied.ok) deps.log.info({ runId: run.id, reason: applied.reason }, 'first step not offered yet');
 }
 
 /** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */

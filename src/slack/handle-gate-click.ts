@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
 import { judgeGateClick } from '../domain/judge-gate-click.js';
 import type { RunEngine } from '../engine/run-engine.js';
+import { windowStateFor } from '../engine/window-state-for.js';
 import { isAppError } from '../errors.js';
 import type { Store } from '../store/create-store.js';
 import { closeGateMessage } from './close-gate-message.js';
@@ -66,6 +67,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
               approvals: ctx.approvals,
               rollbackPending: ctx.rollbackPending,
               observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
+              window: windowStateFor(deps.config, run.environment, ctx.now),
             },
           ),
       });

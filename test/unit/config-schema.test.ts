@@ -406,7 +406,7 @@ describe('unknown keys', () => {
     expect(problems).toContainEqual({
       path: `${P}.trafic`,
       message: 'unknown key; did you mean "traffic"?',
-      hint: 'allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests',
+      hint: 'allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests, changeWindows',
     });
     // The real key is then missing, and that is reported too.
     expect(paths(problems)).toContain(`${P}.traffic`);

@@ -28,6 +28,11 @@ export interface ComposeOptions {
   slackApiUrl: string;
   queuePrefix?: string;
   now?: () => Date;
+  /**
+   * Tests only: one clock for the engine and every record and rule (instead of PostgreSQL's), so a
+   * test can move time, e.g. into or out of a change window.
+   */
+  clock?: () => Date;
   definitions?: readonly JobDefinition[];
   /** Notifier update coalescing interval (tests may shorten it). */
   updateIntervalMs?: number;
@@ -48,7 +53,7 @@ export async function compose(options: ComposeOptions) {
   const db = createDb({ databaseUrl: options.databaseUrl, log });
   // Opened only by a process that answers status (the first cached read starts it).
   const runChanges = createRunChangeFeed({ databaseUrl: options.databaseUrl, log });
-  const store = createStore(db, { runChanges });
+  const store = createStore(db, { runChanges, ...(options.clock ? { clock: options.clock } : {}) });
   const queue = createJobQueue({
     redisUrl: options.redisUrl,
     log,
@@ -73,7 +78,7 @@ export async function compose(options: ComposeOptions) {
     notifier,
     config: options.config,
     log,
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? options.clock ?? (() => new Date()),
     ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const engine = createRunEngine(deps);

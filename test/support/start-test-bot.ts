@@ -28,6 +28,10 @@ export interface TestBotOptions {
   jobAttempts?: number;
   /** Kong client timeout and retries in the jobs (default: the clients' own). */
   adapters?: AdapterOptions;
+  /** A clock the test sets (engine and store); default PostgreSQL's. */
+  clock?: () => Date;
+  /** How often the reconciler runs (default 30 s). */
+  reconcileIntervalMs?: number;
 }
 
 export interface TestBot {
@@ -71,6 +75,8 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
     ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
     ...(options.adapters ? { adapters: options.adapters } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
   });
   const workers = options.workers ? composition.startWorkers(2) : null;
   const bot = await startBot({

@@ -126,6 +126,7 @@ export async function compose(options: ComposeOptions) {
     engine,
     metrics,
     isApprover: approvers.isApprover,
+    groupsOf: approvers.groupsOf,
     startWorkers,
     async close() {
       await queue.close();

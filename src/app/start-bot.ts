@@ -31,7 +31,12 @@ export async function startBot(
     ],
   });
   const handleCommand = createCommandHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
-  const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
+  const handleGateClick = createGateClickHandler({
+    ...c.deps,
+    engine: c.engine,
+    isApprover: c.isApprover,
+    groupsOf: c.groupsOf,
+  });
   const app = createSlackApp({
     botToken: options.slackToken,
     apiUrl: options.slackApiUrl,

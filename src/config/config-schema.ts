@@ -27,6 +27,8 @@ export const approvalsSchema = z
     gateTimeoutMinutes: z.int().min(1).max(10_080).default(60),
     /** Distinct approvers each increase and the completion need. */
     minApprovals: z.int().min(1).max(20).default(1),
+    /** Each increase and completion also needs an approver from each of these user groups. */
+    requiredGroups: z.array(groupIdSchema).default(() => []),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;

@@ -37,5 +37,11 @@ export function createApproverDirectory(options: ApproverDirectoryOptions) {
       }
       return false;
     },
+    /** Which of `groupIds` the user belongs to (a failed lookup: none of that group). */
+    async groupsOf(userId: string, groupIds: readonly string[]): Promise<string[]> {
+      const found: string[] = [];
+      for (const group of groupIds) if ((await membersOf(group)).has(userId)) found.push(group);
+      return found;
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
 import { judgeGateClick } from '../domain/judge-gate-click.js';
+import { refreshGateMessage } from '../engine/post-gate-message.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { windowStateFor } from '../engine/window-state-for.js';
 import { isAppError } from '../errors.js';
@@ -17,6 +18,8 @@ export interface GateClickDeps {
   log: Logger;
   now: () => Date;
   isApprover: (userId: string) => Promise<boolean>;
+  /** Which of the given user groups a user belongs to (for `approvals.requiredGroups`). */
+  groupsOf?: (userId: string, groupIds: readonly string[]) => Promise<string[]>;
 }
 
 export interface GateClickInput {
@@ -49,6 +52,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
     let committed: string | null = null;
     try {
       const userIsApprover = await deps.isApprover(input.userId);
+      const groups = await requiredGroupMembership(deps, input.gateId, input.userId);
       const decided = await deps.store.gates.decideGate({
         gateId: input.gateId,
         userId: input.userId,
@@ -62,21 +66,33 @@ export function createGateClickHandler(deps: GateClickDeps) {
               now: ctx.now,
               userIsApprover,
               fourEyes: deps.config.approvals.fourEyes,
+              groups: groups.clicker,
             },
             {
               approvals: ctx.approvals,
               rollbackPending: ctx.rollbackPending,
               observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
               window: windowStateFor(deps.config, run.environment, ctx.now),
+              requiredGroups: deps.config.approvals.requiredGroups,
+              approverGroups: groups.earlier,
             },
           ),
       });
       if (decided.outcome === 'refused') return { ephemeral: decided.reason ?? 'Nothing changed.' };
       if (decided.outcome === 'recorded') {
+        const groupsNote =
+          deps.config.approvals.requiredGroups.length > 0
+            ? ` Each step also needs an approver from ${deps.config.approvals.requiredGroups.map((g) => `<!subteam^${g}>`).join(', ')}.`
+            : '';
         return {
           ephemeral: `Your approval is recorded (${decided.approvals} of ${decided.required}). The step needs ${
             (decided.required ?? 0) - (decided.approvals ?? 0)
-          } more approver(s), who did not start the run and did not ask for the step.`,
+          } more approver(s), who did not start the run and did not ask for the step.${groupsNote}`,
+          // The gate message shows who approved so far and how many more are needed.
+          after: () =>
+            refreshGateMessage(decided.gate, decided.run, deps).catch((err: Error) =>
+              deps.log.warn({ err: err.message }, 'gate message update failed'),
+            ),
         };
       }
       const outcome = decided.outcome;
@@ -143,6 +159,26 @@ export function createGateClickHandler(deps: GateClickDeps) {
       };
     }
   };
+}
+
+/**
+ * For `approvals.requiredGroups`: the groups of the clicker and of the gate's earlier approvers, read
+ * before the click's transaction. An approval counted meanwhile is missing here, which can only hold
+ * the gate back (fail closed), never approve it early.
+ */
+async function requiredGroupMembership(
+  deps: GateClickDeps,
+  gateId: string,
+  userId: string,
+): Promise<{ clicker: string[]; earlier: Record<string, string[]> }> {
+  const required = deps.config.approvals.requiredGroups;
+  if (required.length === 0 || !deps.groupsOf || !UUID.test(gateId)) return { clicker: [], earlier: {} };
+  const groupsOf = deps.groupsOf;
+  const earlier: Record<string, string[]> = {};
+  for (const approver of await deps.store.gates.approvalsOf(gateId)) {
+    earlier[approver] = await groupsOf(approver, required);
+  }
+  return { clicker: await groupsOf(userId, required), earlier };
 }
 
 /**

@@ -34,6 +34,7 @@ describe('docs/contract.md#config-file example', () => {
         fourEyes: true,
         gateTimeoutMinutes: 60,
         minApprovals: 1,
+        requiredGroups: [],
       },
       environments: {
         prod: {
@@ -130,6 +131,7 @@ describe('defaults', () => {
       fourEyes: true,
       gateTimeoutMinutes: 60,
       minApprovals: 1,
+      requiredGroups: [],
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);

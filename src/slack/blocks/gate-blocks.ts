@@ -13,6 +13,16 @@ export interface GateContext {
   details?: string[];
   /** Mentions, e.g. the approvers on a rollback gate. */
   mention?: string;
+  /** Who approved so far, when the gate needs several distinct approvers. */
+  approvedBy?: readonly string[];
+}
+
+/** "Approvals: 1 of 2 (<@U1>); 1 more needed", for gates that need several approvers; else empty. */
+export function approvalsLine(gate: Gate, approvedBy: readonly string[]): string {
+  if (gate.kind === 'rollback' || gate.requiredApprovals <= 1) return '';
+  const who = approvedBy.length > 0 ? ` (${approvedBy.map((u) => `<@${u}>`).join(', ')})` : '';
+  const missing = Math.max(0, gate.requiredApprovals - approvedBy.length);
+  return `:busts_in_silhouette: Approvals: ${approvedBy.length} of ${gate.requiredApprovals}${who}; ${missing} more needed, each from a different approver.`;
 }
 
 export function gateText(gate: Gate, run: Run): string {
@@ -46,6 +56,9 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
       },
     },
     ...(context.details ?? []).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...(approvalsLine(gate, context.approvedBy ?? [])
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: approvalsLine(gate, context.approvedBy ?? []) } }]
+      : []),
     {
       type: 'context',
       elements: [

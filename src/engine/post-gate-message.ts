@@ -29,6 +29,7 @@ export async function postGateMessage(
         reason: context.reason,
         ...(context.details ? { details: context.details } : {}),
         ...(current.kind === 'rollback' ? { mention: approverMentions(deps) } : {}),
+        requiredGroups: deps.config.approvals.requiredGroups,
       }),
     }),
   );
@@ -72,7 +73,7 @@ function approverMentions(deps: EngineDeps): string {
 export async function refreshGateMessage(
   gate: Gate,
   run: Run,
-  deps: Pick<EngineDeps, 'store' | 'notifier'>,
+  deps: Pick<EngineDeps, 'store' | 'notifier' | 'config'>,
 ): Promise<void> {
   if (!gate.messageTs || gate.status !== 'pending') return;
   const [context, approvedBy] = await Promise.all([
@@ -83,6 +84,10 @@ export async function refreshGateMessage(
     channel: run.channel,
     ts: gate.messageTs,
     text: gateText(gate, run),
-    blocks: gateBlocks(gate, run, { ...context, approvedBy }),
+    blocks: gateBlocks(gate, run, {
+      ...context,
+      approvedBy,
+      requiredGroups: deps.config.approvals.requiredGroups,
+    }),
   });
 }

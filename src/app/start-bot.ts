@@ -30,7 +30,12 @@ export async function startBot(
       { name: 'redis', check: () => c.queue.ping() },
     ],
   });
-  const handleCommand = createCommandHandler({ ...c.deps, engine: c.engine, isApprover: c.isApprover });
+  const handleCommand = createCommandHandler({
+    ...c.deps,
+    engine: c.engine,
+    isApprover: c.isApprover,
+    groupsOf: c.groupsOf,
+  });
   const handleGateClick = createGateClickHandler({
     ...c.deps,
     engine: c.engine,

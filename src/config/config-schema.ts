@@ -29,6 +29,9 @@ export const approvalsSchema = z
     minApprovals: z.int().min(1).max(20).default(1),
     /** Each increase and completion also needs an approver from each of these user groups. */
     requiredGroups: z.array(groupIdSchema).default(() => []),
+    /** Besides the approvers, who may start runs (also --dry-run) and ask for steps; empty: anyone. */
+    operators: z.array(userIdSchema).default(() => []),
+    operatorGroups: z.array(groupIdSchema).default(() => []),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;

@@ -35,6 +35,8 @@ describe('docs/contract.md#config-file example', () => {
         gateTimeoutMinutes: 60,
         minApprovals: 1,
         requiredGroups: [],
+        operators: [],
+        operatorGroups: [],
       },
       environments: {
         prod: {
@@ -132,6 +134,8 @@ describe('defaults', () => {
       gateTimeoutMinutes: 60,
       minApprovals: 1,
       requiredGroups: [],
+      operators: [],
+      operatorGroups: [],
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);

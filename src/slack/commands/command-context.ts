@@ -13,6 +13,8 @@ export interface CommandDeps {
   log: Logger;
   now: () => Date;
   isApprover: (userId: string) => Promise<boolean>;
+  /** Which of the given user groups a user belongs to (for `approvals.operatorGroups`). */
+  groupsOf?: (userId: string, groupIds: readonly string[]) => Promise<string[]>;
 }
 
 export interface CommandInput {

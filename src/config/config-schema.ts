@@ -32,6 +32,8 @@ export const approvalsSchema = z
     /** Besides the approvers, who may start runs (also --dry-run) and ask for steps; empty: anyone. */
     operators: z.array(userIdSchema).default(() => []),
     operatorGroups: z.array(groupIdSchema).default(() => []),
+    /** The approvers are mentioned again this long before a gate expires; 0: never. */
+    reminderMinutes: z.int().min(0).max(10_080).default(15),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;

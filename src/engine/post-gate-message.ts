@@ -61,7 +61,7 @@ export async function storedGateContext(
 }
 
 /** Rollback gates mention every approver and approver group so someone sees them now. */
-function approverMentions(deps: EngineDeps): string {
+export function approverMentions(deps: EngineDeps): string {
   const { approvers, approverGroups } = deps.config.approvals;
   return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
 }

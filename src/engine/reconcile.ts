@@ -1,14 +1,17 @@
 import { dropOrphanRehearsals } from '../deploy/drop-orphan-rehearsals.js';
 import { WINDOW_DEFERRED } from '../domain/change-window-state.js';
+import { gateTitle } from '../domain/decide-gate.js';
 import { compareSlot } from '../domain/decide-observation.js';
 import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
+import { reminderDue } from '../domain/reminder-due.js';
 import type { Phase, Run } from '../domain/run.js';
 import type { EnqueueRequest } from '../queue/job-queue.js';
+import { slackDate } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
-import { postGateMessage, storedGateContext } from './post-gate-message.js';
+import { approverMentions, postGateMessage, storedGateContext } from './post-gate-message.js';
 import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
 import { windowStateFor } from './window-state-for.js';
@@ -57,6 +60,9 @@ export async function reconcile(
   for (const listed of await deps.store.runs.listActiveRuns()) {
     if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
     await postLostGateMessages(listed, deps, now);
+    await remindApprovers(listed, deps, now).catch((err: Error) =>
+      deps.log.warn({ runId: listed.id, err: err.message }, 'gate reminder failed'),
+    );
     const run = (await resumeLostApproval(listed, deps, engine, now)) ?? listed;
     const payload = { v: 1 as const, runId: run.id };
     const gate = await gateInFlight(run, deps);
@@ -120,6 +126,37 @@ async function offerDeferredFirstStep(
   if (gates.some((g) => g.requestedAt.getTime() >= deferred.at.getTime())) return;
   const applied = await engine.applyNow(run.id, { type: 'window_opened' });
   if (!applied.ok) deps.log.info({ runId: run.id, reason: applied.reason }, 'first step not offered yet');
+}
+
+/**
+ * Pending gates close to expiry mention the approvers again, once: the `gate.reminded` event is written
+ * before the post, so a crash between them loses the reminder rather than doubling it.
+ */
+async function remindApprovers(run: Run, deps: EngineDeps, now: Date): Promise<void> {
+  const minutes = deps.config.approvals.reminderMinutes;
+  if (minutes <= 0) return;
+  for (const gate of await deps.store.gates.pendingGates(run.id)) {
+    if (!reminderDue(gate, now, minutes, false)) continue;
+    const latest = await deps.store.events.findLatestEvent(run.id, 'gate.reminded');
+    const reminded =
+      latest !== null &&
+      (latest.details.gateId === gate.id ||
+        (await deps.store.events.listEvents(run.id)).some(
+          (e) => e.kind === 'gate.reminded' && e.details.gateId === gate.id,
+        ));
+    if (!reminderDue(gate, now, minutes, reminded)) continue;
+    await deps.store.events.appendEvent(run.id, {
+      actor: 'bot',
+      kind: 'gate.reminded',
+      phase: run.phase,
+      details: { gateId: gate.id, expiresAt: gate.expiresAt.toISOString() },
+    });
+    await deps.notifier.post({
+      channel: run.channel,
+      threadTs: run.threadTs,
+      text: `:alarm_clock: ${approverMentions(deps)} The approval "${gateTitle(gate.kind, gate.targetWeight)}" of ${run.id} is still open and expires ${slackDate(gate.expiresAt)}.`,
+    });
+  }
 }
 
 /** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */

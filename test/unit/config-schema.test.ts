@@ -37,6 +37,7 @@ describe('docs/contract.md#config-file example', () => {
         requiredGroups: [],
         operators: [],
         operatorGroups: [],
+        reminderMinutes: 15,
       },
       environments: {
         prod: {
@@ -136,6 +137,7 @@ describe('defaults', () => {
       requiredGroups: [],
       operators: [],
       operatorGroups: [],
+      reminderMinutes: 15,
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);

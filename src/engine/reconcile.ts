@@ -1,5 +1,5 @@
 import { dropOrphanRehearsals } from '../deploy/drop-orphan-rehearsals.js';
-import { WINDOW_DEFERRED } from '../domain/change-window-state.js';
+import { describeClosedWindow, WINDOW_DEFERRED } from '../domain/change-window-state.js';
 import { gateTitle } from '../domain/decide-gate.js';
 import { compareSlot } from '../domain/decide-observation.js';
 import type { Gate, GateKind } from '../domain/gate.js';
@@ -60,6 +60,9 @@ export async function reconcile(
   for (const listed of await deps.store.runs.listActiveRuns()) {
     if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
     await postLostGateMessages(listed, deps, now);
+    await sayWhyGatesWait(listed, deps, now).catch((err: Error) =>
+      deps.log.warn({ runId: listed.id, err: err.message }, 'change window notice failed'),
+    );
     await remindApprovers(listed, deps, now).catch((err: Error) =>
       deps.log.warn({ runId: listed.id, err: err.message }, 'gate reminder failed'),
     );
@@ -127,6 +130,45 @@ async function offerDeferredFirstStep(
   const applied = await engine.applyNow(run.id, { type: 'window_opened' });
   if (!applied.ok) deps.log.info({ runId: run.id, reason: applied.reason }, 'first step not offered yet');
 }
+
+/**
+ * A pending increase or completion whose change window closed cannot be approved until it opens: its
+ * thread says why and when, once per gate (the `gate.window_closed` event comes before the post).
+ */
+async function sayWhyGatesWait(run: Run, deps: EngineDeps, now: Date): Promise<void> {
+  const window = windowStateFor(deps.config, run.environment, now);
+  if (window === undefined || window.open) return;
+  for (const gate of await deps.store.gates.pendingGates(run.id)) {
+    if (gate.kind === 'rollback' || !gate.messageTs) continue;
+    if (gate.kind === 'shift' && gate.targetWeight <= (run.appliedWeight ?? 0)) continue;
+    const latest = await deps.store.events.findLatestEvent(run.id, WINDOW_CLOSED);
+    if (latest?.details.gateId === gate.id) continue;
+    if (
+      latest !== null &&
+      (await deps.store.events.listEvents(run.id)).some(
+        (e) => e.kind === WINDOW_CLOSED && e.details.gateId === gate.id,
+      )
+    )
+      continue;
+    await deps.store.events.appendEvent(run.id, {
+      actor: 'bot',
+      kind: WINDOW_CLOSED,
+      phase: run.phase,
+      details: {
+        gateId: gate.id,
+        reason: window.reason ?? null,
+        opensAt: window.opensAt?.toISOString() ?? null,
+      },
+    });
+    await deps.notifier.post({
+      channel: run.channel,
+      threadTs: run.threadTs,
+      text: `:clock3: "${gateTitle(gate.kind, gate.targetWeight)}" waits: ${describeClosedWindow(window)}. It cannot be approved before then; rollback stays possible.`,
+    });
+  }
+}
+
+const WINDOW_CLOSED = 'gate.window_closed';
 
 /**
  * Pending gates close to expiry mention the approvers again, once: the `gate.reminded` event is written

@@ -122,6 +122,12 @@ describe('change windows', () => {
       ),
     );
     expect((await store().gates.getGate(next.id))?.status).toBe('pending');
+    // The thread says why the pending step waits, and when it may be approved.
+    await eventually(async () =>
+      (await threadOf('stage-1')).some((t) =>
+        /waits: it is outside the change windows.*2026-12-14 10:00 UTC/.test(t),
+      ),
+    );
     expect((await store().runs.getRun('stage-1'))?.appliedWeight).toBe(5);
     await command('rollback stage-1');
     const rollback = await postedGate(store().gates, 'stage-1', { kind: 'rollback' });

@@ -61,11 +61,12 @@ export function createCommandHandler(deps: CommandDeps) {
       }
     }
     if (kind === 'start' || kind === 'compare') {
-      const taken = takeToken(buckets.get(userId), Date.now(), COSTLY_COMMANDS);
+      const limit = deps.commandLimit ?? COSTLY_COMMANDS;
+      const taken = takeToken(buckets.get(userId), deps.now().getTime(), limit);
       if (buckets.size >= MAX_REMEMBERED_USERS && !buckets.has(userId)) buckets.clear();
       buckets.set(userId, taken.bucket);
       if (!taken.allowed) {
-        return `Easy there: \`${kind}\` is limited to ${COSTLY_COMMANDS.burst} in a row per person. Please try again in ${Math.ceil(taken.retryAfterMs / 1000)} s. Nothing was done.`;
+        return `Easy there: \`${kind}\` is limited to ${limit.burst} in a row per person. Please try again in ${Math.ceil(taken.retryAfterMs / 1000)} s. Nothing was done.`;
       }
     }
     return null;

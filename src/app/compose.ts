@@ -30,6 +30,11 @@ export interface ComposeOptions {
   slackApiUrl: string;
   queuePrefix?: string;
   now?: () => Date;
+  /**
+   * Tests only: one clock for the engine and every record and rule (instead of PostgreSQL's), so a
+   * test can move time, e.g. into or out of a change window.
+   */
+  clock?: () => Date;
   definitions?: readonly JobDefinition[];
   /** Slack pacing, budgets and retries (default: Slack's own limits; tests speed them up). */
   slackScheduling?: SlackCallSchedulerOptions;
@@ -54,7 +59,11 @@ export async function compose(options: ComposeOptions) {
   const runChanges = createRunChangeFeed({ databaseUrl: options.databaseUrl, log });
   // Router locks wait on their own few connections, never on the pool that the lock holder needs.
   const routerLockDb = createDb({ databaseUrl: options.databaseUrl, log, max: 5 });
-  const store = createStore(db, { runChanges, routerLockDb });
+  const store = createStore(db, {
+    runChanges,
+    routerLockDb,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const queue = createJobQueue({
     redisUrl: options.redisUrl,
     log,
@@ -80,13 +89,14 @@ export async function compose(options: ComposeOptions) {
     notifier,
     config: options.config,
     log,
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? options.clock ?? (() => new Date()),
     ...(options.adapters ? { adapters: options.adapters } : {}),
   };
   const engine = createRunEngine(deps);
   const approvers = createApproverDirectory({
     approvers: options.config.approvals.approvers,
     approverGroups: options.config.approvals.approverGroups,
+    otherGroups: [...options.config.approvals.requiredGroups, ...options.config.approvals.operatorGroups],
     onRefreshFailed: (group, err) =>
       log.warn(
         { group, err: (err as Error).message },
@@ -142,6 +152,7 @@ export async function compose(options: ComposeOptions) {
       },
     }),
     approvers,
+    groupsOf: approvers.groupsOf,
     startWorkers,
     async close() {
       await queue.close();

@@ -32,7 +32,11 @@ export async function startBot(
   });
   // Approver groups are read in the background from now on; a click never waits for them.
   c.approvers.start();
-  const approverDeps = { isApprover: c.isApprover, approverMembership: c.approverMembership };
+  const approverDeps = {
+    isApprover: c.isApprover,
+    approverMembership: c.approverMembership,
+    groupsOf: c.groupsOf,
+  };
   const handleCommand = createCommandHandler({
     ...c.deps,
     engine: c.engine,

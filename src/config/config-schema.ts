@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeWindowsSchema } from './change-windows-schema.js';
 import { whenObject } from './common-schemas.js';
 import { environmentConfigSchema } from './environment-schema.js';
 import { retentionSchema } from './retention-schema.js';
@@ -26,6 +27,13 @@ export const approvalsSchema = z
     gateTimeoutMinutes: z.int().min(1).max(10_080).default(60),
     /** Distinct approvers each increase and the completion need. */
     minApprovals: z.int().min(1).max(20).default(1),
+    /** Each increase and completion also needs an approver from each of these user groups. */
+    requiredGroups: z.array(groupIdSchema).default(() => []),
+    /** Besides the approvers, who may start runs (also --dry-run) and ask for steps; empty: anyone. */
+    operators: z.array(userIdSchema).default(() => []),
+    operatorGroups: z.array(groupIdSchema).default(() => []),
+    /** The approvers are mentioned again this long before a gate expires; 0: never. */
+    reminderMinutes: z.int().min(0).max(10_080).default(15),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;
@@ -81,6 +89,8 @@ export const botConfigSchema = z.strictObject({
   approvals: approvalsSchema,
   environments: environmentsSchema,
   retention: retentionSchema.prefault({}),
+  /** Optional; an environment's own changeWindows win. */
+  changeWindows: changeWindowsSchema.optional(),
 });
 
 export type BotConfig = z.infer<typeof botConfigSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PLAN_STEPS, validatePlanSteps } from '../domain/plan.js';
+import { changeWindowsSchema } from './change-windows-schema.js';
 import { clusterSchema, clusterYSchema } from './cluster-schema.js';
 import {
   argvSchema,
@@ -125,6 +126,7 @@ export const environmentConfigSchema = z.strictObject({
   plan: planSchema.prefault({}),
   metrics: metricsSchema,
   smokeTests: z.array(smokeTestSchema).default(() => []),
+  changeWindows: changeWindowsSchema.optional(),
 });
 
 export type BackupConfig = z.infer<typeof backupSchema>;

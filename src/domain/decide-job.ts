@@ -1,3 +1,4 @@
+import { describeClosedWindow, WINDOW_DEFERRED } from './change-window-state.js';
 import { compareSlot, type ObservationPolicy } from './decide-observation.js';
 import type { RunPatch } from './decision.js';
 import { type Decision, refuse } from './decision.js';
@@ -41,7 +42,7 @@ export function decideJob(run: Run, event: JobEvent, now: Date, policy: Observat
   if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
   switch (event.type) {
     case 'job_succeeded':
-      return jobSucceeded(run, event, now);
+      return jobSucceeded(run, event, now, policy);
     case 'job_failed':
       return jobFailed(run, event, now);
     case 'weight_applied':
@@ -51,7 +52,12 @@ export function decideJob(run: Run, event: JobEvent, now: Date, policy: Observat
 
 const CLOSE_ON_END = (why: string): Effect => ({ type: 'close_gates', reason: why });
 
-function jobSucceeded(run: Run, event: Extract<JobEvent, { type: 'job_succeeded' }>, now: Date): Decision {
+function jobSucceeded(
+  run: Run,
+  event: Extract<JobEvent, { type: 'job_succeeded' }>,
+  now: Date,
+  policy: ObservationPolicy,
+): Decision {
   if (phaseOfJob(event.job) !== run.phase) {
     return refuse(`the ${event.job} result does not apply: ${run.id} is in ${run.phase}.`);
   }
@@ -97,6 +103,33 @@ function jobSucceeded(run: Run, event: Extract<JobEvent, { type: 'job_succeeded'
   }
   // verify passed: the first traffic step needs an approval.
   const first = run.planSteps[0] ?? 100;
+  if (policy.window && !policy.window.open) {
+    // Outside the change windows no increase is offered: the reconciler offers it when one opens.
+    return {
+      ok: true,
+      patch: { ...facts, phase: 'awaiting_gate' },
+      events: [
+        ...events,
+        {
+          actor: 'bot',
+          kind: WINDOW_DEFERRED,
+          phase: run.phase,
+          details: {
+            reason: policy.window.reason ?? null,
+            opensAt: policy.window.opensAt?.toISOString() ?? null,
+          },
+        },
+      ],
+      effects: [
+        thread,
+        {
+          type: 'thread',
+          text: `:clock3: No traffic moves now: ${describeClosedWindow(policy.window)}. The first step (${first} % to Y) is offered when the window opens.`,
+        },
+        { type: 'update_card' },
+      ],
+    };
+  }
   return {
     ok: true,
     patch: { ...facts, phase: 'awaiting_gate' },

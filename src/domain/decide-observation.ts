@@ -1,3 +1,4 @@
+import type { WindowState } from './change-window-state.js';
 import { judgeDataPlaneReport } from './decide-data-planes.js';
 import { type Decision, type RunPatch, refuse } from './decision.js';
 import type { DomainEvent, DriftItem } from './domain-event.js';
@@ -15,6 +16,8 @@ export interface ObservationPolicy {
   intervalSeconds: number;
   /** A rollback gate of the run is open (read with the run, in the same query). */
   rollbackPending?: boolean;
+  /** The change windows at the decision's clock; unset: none configured. */
+  window?: WindowState | undefined;
 }
 
 /** The id of the compare job for the interval slot that contains `now` (or the next one). */
@@ -108,6 +111,7 @@ export function decideObservation(
     now,
     observeSeconds: policy.observeSeconds,
     rollbackPending,
+    window: policy.window,
   });
   if (blockers.length > 0) {
     return {

@@ -27,7 +27,13 @@ export function decideRequest(run: Run, event: RequestEvent, now: Date, policy: 
       // The rollback gate replaces a pending step (see GateStore.createGate).
       patch: run.phase === 'awaiting_gate' && current > 0 ? { phase: 'observing' } : {},
       events: [
-        { actor: event.actor, kind: 'command.rollback', phase: run.phase, details: { from: current } },
+        {
+          actor: event.actor,
+          kind: 'command.rollback',
+          phase: run.phase,
+          // Break-glass: a rollback asked for while the change window is closed is labelled so.
+          details: { from: current, ...(policy.window?.open === false ? { outsideChangeWindow: true } : {}) },
+        },
       ],
       effects: [
         {
@@ -52,7 +58,12 @@ export function decideRequest(run: Run, event: RequestEvent, now: Date, policy: 
     const blockers = increaseBlockers(
       run,
       { kind: 'shift', weight: event.percent },
-      { now, observeSeconds: policy.observeSeconds, rollbackPending: policy.rollbackPending === true },
+      {
+        now,
+        observeSeconds: policy.observeSeconds,
+        rollbackPending: policy.rollbackPending === true,
+        window: policy.window,
+      },
     );
     if (blockers.length > 0) {
       return refuse(`Y cannot get ${event.percent} % now: ${blockers.join('; ')}.`);

@@ -2,6 +2,7 @@ import { decideGate } from './decide-gate.js';
 import { decideJob, split, weightPatch } from './decide-job.js';
 import { decideObservation, type ObservationPolicy } from './decide-observation.js';
 import { decideRequest } from './decide-request.js';
+import { decideWindowOpened } from './decide-window-opened.js';
 import { type Decision, refuse } from './decision.js';
 import { duringPhase, phaseLabel } from './describe-run.js';
 import type { DomainEvent } from './domain-event.js';
@@ -53,6 +54,8 @@ export function decide(
     case 'gate_decided':
     case 'gate_expired':
       return decideGate(run, event);
+    case 'window_opened':
+      return decideWindowOpened(run, now, policy);
     case 'abort_requested': {
       if (isTerminal(run.phase)) return refuse(`${run.id} has already ended (${phaseLabel(run.phase)}).`);
       if (run.phase === 'rolling_back') {

@@ -31,6 +31,8 @@ export type DomainEvent =
   | { type: 'weight_observed'; actor: string; weight: number; reason: 'abort' }
   | { type: 'gate_decided'; actor: string; gate: Gate; outcome: 'approved' | 'rejected' }
   | { type: 'gate_expired'; gate: Gate }
+  /** The change window opened over a run whose first step waited for it (see decideJob). */
+  | { type: 'window_opened' }
   | { type: 'shift_requested'; actor: string; percent: number }
   | { type: 'rollback_requested'; actor: string }
   | {

@@ -1,3 +1,4 @@
+import { describeClosedWindow, type WindowState } from './change-window-state.js';
 import { formatDuration } from './describe-run.js';
 import type { Run } from './run.js';
 
@@ -7,6 +8,8 @@ export interface IncreaseContext {
   observeSeconds: number;
   /** A rollback gate of the run is open. */
   rollbackPending: boolean;
+  /** The change windows at `now` (changeWindowState); unset: no windows configured. */
+  window?: WindowState | undefined;
 }
 
 /**
@@ -14,7 +17,8 @@ export interface IncreaseContext {
  * moves toward Y: the plan's next gate, a manual `shift` upward, the click that approves either, and
  * completion. The first step needs a verified Y; every later one a whole observation period at the
  * current step with no failing comparison since it began, a passing (or warning) newest comparison,
- * and an X unchanged since the freeze (fail closed: no fingerprint, no increase).
+ * and an X unchanged since the freeze (fail closed: no fingerprint, no increase). Every one also needs
+ * an open change window.
  */
 export function increaseBlockers(
   run: Run,
@@ -42,6 +46,7 @@ export function increaseBlockers(
     blockers.push("X's configuration fingerprint from the freeze is missing, so drift cannot be checked");
   }
   if (run.driftDetected) blockers.push("X's configuration changed during the write freeze");
+  if (ctx.window && !ctx.window.open) blockers.push(describeClosedWindow(ctx.window));
   if (weight === 0) return blockers;
   const heldMs = run.stepStartedAt ? ctx.now.getTime() - run.stepStartedAt.getTime() : 0;
   if (heldMs < ctx.observeSeconds * 1000) {

@@ -1,3 +1,4 @@
+import type { WindowState } from './change-window-state.js';
 import type { Gate } from './gate.js';
 import { increaseBlockers } from './increase-blockers.js';
 import { canRollBack, isTerminal, type Run } from './run.js';
@@ -12,6 +13,8 @@ export interface GateClick {
   userIsApprover: boolean;
   /** Neither the run's starter nor the gate's requester may approve an increase or completion. */
   fourEyes: boolean;
+  /** Which of `GateClickContext.requiredGroups` the clicker belongs to. */
+  groups?: readonly string[];
 }
 
 /** What the click transaction knows besides the gate and its run. */
@@ -21,12 +24,25 @@ export interface GateClickContext {
   /** Another gate of the run, a rollback, is open. */
   rollbackPending: boolean;
   observeSeconds: number;
+  /** The change windows at the click's clock; unset: none configured. */
+  window?: WindowState | undefined;
+  /** `approvals.requiredGroups`: an increase also needs an approver from each of these user groups. */
+  requiredGroups?: readonly string[];
+  /** Which of `requiredGroups` each earlier approver belongs to. */
+  approverGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 export type GateJudgement =
   | { outcome: 'approved' | 'rejected'; event: NewRunEvent }
   /** An approval counted, but the gate needs more distinct approvers. */
-  | { outcome: 'recorded'; event: NewRunEvent; approvals: number; required: number }
+  | {
+      outcome: 'recorded';
+      event: NewRunEvent;
+      approvals: number;
+      required: number;
+      /** Required user groups no approver so far belongs to. */
+      missingGroups?: string[];
+    }
   | { outcome: 'refused'; reason: string; event: NewRunEvent };
 
 /** Increases and completion are what the four-eyes and quorum rules guard; a shift down is a partial rollback. */
@@ -122,7 +138,12 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
     const blockers = increaseBlockers(
       run,
       { kind: gate.kind === 'complete' ? 'complete' : 'shift', weight: gate.targetWeight },
-      { now: click.now, observeSeconds: ctx.observeSeconds, rollbackPending: ctx.rollbackPending },
+      {
+        now: click.now,
+        observeSeconds: ctx.observeSeconds,
+        rollbackPending: ctx.rollbackPending,
+        window: ctx.window,
+      },
     );
     if (blockers.length > 0) {
       return refused(
@@ -133,13 +154,38 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
   }
   const required = gate.kind === 'rollback' ? 1 : Math.max(1, gate.requiredApprovals);
   const count = ctx.approvals.length + 1;
-  if (count < required) {
+  // Each required user group must be among the approvers of an increase, however many approved.
+  const covered = new Set([
+    ...(click.groups ?? []),
+    ...ctx.approvals.flatMap((u) => ctx.approverGroups?.[u] ?? []),
+  ]);
+  const missingGroups = increase ? (ctx.requiredGroups ?? []).filter((g) => !covered.has(g)) : [];
+  if (count < required || missingGroups.length > 0) {
     return {
       outcome: 'recorded',
       approvals: count,
-      required,
-      event: { ...base, kind: 'gate.approval_recorded', details: { ...details, approvals: count, required } },
+      required: Math.max(required, count + (missingGroups.length > 0 ? 1 : 0)),
+      ...(missingGroups.length > 0 ? { missingGroups } : {}),
+      event: {
+        ...base,
+        kind: 'gate.approval_recorded',
+        details: {
+          ...details,
+          approvals: count,
+          required,
+          ...(missingGroups.length > 0 ? { missingGroups } : {}),
+        },
+      },
     };
   }
-  return { outcome: 'approved', event: { ...base, kind: 'gate.approved', details } };
+  // Break-glass: a rollback or decrease approved while the change window is closed says so in the log.
+  const breakGlass = !increase && ctx.window !== undefined && !ctx.window.open;
+  return {
+    outcome: 'approved',
+    event: {
+      ...base,
+      kind: 'gate.approved',
+      details: breakGlass ? { ...details, outsideChangeWindow: true } : details,
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { Gate } from '../domain/gate.js';
+import type { Run } from '../domain/run.js';
 import { isAppError } from '../errors.js';
 import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -30,6 +31,7 @@ export async function postGateMessage(
         reason: context.reason,
         ...(context.details ? { details: context.details } : {}),
         mention: approverMentions(deps),
+        requiredGroups: deps.config.approvals.requiredGroups,
       }),
       // A gate goes before progress bars and live numbers when Slack makes the bot wait; a rollback
       // gate is also shown in the channel.
@@ -58,7 +60,10 @@ export async function postGateMessage(
  * What the gate's message said when it was asked for, rebuilt from PostgreSQL: the reason from its
  * `gate.requested` event, the detail lines from the gate's stored comparison.
  */
-export async function storedGateContext(gate: Gate, deps: EngineDeps): Promise<GateMessageContext> {
+export async function storedGateContext(
+  gate: Gate,
+  deps: Pick<EngineDeps, 'store'>,
+): Promise<GateMessageContext> {
   const requested = await deps.store.events.findLatestEvent(gate.runId, 'gate.requested');
   const reason =
     requested?.details.gateId === gate.id && typeof requested.details.reason === 'string'
@@ -71,7 +76,33 @@ export async function storedGateContext(gate: Gate, deps: EngineDeps): Promise<G
 }
 
 /** Every gate mentions who can approve it: each approver and approver group. */
-function approverMentions(deps: EngineDeps): string {
+export function approverMentions(deps: EngineDeps): string {
   const { approvers, approverGroups } = deps.config.approvals;
   return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
+}
+
+/**
+ * A pending gate's message redrawn after an approval was counted: same reason and details, plus who
+ * approved so far and how many more are needed. Buttons stay until the gate is decided.
+ */
+export async function refreshGateMessage(
+  gate: Gate,
+  run: Run,
+  deps: Pick<EngineDeps, 'store' | 'notifier' | 'config'>,
+): Promise<void> {
+  if (!gate.messageTs || gate.status !== 'pending') return;
+  const [context, approvedBy] = await Promise.all([
+    storedGateContext(gate, deps),
+    deps.store.gates.approvalsOf(gate.id),
+  ]);
+  await deps.notifier.update({
+    channel: run.channel,
+    ts: gate.messageTs,
+    text: gateText(gate, run),
+    blocks: gateBlocks(gate, run, {
+      ...context,
+      approvedBy,
+      requiredGroups: deps.config.approvals.requiredGroups,
+    }),
+  });
 }

@@ -1,15 +1,20 @@
 import { dropOrphanRehearsals } from '../deploy/drop-orphan-rehearsals.js';
+import { describeClosedWindow, WINDOW_DEFERRED } from '../domain/change-window-state.js';
+import { gateTitle } from '../domain/decide-gate.js';
 import { compareSlot } from '../domain/decide-observation.js';
 import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
+import { reminderDue } from '../domain/reminder-due.js';
 import type { Phase, Run } from '../domain/run.js';
 import type { EnqueueRequest } from '../queue/job-queue.js';
+import { slackDate } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
-import { postGateMessage, storedGateContext } from './post-gate-message.js';
+import { approverMentions, postGateMessage, storedGateContext } from './post-gate-message.js';
 import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
+import { windowStateFor } from './window-state-for.js';
 
 /** The phase an approved gate moves its run to, and the job that then runs (keyed by the gate). */
 const GATE_PHASES: Record<GateKind, Phase> = {
@@ -56,6 +61,12 @@ export async function reconcile(
   for (const listed of await deps.store.runs.listActiveRuns()) {
     if (!listed.cardTs) await postCard(listed.id, deps).catch(() => undefined);
     await postLostGateMessages(listed, deps, now);
+    await sayWhyGatesWait(listed, deps, now).catch((err: Error) =>
+      deps.log.warn({ runId: listed.id, err: err.message }, 'change window notice failed'),
+    );
+    await remindApprovers(listed, deps, now).catch((err: Error) =>
+      deps.log.warn({ runId: listed.id, err: err.message }, 'gate reminder failed'),
+    );
     const run = (await resumeLostApproval(listed, deps, engine, now)) ?? listed;
     const payload = { v: 1 as const, runId: run.id };
     const gate = await gateInFlight(run, deps);
@@ -68,6 +79,7 @@ export async function reconcile(
       });
     }
     if (run.paused) continue;
+    await offerDeferredFirstStep(run, deps, engine, now);
     if ((PREPARATION_JOBS as readonly string[]).includes(run.phase)) {
       const job = run.phase as PreparationJob;
       await enqueue({ job, jobId: jobIdFor(run.id, job), payload });
@@ -97,6 +109,97 @@ export async function reconcile(
     if (applied.run) await closeGateMessage(deps.notifier, gate, applied.run).catch(warnGateMessage(deps));
   }
   return { enqueued, expired: expired.length };
+}
+
+/**
+ * A first step held back by a closed change window (see decideJob) is offered once the window opens:
+ * only when no gate was asked for since it was held back, so a rejected or expired one is not repeated.
+ */
+async function offerDeferredFirstStep(
+  run: Run,
+  deps: EngineDeps,
+  engine: RunEngine,
+  now: Date,
+): Promise<void> {
+  if (run.phase !== 'awaiting_gate' || (run.appliedWeight ?? 0) !== 0) return;
+  const window = windowStateFor(deps.config, run.environment, now);
+  if (window !== undefined && !window.open) return;
+  const deferred = await deps.store.events.findLatestEvent(run.id, WINDOW_DEFERRED);
+  if (!deferred) return;
+  const gates = await deps.store.gates.listGates(run.id);
+  if (gates.some((g) => g.requestedAt.getTime() >= deferred.at.getTime())) return;
+  const applied = await engine.applyNow(run.id, { type: 'window_opened' });
+  if (!applied.ok) deps.log.info({ runId: run.id, reason: applied.reason }, 'first step not offered yet');
+}
+
+/**
+ * A pending increase or completion whose change window closed cannot be approved until it opens: its
+ * thread says why and when, once per gate (the `gate.window_closed` event comes before the post).
+ */
+async function sayWhyGatesWait(run: Run, deps: EngineDeps, now: Date): Promise<void> {
+  const window = windowStateFor(deps.config, run.environment, now);
+  if (window === undefined || window.open) return;
+  for (const gate of await deps.store.gates.pendingGates(run.id)) {
+    if (gate.kind === 'rollback' || !gate.messageTs) continue;
+    if (gate.kind === 'shift' && gate.targetWeight <= (run.appliedWeight ?? 0)) continue;
+    const latest = await deps.store.events.findLatestEvent(run.id, WINDOW_CLOSED);
+    if (latest?.details.gateId === gate.id) continue;
+    if (
+      latest !== null &&
+      (await deps.store.events.listEvents(run.id)).some(
+        (e) => e.kind === WINDOW_CLOSED && e.details.gateId === gate.id,
+      )
+    )
+      continue;
+    await deps.store.events.appendEvent(run.id, {
+      actor: 'bot',
+      kind: WINDOW_CLOSED,
+      phase: run.phase,
+      details: {
+        gateId: gate.id,
+        reason: window.reason ?? null,
+        opensAt: window.opensAt?.toISOString() ?? null,
+      },
+    });
+    await deps.notifier.post({
+      channel: run.channel,
+      threadTs: run.threadTs,
+      text: `:clock3: "${gateTitle(gate.kind, gate.targetWeight)}" waits: ${describeClosedWindow(window)}. It cannot be approved before then; rollback stays possible.`,
+    });
+  }
+}
+
+const WINDOW_CLOSED = 'gate.window_closed';
+
+/**
+ * Pending gates close to expiry mention the approvers again, once: the `gate.reminded` event is written
+ * before the post, so a crash between them loses the reminder rather than doubling it.
+ */
+async function remindApprovers(run: Run, deps: EngineDeps, now: Date): Promise<void> {
+  const minutes = deps.config.approvals.reminderMinutes;
+  if (minutes <= 0) return;
+  for (const gate of await deps.store.gates.pendingGates(run.id)) {
+    if (!reminderDue(gate, now, minutes, false)) continue;
+    const latest = await deps.store.events.findLatestEvent(run.id, 'gate.reminded');
+    const reminded =
+      latest !== null &&
+      (latest.details.gateId === gate.id ||
+        (await deps.store.events.listEvents(run.id)).some(
+          (e) => e.kind === 'gate.reminded' && e.details.gateId === gate.id,
+        ));
+    if (!reminderDue(gate, now, minutes, reminded)) continue;
+    await deps.store.events.appendEvent(run.id, {
+      actor: 'bot',
+      kind: 'gate.reminded',
+      phase: run.phase,
+      details: { gateId: gate.id, expiresAt: gate.expiresAt.toISOString() },
+    });
+    await deps.notifier.post({
+      channel: run.channel,
+      threadTs: run.threadTs,
+      text: `:alarm_clock: ${approverMentions(deps)} The approval "${gateTitle(gate.kind, gate.targetWeight)}" of ${run.id} is still open and expires ${slackDate(gate.expiresAt)}.`,
+    });
+  }
 }
 
 /** A gate message that could not be closed is logged; the run goes on (the buttons are refused anyway). */

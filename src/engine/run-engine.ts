@@ -4,6 +4,7 @@ import type { Run } from '../domain/run.js';
 import { AppError, isAppError } from '../errors.js';
 import type { EngineDeps } from './engine-deps.js';
 import { executeEffects } from './execute-effects.js';
+import { windowStateFor } from './window-state-for.js';
 
 export type ApplyResult =
   | {
@@ -38,6 +39,7 @@ export function createRunEngine(deps: EngineDeps) {
         observeSeconds: env?.plan.observeSeconds ?? 600,
         intervalSeconds: env?.metrics.intervalSeconds ?? 60,
         rollbackPending: read.rollbackPending,
+        window: windowStateFor(deps.config, run.environment, now),
       });
       if (!decision.ok) return { ok: false, reason: decision.reason, run };
       let updated: Run;

@@ -4,6 +4,8 @@ export type ApproverMembership = 'approver' | 'not_approver' | 'unknown';
 export interface ApproverDirectoryOptions {
   approvers: readonly string[];
   approverGroups: readonly string[];
+  /** Other groups read in the background too (`requiredGroups`, `operatorGroups`). */
+  otherGroups?: readonly string[];
   /** Members of a Slack user group (usergroups.users.list). */
   groupMembers: (groupId: string) => Promise<string[]>;
   /** How often the groups are read again in the background (default 60 s). */
@@ -24,6 +26,11 @@ export interface ApproverDirectory {
   /** Refreshes now (not awaited) and then every `refreshMs`, until stopped. */
   start(): void;
   stop(): void;
+  /**
+   * Which of `groupIds` the user belongs to, from memory like `membership` (a group never read counts
+   * as none, and is read in the background).
+   */
+  groupsOf(userId: string, groupIds: readonly string[]): Promise<string[]>;
 }
 
 /**
@@ -48,8 +55,9 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
     }
   }
 
+  const watched = [...new Set([...options.approverGroups, ...(options.otherGroups ?? [])])];
   function refresh(): Promise<void> {
-    inFlight ??= Promise.all(options.approverGroups.map(refreshGroup))
+    inFlight ??= Promise.all(watched.map(refreshGroup))
       .then(() => undefined)
       .finally(() => {
         inFlight = null;
@@ -78,7 +86,7 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
     isApprover: async (userId) => membership(userId) === 'approver',
     refresh,
     start() {
-      if (timer || options.approverGroups.length === 0) return;
+      if (timer || watched.length === 0) return;
       void refresh();
       timer = setInterval(() => void refresh(), refreshMs);
       timer.unref();
@@ -86,6 +94,16 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
     stop() {
       if (timer) clearInterval(timer);
       timer = null;
+    },
+    async groupsOf(userId, groupIds) {
+      let missing = false;
+      const found = groupIds.filter((group) => {
+        const known = groups.get(group);
+        if (!known || now() - known.at > maxAgeMs) missing = true;
+        return known?.members.has(userId) === true;
+      });
+      if (missing) void refresh();
+      return found;
     },
   };
 }

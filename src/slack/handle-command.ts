@@ -1,3 +1,4 @@
+import { type BucketPolicy, mayOperate, type TokenBucket, takeToken } from '../domain/take-token.js';
 import { isAppError } from '../errors.js';
 import {
   type CommandDeps,
@@ -14,6 +15,9 @@ import { stripNul } from './strip-nul.js';
 import { helpText } from './usage.js';
 
 const MAX_REMEMBERED_PARSES = 500;
+/** `start`, `--dry-run` and `compare` each cost real work (jobs, scrapes): 5 at once, then one per 12 s. */
+const COSTLY_COMMANDS: BucketPolicy = { burst: 5, refillMs: 12_000 };
+const MAX_REMEMBERED_USERS = 10_000;
 const MAX_REMEMBERED_TEXT = 200;
 
 /**
@@ -36,6 +40,38 @@ export function createCommandHandler(deps: CommandDeps) {
     return parsed;
   };
 
+  const buckets = new Map<string, TokenBucket>();
+  /** Who may start and ask for steps, and how often anyone may run the costly commands. */
+  async function refuseCommand(kind: string, userId: string): Promise<string | null> {
+    if (kind === 'start' || kind === 'shift') {
+      const { operators, operatorGroups } = deps.config.approvals;
+      if (operators.length > 0 || operatorGroups.length > 0) {
+        const inOperatorGroup =
+          operatorGroups.length > 0 && deps.groupsOf
+            ? (await deps.groupsOf(userId, operatorGroups)).length > 0
+            : false;
+        const allowed = mayOperate(
+          userId,
+          { operators, operatorGroups },
+          { inOperatorGroup, isApprover: inOperatorGroup || (await deps.isApprover(userId)) },
+        );
+        if (!allowed) {
+          return `Only operators and approvers may ${kind === 'start' ? 'start runs' : 'ask for traffic steps'} (see \`approvals.operators\` and \`approvals.operatorGroups\` in the bot config). Nothing changed.`;
+        }
+      }
+    }
+    if (kind === 'start' || kind === 'compare') {
+      const limit = deps.commandLimit ?? COSTLY_COMMANDS;
+      const taken = takeToken(buckets.get(userId), deps.now().getTime(), limit);
+      if (buckets.size >= MAX_REMEMBERED_USERS && !buckets.has(userId)) buckets.clear();
+      buckets.set(userId, taken.bucket);
+      if (!taken.allowed) {
+        return `Easy there: \`${kind}\` is limited to ${limit.burst} in a row per person. Please try again in ${Math.ceil(taken.retryAfterMs / 1000)} s. Nothing was done.`;
+      }
+    }
+    return null;
+  }
+
   return async function handleCommand(raw: CommandInput): Promise<CommandReply> {
     const input = {
       text: stripNul(raw.text),
@@ -45,6 +81,8 @@ export function createCommandHandler(deps: CommandDeps) {
     const parsed = parse(input.text);
     if (!parsed.ok) return ephemeral(`${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
     const cmd = parsed.command;
+    const refused = await refuseCommand(cmd.kind, input.userId);
+    if (refused) return ephemeral(refused);
     try {
       switch (cmd.kind) {
         case 'help':

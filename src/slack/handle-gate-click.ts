@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
 import { type GateJudgement, judgeGateClick } from '../domain/judge-gate-click.js';
+import { refreshGateMessage } from '../engine/post-gate-message.js';
 import type { RunEngine } from '../engine/run-engine.js';
+import { windowStateFor } from '../engine/window-state-for.js';
 import { isAppError } from '../errors.js';
 import type { Store } from '../store/create-store.js';
 import { type ApproverMembership, MEMBERSHIP_UNKNOWN_REPLY } from './approver-directory.js';
@@ -19,6 +21,8 @@ export interface GateClickDeps {
   isApprover: (userId: string) => Promise<boolean>;
   /** From memory (never waits on Slack); when given, an unknown membership is refused honestly. */
   approverMembership?: (userId: string) => ApproverMembership;
+  /** Which of the given user groups a user belongs to (for `approvals.requiredGroups`). */
+  groupsOf?: (userId: string, groupIds: readonly string[]) => Promise<string[]>;
 }
 
 export interface GateClickInput {
@@ -63,6 +67,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
     try {
       const membership = deps.approverMembership?.(input.userId);
       const userIsApprover = membership ? membership === 'approver' : await deps.isApprover(input.userId);
+      const groups = await requiredGroupMembership(deps, input.gateId, input.userId);
       const decided = await deps.store.gates.decideGate({
         gateId: input.gateId,
         userId: input.userId,
@@ -77,11 +82,15 @@ export function createGateClickHandler(deps: GateClickDeps) {
                 now: ctx.now,
                 userIsApprover,
                 fourEyes: deps.config.approvals.fourEyes,
+                groups: groups.clicker,
               },
               {
                 approvals: ctx.approvals,
                 rollbackPending: ctx.rollbackPending,
                 observeSeconds: deps.config.environments[run.environment]?.plan.observeSeconds ?? 600,
+                window: windowStateFor(deps.config, run.environment, ctx.now),
+                requiredGroups: deps.config.approvals.requiredGroups,
+                approverGroups: groups.earlier,
               },
             ),
             membership,
@@ -89,10 +98,19 @@ export function createGateClickHandler(deps: GateClickDeps) {
       });
       if (decided.outcome === 'refused') return { ephemeral: decided.reason ?? 'Nothing changed.' };
       if (decided.outcome === 'recorded') {
+        const groupsNote =
+          deps.config.approvals.requiredGroups.length > 0
+            ? ` Each step also needs an approver from ${deps.config.approvals.requiredGroups.map((g) => `<!subteam^${g}>`).join(', ')}.`
+            : '';
         return {
           ephemeral: `Your approval is recorded (${decided.approvals} of ${decided.required}). The step needs ${
             (decided.required ?? 0) - (decided.approvals ?? 0)
-          } more approver(s), who did not start the run and did not ask for the step.`,
+          } more approver(s), who did not start the run and did not ask for the step.${groupsNote}`,
+          // The gate message shows who approved so far and how many more are needed.
+          after: () =>
+            refreshGateMessage(decided.gate, decided.run, deps).catch((err: Error) =>
+              deps.log.warn({ err: err.message }, 'gate message update failed'),
+            ),
         };
       }
       const outcome = decided.outcome;
@@ -159,6 +177,26 @@ export function createGateClickHandler(deps: GateClickDeps) {
       };
     }
   };
+}
+
+/**
+ * For `approvals.requiredGroups`: the groups of the clicker and of the gate's earlier approvers, read
+ * before the click's transaction. An approval counted meanwhile is missing here, which can only hold
+ * the gate back (fail closed), never approve it early.
+ */
+async function requiredGroupMembership(
+  deps: GateClickDeps,
+  gateId: string,
+  userId: string,
+): Promise<{ clicker: string[]; earlier: Record<string, string[]> }> {
+  const required = deps.config.approvals.requiredGroups;
+  if (required.length === 0 || !deps.groupsOf || !UUID.test(gateId)) return { clicker: [], earlier: {} };
+  const groupsOf = deps.groupsOf;
+  const earlier: Record<string, string[]> = {};
+  for (const approver of await deps.store.gates.approvalsOf(gateId)) {
+    earlier[approver] = await groupsOf(approver, required);
+  }
+  return { clicker: await groupsOf(userId, required), earlier };
 }
 
 /**

@@ -205,13 +205,13 @@ describe('hostile slash commands', () => {
   }, 120_000);
 
   it('a second start of prod is refused with a link to the active run, and writes nothing', async () => {
-    const reply = await handle({ text: 'start prod', userId: 'U0AAA', channelId: CHANNEL });
+    const reply = await handle({ text: 'start prod', userId: 'U0LATE', channelId: CHANNEL });
     expect(reply.ack.text).toMatch(/already has an active run: \*prod-1\*/);
     expect(await snapshotState(bot, redis)).toEqual(before);
   });
 
   it('the bad-input check itself can fail: a valid start does write a run and a job', async () => {
-    const reply = await handle({ text: 'start staging --dry-run', userId: 'U0AAA', channelId: CHANNEL });
+    const reply = await handle({ text: 'start staging --dry-run', userId: 'U0LATE', channelId: CHANNEL });
     expect(reply.ack.text).toMatch(/Dry run \*staging-1\*/);
     const after = await snapshotState(bot, redis);
     expect(after.runs).not.toBe(before.runs);

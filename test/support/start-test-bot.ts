@@ -34,6 +34,8 @@ export interface TestBotOptions {
   slackScheduling?: SlackCallSchedulerOptions;
   /** Kong client timeout and retries in the jobs (default: the clients' own). */
   adapters?: AdapterOptions;
+  /** A clock the test sets (engine and store); default PostgreSQL's. */
+  clock?: () => Date;
   /** How often the reconciler runs (default 30 s). */
   reconcileIntervalMs?: number;
 }
@@ -79,6 +81,7 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     ...(options.updateIntervalMs ? { updateIntervalMs: options.updateIntervalMs } : {}),
     ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
     ...(options.adapters ? { adapters: options.adapters } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
     slackScheduling: options.slackScheduling ?? {
       channelBurst: 10,

@@ -57,7 +57,7 @@ describe('checkConfig', () => {
       [
         '  - approvals.approvers[0]: must be a Slack user ID such as U0123ABCD',
         '  - environments.prod.traffic: is required',
-        '  - environments.prod.trafic: unknown key; did you mean "traffic"? (allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests)',
+        '  - environments.prod.trafic: unknown key; did you mean "traffic"? (allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests, changeWindows)',
       ].sort(),
     );
   });

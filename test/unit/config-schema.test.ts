@@ -34,6 +34,10 @@ describe('docs/contract.md#config-file example', () => {
         fourEyes: true,
         gateTimeoutMinutes: 60,
         minApprovals: 1,
+        requiredGroups: [],
+        operators: [],
+        operatorGroups: [],
+        reminderMinutes: 15,
       },
       environments: {
         prod: {
@@ -130,6 +134,10 @@ describe('defaults', () => {
       fourEyes: true,
       gateTimeoutMinutes: 60,
       minApprovals: 1,
+      requiredGroups: [],
+      operators: [],
+      operatorGroups: [],
+      reminderMinutes: 15,
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);
@@ -406,7 +414,7 @@ describe('unknown keys', () => {
     expect(problems).toContainEqual({
       path: `${P}.trafic`,
       message: 'unknown key; did you mean "traffic"?',
-      hint: 'allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests',
+      hint: 'allowed here: clusterX, clusterY, backup, deploy, traffic, plan, metrics, smokeTests, changeWindows',
     });
     // The real key is then missing, and that is reported too.
     expect(paths(problems)).toContain(`${P}.traffic`);

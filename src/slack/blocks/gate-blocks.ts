@@ -14,6 +14,27 @@ export interface GateContext {
   details?: string[];
   /** Mentions, e.g. the approvers on a rollback gate. */
   mention?: string;
+  /** Who approved so far, when the gate needs several distinct approvers. */
+  approvedBy?: readonly string[];
+  /** `approvals.requiredGroups`, named on increase gates. */
+  requiredGroups?: readonly string[];
+}
+
+/** "Approvals: 1 of 2 (<@U1>); 1 more needed", for gates that need several approvers; else empty. */
+export function approvalsLine(
+  gate: Gate,
+  approvedBy: readonly string[],
+  requiredGroups: readonly string[] = [],
+): string {
+  if (gate.kind === 'rollback' || (gate.requiredApprovals <= 1 && requiredGroups.length === 0)) return '';
+  const who = approvedBy.length > 0 ? ` (${approvedBy.map((u) => `<@${u}>`).join(', ')})` : '';
+  const missing = gate.requiredApprovals - approvedBy.length;
+  const groups =
+    requiredGroups.length > 0
+      ? ` Also needed: an approver from ${requiredGroups.map((g) => `<!subteam^${g}>`).join(', ')}.`
+      : '';
+  const more = missing > 0 ? `; ${missing} more needed, each from a different approver.` : '.';
+  return `:busts_in_silhouette: Approvals: ${approvedBy.length} of ${gate.requiredApprovals}${who}${more}${groups}`;
 }
 
 export function gateText(gate: Gate, run: Run): string {
@@ -48,6 +69,17 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
       },
     },
     ...(context.details ?? []).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...(approvalsLine(gate, context.approvedBy ?? [], context.requiredGroups)
+      ? [
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: approvalsLine(gate, context.approvedBy ?? [], context.requiredGroups),
+            },
+          },
+        ]
+      : []),
     {
       type: 'context',
       elements: [

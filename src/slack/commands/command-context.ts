@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../../config/config-schema.js';
+import type { BucketPolicy } from '../../domain/take-token.js';
 import type { RunEngine } from '../../engine/run-engine.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { Store } from '../../store/create-store.js';
@@ -24,6 +25,10 @@ export interface CommandDeps {
   permalink?: (channel: string, ts: string) => Promise<string | null>;
   /** The bot's user name, for `/invite @<name>` advice. */
   botName?: string;
+  /** Which of the given user groups a user belongs to (for `approvals.operatorGroups`). */
+  groupsOf?: (userId: string, groupIds: readonly string[]) => Promise<string[]>;
+  /** Per-user limit of `start`, `--dry-run` and `compare` (default: 5 at once, then one per 12 s). */
+  commandLimit?: BucketPolicy;
 }
 
 export interface CommandInput {

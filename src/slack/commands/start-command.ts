@@ -1,3 +1,5 @@
+import { changeWindowsFor } from '../../config/change-windows-schema.js';
+import { changeWindowState, describeClosedWindow } from '../../domain/change-window-state.js';
 import { phaseLabel } from '../../domain/describe-run.js';
 import { jobIdFor } from '../../domain/job-names.js';
 import { isAppError } from '../../errors.js';
@@ -77,12 +79,16 @@ export async function startCommand(
   const text = cmd.dryRun
     ? `Dry run *${run.id}* started: preflight checks and the plan will be posted ${where}. Nothing will change.`
     : `Run *${run.id}* started: ${run.planSteps.join(' → ')} % to Y ${env.clusterY.version}. Progress ${where}; every traffic step needs an approval.`;
+  // Preparation is safe in any window; only traffic waits, and the starter hears when it may move.
+  const windows = cmd.dryRun ? undefined : changeWindowsFor(deps.config, env);
+  const window = windows ? changeWindowState(windows, await deps.store.runs.time()) : undefined;
+  const waits = window && !window.open ? ` No traffic moves now: ${describeClosedWindow(window)}.` : '';
   return {
     ack: {
       response_type: 'ephemeral',
       text: queued
-        ? text
-        : `${text} The job queue is not reachable right now; the run starts as soon as it is back.`,
+        ? `${text}${waits}`
+        : `${text}${waits} The job queue is not reachable right now; the run starts as soon as it is back.`,
     },
     after: async () => {
       const applied = await deps.engine.apply(run.id, { type: 'run_created', actor: input.userId });

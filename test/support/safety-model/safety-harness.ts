@@ -166,7 +166,17 @@ export async function startSafetyHarness(): Promise<SafetyHarness> {
     now,
     isApprover,
   });
-  const commands = createCommandHandler({ store, queue, engine, config, log, now, isApprover });
+  // Sequences start runs back to back: the per-user command limit is not what this model checks.
+  const commands = createCommandHandler({
+    store,
+    queue,
+    engine,
+    config,
+    log,
+    now,
+    isApprover,
+    commandLimit: { burst: 1_000_000, refillMs: 1 },
+  });
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
 

@@ -1,5 +1,6 @@
 import type { RequestListener, Server } from 'node:http';
 import type { App } from '@slack/bolt';
+import type { BucketPolicy } from '../domain/take-token.js';
 import { createSlackApp } from '../slack/create-slack-app.js';
 import { guardSlackEvents } from '../slack/guard-slack-events.js';
 import { createCommandHandler } from '../slack/handle-command.js';
@@ -15,6 +16,8 @@ export interface StartBotOptions {
   signingSecret?: string;
   appToken?: string;
   port: number;
+  /** Per-user limit of `start`, `--dry-run` and `compare` (default: 5 at once, then one per 12 s). */
+  commandLimit?: BucketPolicy;
 }
 
 /** The Slack side: verifies the token, builds the Bolt app with /healthz and /metrics, listens. */
@@ -44,6 +47,7 @@ export async function startBot(
     channelAccess: c.channelAccess,
     permalink: (channel: string, ts: string) => c.notifier.permalink(channel, ts),
     botName: identity.botName,
+    ...(options.commandLimit ? { commandLimit: options.commandLimit } : {}),
   });
   const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, ...approverDeps });
   const app = createSlackApp({

@@ -161,6 +161,9 @@ describe('traffic shifting behind Slack approvals', () => {
   }, 120_000);
 
   it('rollback from 25 %: asked with the command, approved, 100 % to X, run rolled_back, card says so', async () => {
+    // prod-1 completed with Y at 100 %: the operator points the router back at X before the next run
+    // (a run starts only from 100 % on X).
+    pair.router.weights = { x: 100, y: 0 };
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
     for (const step of [5, 25]) {
       await click(await pendingGate('prod-2', 'shift', step), APPROVER);

@@ -188,7 +188,8 @@ describe('2.8 → 3.9 across clusters of several nodes', () => {
       const expected = RATE * 0.5 * seconds;
       expect(counted.requests, describe_([counted])).toBeGreaterThan(expected * 0.6);
       expect(counted.requests).toBeLessThan(expected * 1.4);
-      expect(await liveText('fleet-1')).toContain('(3 of 3 nodes)');
+      // The live message follows the decision (it never holds a verdict back): wait for it.
+      await eventually(async () => (await liveText('fleet-1')).includes('(3 of 3 nodes)'), 15_000);
 
       const faultAt = await nextWindow('fleet-1');
       y.nodes[0]?.setFaults({ errorRatio: 0.6 });

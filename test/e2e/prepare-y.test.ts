@@ -150,10 +150,19 @@ describe('preparing Y: preflight → backup → restore → deploy → verify', 
   });
 
   async function waitForPhase(runId: string, phases: string[]) {
-    return eventually(async () => {
+    try {
+      return await eventually(async () => {
+        const r = await bot.composition.store.runs.getRun(runId);
+        return r && phases.includes(r.phase) && r;
+      }, 55_000);
+    } catch (err) {
+      // Where the run stood, so that a timeout explains itself.
       const r = await bot.composition.store.runs.getRun(runId);
-      return r && phases.includes(r.phase) && r;
-    }, 60_000);
+      const events = (await bot.composition.store.events.listEvents(runId)).slice(-6);
+      throw new Error(
+        `${(err as Error).message}; ${runId} is ${r?.phase}: ${events.map((e) => `${e.kind} ${JSON.stringify(e.details).slice(0, 300)}`).join(' | ')}`,
+      );
+    }
   }
 
   async function thread(runId: string) {

@@ -16,7 +16,7 @@ describe('operators and per-user limits', () => {
     environments.qa = structuredClone(environments.prod);
     config.slack = { channel: CHANNEL };
     config.approvals = { approvers: [APPROVER], operators: ['U0OP'], operatorGroups: ['S0OPS'] };
-    bot = await startTestBot({ config });
+    bot = await startTestBot({ config, commandLimit: { burst: 5, refillMs: 12_000 } });
     bot.slack.setUsergroup('S0OPS', ['U0OPSMEMBER']);
   });
 

@@ -7,6 +7,7 @@ import type { JobDefinition } from '../../src/engine/job-definition.js';
 import { createGateClickHandler } from '../../src/slack/handle-gate-click.js';
 import { buildBlockActionsBody } from '../../src/slack/sign-slack-request.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
+import { emptyXFingerprint } from '../support/empty-x-fingerprint.js';
 import { eventually } from '../support/eventually.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { connectRedis, type StateSnapshot, snapshotState } from './hostile-support.js';
@@ -24,7 +25,12 @@ const APPROVER = 'U0APP';
 const stub = (name: 'preflight' | 'backup' | 'restore' | 'deploy' | 'verify'): JobDefinition => ({
   name,
   phase: name,
-  run: async () => ({ type: 'succeeded', summary: `${name}: stubbed` }),
+  // Preflight freezes X (an empty one): without a fingerprint no increase may be approved.
+  run: async () => ({
+    type: 'succeeded',
+    summary: `${name}: stubbed`,
+    ...(name === 'preflight' ? { facts: { xFingerprint: emptyXFingerprint() } } : {}),
+  }),
 });
 
 describe('hostile interactivity payloads and replays', () => {

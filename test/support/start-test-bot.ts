@@ -5,6 +5,7 @@ import { createLogger } from '../../src/app/create-logger.js';
 import { startBot } from '../../src/app/start-bot.js';
 import type { BotConfig } from '../../src/config/config-schema.js';
 import { parseConfigText } from '../../src/config/load-config.js';
+import type { BucketPolicy } from '../../src/domain/take-token.js';
 import type { AdapterOptions } from '../../src/engine/adapters-for.js';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
 import type { SlackCallSchedulerOptions } from '../../src/slack/slack-call-scheduler.js';
@@ -16,6 +17,8 @@ import { TEST_REDIS_URL, uniqueQueuePrefix } from './test-redis.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
 export interface TestBotOptions {
+  /** Per-user command limit (default: effectively none). */
+  commandLimit?: BucketPolicy;
   config: Record<string, unknown>;
   env?: Record<string, string>;
   workers?: boolean;
@@ -97,6 +100,8 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     slackApiUrl: slack.apiUrl,
     signingSecret: SIGNING_SECRET,
     port: 0,
+    // Whole-bot tests start several runs in a burst; the per-user limit is tested where it is set.
+    commandLimit: options.commandLimit ?? { burst: 1_000, refillMs: 1 },
   });
   const url = `http://127.0.0.1:${bot.port}`;
   const requester = createSlackRequester({

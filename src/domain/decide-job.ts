@@ -171,7 +171,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
   const weight = observed ?? run.appliedWeight ?? 0;
   const actual =
     observed === undefined
-      ? `The router could not be read back; the recorded split is unchanged (${split(run.appliedWeight ?? 0)}).`
+      ? `The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).`
       : observed === (run.appliedWeight ?? 0)
         ? `The router reports ${split(observed)}, unchanged.`
         : `The router now reports ${split(observed)} (it was ${split(run.appliedWeight ?? 0)}); that split is recorded.`;

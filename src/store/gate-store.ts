@@ -72,8 +72,7 @@ export interface GateStore {
   /** Oldest first. */
   listGates(runId: string): Promise<Gate[]>;
   /**
-   * One transaction: lock the gate, load the run (share-locked, so a phase change waits for this
-   * decision), ask `judge`, record an approval (gate_approvals) and the decision when approved or
+   * One transaction: lock the gate, load the run, ask `judge`, record an approval (gate_approvals) and the decision when approved or
    * rejected, append the judge's event either way. Concurrent clicks are serialised by the row lock,
    * so the judge of a later click sees the earlier decision. Unknown gate: E_NOT_FOUND.
    */
@@ -258,7 +257,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
           });
         }
         const now = at ?? (await clock(tx));
-        const [runRow] = await tx.query(`SELECT ${runColumns()} FROM runs WHERE id = $1 FOR SHARE`, [
+        const [runRow] = await tx.query(`SELECT ${runColumns()} FROM runs WHERE id = $1`, [
           gate.runId,
         ]);
         if (runRow === undefined)

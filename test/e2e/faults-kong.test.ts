@@ -97,6 +97,16 @@ describe('Kong Admin API faults during a run', () => {
     return postedGate(store().gates, runId, { kind: 'shift', target });
   }
 
+  /**
+   * This file sends no traffic, so comparisons judge nothing: record what a step up needs (Y held 5 %
+   * past the observation period with a passing comparison) just before asking and approving.
+   */
+  async function readyForStepUp() {
+    await bot.composition.db.query(
+      "UPDATE runs SET last_verdict = 'pass', step_started_at = now() - interval '2 hours' WHERE id = 'slowx-1'",
+    );
+  }
+
   function approve(gate: Gate) {
     return clickGate(bot.requester, gate, { userId: APPROVER, channelId: CHANNEL });
   }
@@ -142,7 +152,7 @@ describe('Kong Admin API faults during a run', () => {
     expect(events.filter((e) => e.kind === 'job.preflight.failed')).toHaveLength(1);
     expect(await store().gates.pendingGates('xdown-1')).toEqual([]);
     expect(await readdir(xDown.backupDir)).toEqual([]);
-    expect(xDown.router.requests).toEqual([]);
+    expect(xDown.router.posts()).toEqual([]);
     expect(run.appliedWeight).toBeNull();
   }, 60_000);
 
@@ -153,18 +163,26 @@ describe('Kong Admin API faults during a run', () => {
     const routerPosts = () => slowX.router.posts().map((w) => w.y);
     expect(routerPosts()).toEqual([5]);
 
-    await bot.requester.slashCommand({ text: 'shift slowx-1 25', userId: APPROVER, channelId: CHANNEL });
+    await readyForStepUp();
+    // The starter asks (any approver but the one who asked may approve a step up).
+    await bot.requester.slashCommand({ text: 'shift slowx-1 25', userId: REQUESTER, channelId: CHANNEL });
     const gate = await pendingGate('slowx-1', 25);
     // X's table digests would confirm an unchanged X without its Admin API; without a baseline (as when
     // X's database was not reachable at the freeze) the Admin API decides, and here it is slow.
     await bot.composition.db.query("DELETE FROM x_freeze_digests WHERE run_id = 'slowx-1'");
     const seen = xProxy.requests.length;
     xProxy.setDelay(5 * KONG_TIMEOUT_MS);
+    await readyForStepUp();
     await approve(gate);
     const failure = await eventually(
       async () => (await thread('slowx-1')).find((t) => t.includes('traffic step failed')),
       30_000,
-    );
+    ).catch(async (err: Error) => {
+      const events = (await store().events.listEvents('slowx-1')).slice(-8);
+      throw new Error(
+        `${err.message}: ${events.map((e) => `${e.kind} ${JSON.stringify(e.details).slice(0, 200)}`).join(' | ')}`,
+      );
+    });
     expect(failure).toMatch(
       /X's Kong Admin API at http:\/\/127\.0\.0\.1:\d+ did not answer GET \/\S+ within 1000 ms\. Check that the node is healthy and not overloaded\./,
     );
@@ -189,8 +207,11 @@ describe('Kong Admin API faults during a run', () => {
 
     // X answers again: a new approval checks for drift and applies the step.
     xProxy.setDelay(0);
-    await bot.requester.slashCommand({ text: 'shift slowx-1 25', userId: APPROVER, channelId: CHANNEL });
-    await approve(await pendingGate('slowx-1', 25));
+    await readyForStepUp();
+    await bot.requester.slashCommand({ text: 'shift slowx-1 25', userId: REQUESTER, channelId: CHANNEL });
+    const again = await pendingGate('slowx-1', 25);
+    await readyForStepUp();
+    await approve(again);
     await eventually(async () => (await store().runs.getRun('slowx-1'))?.appliedWeight === 25, 30_000);
     expect(routerPosts()).toEqual([5, 25]);
     expect(slowX.router.weights).toEqual({ x: 75, y: 25 });
@@ -223,6 +244,6 @@ describe('Kong Admin API faults during a run', () => {
     const events = await store().events.listEvents('ydown-1');
     expect(events.filter((e) => e.kind.startsWith('job.verify'))).toEqual([]);
     expect(await store().gates.pendingGates('ydown-1')).toEqual([]);
-    expect(yDown.router.requests).toEqual([]);
+    expect(yDown.router.posts()).toEqual([]);
   }, 60_000);
 });

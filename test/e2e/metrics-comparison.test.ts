@@ -147,8 +147,10 @@ describe('metric comparison with real traffic through the weighted balancer', ()
     y.setFaults({ errorRatio: 0, addedLatencyMs: UPSTREAM_MS });
     const run = await bot.composition.store.runs.getRun(runId);
     if (!run || ['aborted', 'rolled_back', 'completed', 'failed'].includes(run.phase)) return;
-    await bot.requester.slashCommand({ text: `abort ${runId}`, userId: REQUESTER, channelId: CHANNEL });
-    await eventually(async () => (await getRun(runId)).phase === 'aborted', 30_000);
+    // Rolled back, not aborted: the balancer is shared, and the next run starts only from 100 % on X.
+    await bot.requester.slashCommand({ text: `rollback ${runId}`, userId: REQUESTER, channelId: CHANNEL });
+    await click(await pendingGate(runId, 'rollback'));
+    await eventually(async () => (await getRun(runId)).phase === 'rolled_back', 30_000);
   }
 
   /**

@@ -63,7 +63,7 @@ async function upgrade(runId: string, steps: number[]): Promise<void> {
     expect(await verified.textContent()).toMatch(/entities of \d+ types .*not Admin API entities/);
     const verify = await sandbox.composition.store.events.listEvents(runId);
     expect(verify.some((e) => e.kind.endsWith('failed'))).toBe(false);
-    await thread.getByTestId('message').filter({ hasText: "Changed by Y's migrations" }).first().waitFor();
+    await thread.getByTestId('message').filter({ hasText: "Differ after Y's migrations" }).first().waitFor();
     await page.getByTestId('user-picker').selectOption(APPROVER);
   });
 

@@ -257,9 +257,7 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
           });
         }
         const now = at ?? (await clock(tx));
-        const [runRow] = await tx.query(`SELECT ${runColumns()} FROM runs WHERE id = $1`, [
-          gate.runId,
-        ]);
+        const [runRow] = await tx.query(`SELECT ${runColumns()} FROM runs WHERE id = $1`, [gate.runId]);
         if (runRow === undefined)
           throw new AppError('E_NOT_FOUND', `There is no run ${gate.runId}.`, {
             details: { runId: gate.runId },

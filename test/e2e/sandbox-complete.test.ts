@@ -110,6 +110,8 @@ async function upgrade(runId: string, steps: number[]): Promise<void> {
       .getByTestId('message')
       .filter({ hasText: `${runId} is complete` })
       .filter({ hasText: 'The write freeze on X has ended' })
+      // A reply broadcast to the channel shows in the channel and in its thread.
+      .first()
       .waitFor({ timeout: 10_000 });
     expect(sandbox.balancer.weights()).toEqual({ x: 0, y: 100 });
     // Y serves everything now.

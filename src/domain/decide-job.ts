@@ -173,7 +173,7 @@ function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, n
     observed === undefined
       ? `The recorded weight is unchanged (Y ${run.appliedWeight ?? 0} %).`
       : observed === (run.appliedWeight ?? 0)
-        ? `The router reports ${split(observed)}, unchanged.`
+        ? `The recorded weight is unchanged (Y ${observed} %), as the router reports.`
         : `The router now reports ${split(observed)} (it was ${split(run.appliedWeight ?? 0)}); that split is recorded.`;
   if (event.job === 'shift') {
     return {

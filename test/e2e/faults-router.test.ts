@@ -57,6 +57,16 @@ describe('traffic router faults', () => {
 
   const routerPosts = () => pair.router.posts();
 
+  /**
+   * What a step up needs (Y held its step past the observation period with a passing comparison),
+   * recorded just before asking and approving: this file is about the router, not the metrics.
+   */
+  async function readyForStepUp() {
+    await bot.composition.db.query(
+      "UPDATE runs SET last_verdict = 'pass', step_started_at = now() - interval '2 hours' WHERE id = 'prod-1'",
+    );
+  }
+
   it('two 502s from the router are retried within bounds; the step is applied once', async () => {
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
     const gate = await pendingGate(5);
@@ -69,9 +79,12 @@ describe('traffic router faults', () => {
   }, 60_000);
 
   it('a router reporting another weight on read-back: clear message, weight unchanged, a later approval works', async () => {
-    await bot.requester.slashCommand({ text: 'shift prod-1 25', userId: APPROVER, channelId: CHANNEL });
+    await readyForStepUp();
+    await bot.requester.slashCommand({ text: 'shift prod-1 25', userId: REQUESTER, channelId: CHANNEL });
     pair.router.reportRaw(JSON.stringify({ x: 95, y: 5 }));
-    await click(await pendingGate(25));
+    const asked = await pendingGate(25);
+    await readyForStepUp();
+    await click(asked);
     // Bounded: the job gives up after its attempts and says so in the thread.
     const failure = await eventually(
       async () => (await thread()).find((t) => t.includes('traffic step failed')),
@@ -94,8 +107,11 @@ describe('traffic router faults', () => {
 
     // The router is fixed: it already holds 25 %, so the new approval only confirms and records it.
     pair.router.reportRaw(undefined);
-    await bot.requester.slashCommand({ text: 'shift prod-1 25', userId: APPROVER, channelId: CHANNEL });
-    await click(await pendingGate(25));
+    await readyForStepUp();
+    await bot.requester.slashCommand({ text: 'shift prod-1 25', userId: REQUESTER, channelId: CHANNEL });
+    const again = await pendingGate(25);
+    await readyForStepUp();
+    await click(again);
     await eventually(async () => (await store().runs.getRun('prod-1'))?.appliedWeight === 25, 30_000);
     expect(routerPosts()).toHaveLength(posts);
     expect(pair.router.weights).toEqual({ x: 75, y: 25 });

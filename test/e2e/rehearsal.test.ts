@@ -71,8 +71,15 @@ describe('migration rehearsal in a whole run', () => {
       const r = await bot.composition.store.runs.getRun(runId);
       return r && ['awaiting_gate', 'failed'].includes(r.phase) && r;
     }, 90_000);
-    const texts = bot.slack.thread(CHANNEL, run.threadTs ?? '').map((m) => m.text);
-    return { run, thread: texts.join('\n') };
+    // Job messages go out through the outbox after the decision: wait for the run's last line.
+    const thread = await eventually(() => {
+      const texts = bot.slack.thread(CHANNEL, run.threadTs ?? '').map((m) => m.text);
+      const all = texts.join('\n');
+      const done =
+        run.phase === 'failed' ? texts.some((t) => t.startsWith(':x:')) : /Verify passed/.test(all);
+      return done && all;
+    }, 30_000);
+    return { run, thread };
   }
 
   it('runs on a scratch copy, posts its duration, drops the copy, then deploys Y for real', async () => {

@@ -146,6 +146,9 @@ describe('Redis loses its data in the middle of a run', () => {
   }, 90_000);
 
   it('a gate that falls due while Redis is empty expires from PostgreSQL and says so', async () => {
+    // prod-1 completed with Y at 100 %: the router is pointed back at X first (a run starts only from
+    // 100 % on X).
+    pair.router.weights = { x: 100, y: 0 };
     await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
     const gate = await eventually(async () => {
       const g = (await store().gates.pendingGates('prod-2'))[0];

@@ -7,6 +7,7 @@ import { windowBetween } from './cluster-window.js';
 import { describeEndpoint, httpGetText } from './http-get-text.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
 import { sendsAdminToken } from './sends-admin-token.js';
+import { settleAll } from './settle-all.js';
 
 export interface KongClusterTarget {
   /** One `/metrics` URL per Kong node; the window sums them. A URL must reach one node, not a balancer. */
@@ -141,7 +142,7 @@ export function createKongMetricsSource(options: KongMetricsSourceOptions): Kong
     kind: 'kong',
     scrape,
     async observe(previous: MetricsSourceState | null, signal?: AbortSignal): Promise<MetricsObservation> {
-      const [x, y] = await Promise.all([scrape('x', signal), scrape('y', signal)]);
+      const [x, y] = await settleAll([scrape('x', signal), scrape('y', signal)]);
       const state: MetricsSourceState = { kind: 'kong', x, y };
       if (previous?.kind !== 'kong') return { windows: null, state };
       return {

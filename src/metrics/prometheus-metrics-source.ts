@@ -7,6 +7,7 @@ import type { Bucket } from './histogram-quantile.js';
 import { describeEndpoint, httpGetText } from './http-get-text.js';
 import { completeKongBuckets, kongBucketSet } from './kong-latency-buckets.js';
 import type { MetricsObservation, MetricsSource, MetricsSourceState } from './metrics-source.js';
+import { settleAll } from './settle-all.js';
 import { type NodeCoverage, type RouteWindow, sumHistograms, type WindowStats } from './window-stats.js';
 
 export interface PrometheusMetricsSourceOptions {
@@ -212,7 +213,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
     upAtStart: Set<string>,
     signal?: AbortSignal,
   ): Promise<{ labels: Record<string, string>; increase: number }[]> {
-    const [startValues, window] = await Promise.all([
+    const [startValues, window] = await settleAll([
       query(vectorSchema, atStartQuery, start, signal),
       query(matrixSchema, inWindowQuery, end, signal),
     ]);
@@ -248,7 +249,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
   ): Promise<WindowStats> {
     const start = new Date(end.getTime() - rangeSeconds * 1000);
     const q = prometheusQueries(selector, rangeSeconds);
-    const [upNow, upThen] = await Promise.all([
+    const [upNow, upThen] = await settleAll([
       query(vectorSchema, q.up, end, signal),
       query(vectorSchema, q.up, start, signal),
     ]);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeJob } from '../../jobs/complete.js';
 import { reconcile } from '../../src/engine/reconcile.js';
-import { minimalConfigObject } from '../support/config-fixtures.js';
+import { minimalConfigObject, withConfigKey } from '../support/config-fixtures.js';
+import { type FakeWebhookRouter, startFakeWebhookRouter } from '../support/fake-webhook-router.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 /**
@@ -12,13 +13,26 @@ const CHANNEL = 'C0OUTBOX01';
 
 describe("a job's messages while Slack refuses them", () => {
   let bot: TestBot;
+  let router: FakeWebhookRouter;
 
   beforeAll(async () => {
-    bot = await startTestBot({ config: { ...minimalConfigObject(), slack: { channel: CHANNEL } } });
+    // Completion reads the router: it serves Y 100 %, as after the last approved step.
+    router = await startFakeWebhookRouter('s3cret');
+    router.weights = { x: 0, y: 100 };
+    const config = withConfigKey(
+      { ...minimalConfigObject(), slack: { channel: CHANNEL } },
+      'environments.prod.traffic',
+      {
+        router: 'webhook',
+        webhook: { url: router.url, secret: 's3cret' },
+      },
+    );
+    bot = await startTestBot({ config });
   }, 60_000);
 
   afterAll(async () => {
     await bot?.close();
+    await router?.close();
   });
 
   it('complete succeeds with the channel archived; summary and broadcast announcement follow later', async () => {
@@ -29,6 +43,7 @@ describe("a job's messages while Slack refuses them", () => {
     );
     if (!created.ok) throw new Error('run not created');
     const run = created.run;
+    await store.runs.updateRun(run.id, run.version, { phase: 'completing', appliedWeight: 100 }, []);
     const card = await deps.notifier.post({ channel: CHANNEL, text: 'card' });
     await store.runs.recordCardOnce(run.id, async () => card);
     const withCard = (await store.runs.getRun(run.id)) ?? run;
@@ -50,7 +65,9 @@ describe("a job's messages while Slack refuses them", () => {
 
     // Slack takes messages again: the reconciler posts what was left, in order, the announcement broadcast.
     bot.slack.setChannel(CHANNEL, { isArchived: false });
-    await reconcile({ ...deps, now: () => new Date(Date.now() + 60_000) }, engine);
+    // The reconciler (on the database clock) takes lines older than its grace: these were left a minute ago.
+    await bot.composition.db.query("UPDATE thread_outbox SET created_at = created_at - interval '1 minute'");
+    await reconcile(deps, engine);
     const thread = bot.slack.thread(CHANNEL, card.ts);
     expect(thread.map((m) => m.text)).toEqual([
       expect.stringContaining('summary'),

@@ -55,6 +55,8 @@ const OTHER_APPROVER = 'U0APP2';
 export async function runThroughSlack(options: FaultRunOptions): Promise<FaultRunResult> {
   const { pair, channel } = options;
   const slack = await startFakeSlack();
+  // Each run starts as a real one must: the router sends 100 % to X (an earlier run may have ended at Y).
+  pair.router.weights = { x: 100, y: 0 };
   const env = pair.environment({
     metrics: { source: 'kong', intervalSeconds: 1, thresholds: { minRequests: 20 } },
     plan: { steps: [50, 100], observeSeconds: 0 },

@@ -24,7 +24,7 @@ import {
  * SAFETY_MODEL_PATH, both printed with the counterexample).
  */
 const SEED = Number(process.env.SAFETY_MODEL_SEED ?? 20261205);
-const RUNS = Number(process.env.SAFETY_MODEL_RUNS ?? 400);
+const RUNS = Number(process.env.SAFETY_MODEL_RUNS ?? 1000);
 const PATH = process.env.SAFETY_MODEL_PATH;
 
 /**

@@ -166,4 +166,44 @@ describe('Redis loses its data in the middle of a run', () => {
     );
     expect(run?.phase).toBe('awaiting_gate');
   }, 60_000);
+
+  it('Redis down when an approval is clicked: the reply says the approval stands and moving traffic is delayed; once Redis is back the step is applied once', async () => {
+    await bot.requester.slashCommand({ text: 'abort prod-2', userId: REQUESTER, channelId: CHANNEL });
+    await eventually(async () => (await store().runs.getRun('prod-2'))?.phase === 'aborted');
+    await bot.requester.slashCommand({ text: 'start prod', userId: REQUESTER, channelId: CHANNEL });
+    const gate = await postedGate(store().gates, 'prod-3', { kind: 'shift', target: 5 }, 30_000);
+    const postsBefore = routerPosts().length;
+    await redis.stop();
+    try {
+      const seen = bot.slack.responses().length;
+      const reply = await click(gate);
+      expect(reply.status).toBe(200);
+      const said = await eventually(() => {
+        const texts = bot.slack
+          .responses()
+          .slice(seen)
+          .map((r) => String(r.body.text ?? ''));
+        return texts.length > 0 && texts.join('\n');
+      }, 15_000);
+      // The truth: the approval is recorded; only starting its job waits for the queue.
+      expect(said).toMatch(/approved/i);
+      expect(said).toMatch(/delayed/i);
+      expect(said).not.toMatch(/nothing (was )?changed/i);
+      expect((await store().gates.getGate(gate.id))?.status).toBe('approved');
+      expect(routerPosts().length).toBe(postsBefore);
+    } finally {
+      await redis.start();
+    }
+    // The reconciler rebuilds the job from PostgreSQL; the step is applied once.
+    const run = await eventually(async () => {
+      const r = await store().runs.getRun('prod-3');
+      return r?.appliedWeight === 5 && r;
+    }, 45_000);
+    expect(run.appliedWeight).toBe(5);
+    expect(
+      routerPosts()
+        .slice(postsBefore)
+        .map((w) => w.y),
+    ).toEqual([5]);
+  }, 120_000);
 });

@@ -24,29 +24,32 @@ describe('traffic safety, case by case (whole bot)', () => {
   let pair: KongPair;
   let bot: TestBot;
   let load: { stop(): Promise<void> };
+  let configObject: Record<string, unknown>;
 
   beforeAll(async () => {
     pair = await startKongPair({ seedY: true, xVersion: '3.4.2' });
     const open = pair.seed.fixtures.open?.path ?? '/';
     load = startLoadLoop([`${pair.x.proxyUrl}${open}`, `${pair.y.proxyUrl}${open}`], 60);
-    bot = await startTestBot({
-      config: {
-        slack: { channel: CHANNEL },
-        approvals: { approvers: [STARTER, APPROVER, OTHER], fourEyes: true },
-        environments: {
-          prod: pair.environment({
-            metrics: {
-              source: 'kong',
-              intervalSeconds: 1,
-              // Latency on a loaded 2-core machine is noisy; this file is about who moves traffic.
-              thresholds: { minRequests: 20, maxP95LatencyRatio: 4, maxP99LatencyRatio: 6 },
-            },
-            plan: { steps: [5, 25, 50, 100], observeSeconds: 0 },
-          }),
-        },
+    configObject = {
+      slack: { channel: CHANNEL },
+      approvals: { approvers: [STARTER, APPROVER, OTHER], fourEyes: true },
+      environments: {
+        prod: pair.environment({
+          metrics: {
+            source: 'kong',
+            intervalSeconds: 1,
+            // Latency on a loaded 2-core machine is noisy; this file is about who moves traffic.
+            thresholds: { minRequests: 20, maxP95LatencyRatio: 4, maxP99LatencyRatio: 6 },
+          },
+          plan: { steps: [5, 25, 50, 100], observeSeconds: 0 },
+        }),
       },
+    };
+    bot = await startTestBot({
+      config: configObject,
       workers: true,
       definitions: seededYDefinitions(),
+      reconcileIntervalMs: 1000,
     });
   }, 120_000);
 
@@ -220,4 +223,42 @@ describe('traffic safety, case by case (whole bot)', () => {
     await rollBack(id);
     expect((await getRun(id))?.appliedWeight).toBe(0);
   }, 180_000);
+
+  it('case 6: an approval clicked on a process whose clock runs 5 s ahead of the worker is carried out once, never taken for lost', async () => {
+    const id = await startAt5();
+    // A second bot process on the same database, Slack and queue takes the clicks; its clock is 5 s
+    // ahead of the worker's. Every compared timestamp comes from PostgreSQL, so the skew changes nothing.
+    const clicker = await startTestBot({
+      config: configObject,
+      database: bot.database,
+      slack: bot.slack,
+      queuePrefix: bot.queuePrefix,
+      processClock: () => new Date(Date.now() + 5_000),
+    });
+    try {
+      const next = await gate(id, 'shift', 25);
+      const posted = pair.router.posts().length;
+      await clickGate(clicker.requester, next, { userId: APPROVER, channelId: CHANNEL });
+      await runAt(id, holding(25));
+      // Longer than the reconciler's grace for lost approvals (10 s) plus the skew.
+      await new Promise((r) => setTimeout(r, 17_000));
+      const run = await getRun(id);
+      expect(run?.appliedWeight).toBe(25);
+      expect(run?.phase === 'observing' || run?.phase === 'awaiting_gate').toBe(true);
+      expect(
+        pair.router
+          .posts()
+          .slice(posted)
+          .map((w) => w.y),
+      ).toEqual([25]);
+      const events = await store().events.listEvents(id);
+      expect(events.filter((e) => e.kind === 'traffic.weight_applied').map((e) => e.details.weight)).toEqual([
+        5, 25,
+      ]);
+      expect(bot.logs.join('').includes('an approval was recorded but not carried out')).toBe(false);
+    } finally {
+      await clicker.stop();
+    }
+    await rollBack(id);
+  }, 120_000);
 });

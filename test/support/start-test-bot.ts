@@ -39,6 +39,11 @@ export interface TestBotOptions {
   adapters?: AdapterOptions;
   /** A clock the test sets (engine and store); default PostgreSQL's. */
   clock?: () => Date;
+  /**
+   * This process's own clock (what `Date` says here), e.g. skewed against another bot process on the
+   * same database; the default is the machine's.
+   */
+  processClock?: () => Date;
   /** How often the reconciler runs (default 30 s). */
   reconcileIntervalMs?: number;
 }
@@ -85,6 +90,7 @@ export async function startTestBot(options: TestBotOptions): Promise<TestBot> {
     ...(options.jobAttempts ? { jobAttempts: options.jobAttempts } : {}),
     ...(options.adapters ? { adapters: options.adapters } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.processClock ? { now: options.processClock } : {}),
     ...(options.reconcileIntervalMs ? { reconcileIntervalMs: options.reconcileIntervalMs } : {}),
     slackScheduling: options.slackScheduling ?? {
       channelBurst: 10,

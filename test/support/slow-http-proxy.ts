@@ -15,6 +15,16 @@ export interface SlowHttpProxy {
   requests: ProxiedRequest[];
   /** Hold each new request this long before forwarding it (0: pass straight through). */
   setDelay(ms: number): void;
+  /**
+   * The next `times` requests matching `method` and a path containing `pathIncludes` are answered with
+   * `status` and `body` by the proxy itself, never reaching the origin (a node refusing one call).
+   */
+  failNext(
+    match: { method: string; pathIncludes: string },
+    status: number,
+    body: string,
+    times?: number,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +36,8 @@ export async function startSlowHttpProxy(target: string): Promise<SlowHttpProxy>
   const origin = new URL(target);
   const requests: ProxiedRequest[] = [];
   let delayMs = 0;
+  const failures: { method: string; pathIncludes: string; status: number; body: string; times: number }[] =
+    [];
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,6 +51,14 @@ export async function startSlowHttpProxy(target: string): Promise<SlowHttpProxy>
         delayedMs: delayMs,
       };
       requests.push(entry);
+      const failure = failures.find(
+        (f) => f.times > 0 && f.method === entry.method && entry.path.includes(f.pathIncludes),
+      );
+      if (failure) {
+        failure.times -= 1;
+        res.writeHead(failure.status, { 'content-type': 'application/json' }).end(failure.body);
+        return;
+      }
       // The client may give up while we wait; then nothing is forwarded, as a stuck node would do.
       let gone = false;
       res.on('close', () => {
@@ -71,6 +91,9 @@ export async function startSlowHttpProxy(target: string): Promise<SlowHttpProxy>
     requests,
     setDelay(ms) {
       delayMs = ms;
+    },
+    failNext(match, status, body, times = 1) {
+      failures.push({ ...match, status, body, times });
     },
     async close() {
       server.closeAllConnections();

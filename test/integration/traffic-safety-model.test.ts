@@ -237,6 +237,34 @@ const commands = [
     }),
   ),
   fc.constant(step('reconcile', () => L().h.reconcile())),
+  // Two steps an incident is made of, so that random sequences reach them often: a valid approval whose
+  // write is held in flight by a slow router, and a rollback asked for and approved at once.
+  fc.constant(
+    step('stepInFlight', async () => {
+      const h = L().h;
+      const run = await h.currentRun();
+      if (!run) return;
+      const gate = (await h.store.gates.pendingGates(run.id)).filter((g) => g.kind === 'shift').at(-1);
+      const approver = APPROVERS.find((u) => u !== run.requestedBy && u !== gate?.requestedBy);
+      if (!gate || !approver) return;
+      await h.click(gate.id, approver, 'approve');
+      h.router.holding = true;
+      const at = h.queue.waiting.findIndex((j) => j.jobId === `gate.${gate.id}`);
+      const job = at >= 0 ? h.queue.take(at) : undefined;
+      if (job) await h.launch(job);
+    }),
+  ),
+  user.map((u) =>
+    step(`approvedRollback(${u})`, async () => {
+      const h = L().h;
+      const run = await h.currentRun();
+      if (!run) return;
+      await h.command(u, `rollback ${run.id}`);
+      const gate = (await h.store.gates.pendingGates(run.id)).find((g) => g.kind === 'rollback');
+      const approver = APPROVERS.find((a) => a !== u);
+      if (gate && approver) await h.click(gate.id, approver, 'approve');
+    }),
+  ),
 ];
 
 /** One lane's sequences: each starts from a verified Y with the first gate posted, and ends drained and judged. */

@@ -213,6 +213,12 @@ describe('traffic safety, case by case (whole bot)', () => {
       return /Y 25 %/.test(t) && t;
     }, 20_000);
     expect(said).not.toMatch(/config writes on X may resume/i);
+    // The card keeps the freeze while Y serves traffic.
+    const card = await eventually(() => {
+      const blocks = JSON.stringify(bot.slack.message(CHANNEL, found.cardTs ?? '')?.blocks ?? null);
+      return /Still frozen: Y serves traffic/.test(blocks) && blocks;
+    }, 20_000);
+    expect(card).not.toMatch(/may resume/);
     const runsBefore = (await bot.composition.db.query('SELECT count(*)::int AS n FROM runs'))[0]?.n;
     // Case 11: a new start on top of the live split is refused and says what the router has.
     expect(await command(STARTER, 'start prod')).toMatch(

@@ -13,9 +13,16 @@ import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
-import { judgeStep, stepEvidenceSchema } from '../src/metrics/judge-step.js';
+import { feedSequential, judgeStep, stepEvidenceSchema } from '../src/metrics/judge-step.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
 import { metricsSourceStateSchema } from '../src/metrics/metrics-source.js';
+import {
+  addToInterval,
+  intervalComplete,
+  intervalToJson,
+  pendingIntervalSchema,
+  scrapeCadence,
+} from '../src/metrics/pending-interval.js';
 import {
   chooseXBaseline,
   windowFromJson,
@@ -44,11 +51,39 @@ const compareEachInterval: JobDefinition = {
     if (payload.adhoc) return adhocComparison(ctx);
     if (!comparing(run)) return { type: 'done' };
     const previous = chainStateSchema.safeParse(payload.state);
-    const prior = previous.success ? previous.data : { source: null, xBaseline: null };
-    const { windows, state } = await source.observe(prior.source, signal);
-    if (!windows) {
-      await scheduleNext(ctx, { source: state, xBaseline: prior.xBaseline });
+    const prior: ChainState = previous.success ? previous.data : { source: null, xBaseline: null };
+    const { windows: scraped, state } = await source.observe(prior.source, signal);
+    if (!scraped) {
+      await scheduleNext(ctx, { ...prior, source: state });
       return { type: 'done' };
+    }
+    const stepCtx = {
+      stepIndex: run.stepIndex,
+      weight: run.appliedWeight ?? 0,
+      steps: env.plan.steps.length,
+    };
+    // Every scrape feeds the always-valid 5xx test; the full comparison waits for a whole interval.
+    const fed = feedSequential(
+      prior.evidence ?? null,
+      scraped.x,
+      scraped.y,
+      stepCtx,
+      env.metrics.thresholds.maxErrorRateIncrease,
+    );
+    const windows = addToInterval(prior.pending ?? null, scraped);
+    if (!intervalComplete(windows, env.metrics.intervalSeconds, scrapeCadence(env.metrics))) {
+      await scheduleNext(ctx, {
+        ...prior,
+        source: state,
+        evidence: fed.evidence,
+        pending: intervalToJson(windows),
+      });
+      if (!fed.failing) return { type: 'done' };
+      // A gross 5xx failure between full comparisons: the rollback gate does not wait for the interval.
+      const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some(
+        (g) => g.kind === 'rollback',
+      );
+      return { type: 'comparison', verdict: 'fail', failing: [fed.failing], drift: null, rollbackPending };
     }
     const choice = chooseXBaseline(
       windows.x,
@@ -62,13 +97,15 @@ const compareEachInterval: JobDefinition = {
       windows.x,
       windows.y,
       choice.x,
-      prior.evidence ?? null,
-      { stepIndex: run.stepIndex, weight: run.appliedWeight ?? 0, steps: env.plan.steps.length },
+      fed.evidence,
+      stepCtx,
+      { counted: true },
     );
     await scheduleNext(ctx, {
       source: state,
       xBaseline: choice.baseline ? windowToJson(choice.baseline) : null,
       evidence,
+      pending: null,
     });
     await storeSamples(ctx, windows, comparison);
     // Drift matters only when this comparison would offer the next step; X's database digests answer
@@ -133,13 +170,16 @@ const chainStateSchema = z.object({
   source: metricsSourceStateSchema.nullable(),
   xBaseline: windowStatsJsonSchema.nullable(),
   evidence: stepEvidenceSchema.nullable().optional(),
+  /** The scrapes of the interval so far (only when metrics.scrapeSeconds < intervalSeconds). */
+  pending: pendingIntervalSchema.nullable().optional(),
 });
 type ChainState = z.infer<typeof chainStateSchema>;
 
 async function scheduleNext({ run, env, deps }: JobContext, state: ChainState): Promise<void> {
   const now = Date.now();
-  const intervalMs = env.metrics.intervalSeconds * 1000;
-  const slot = compareSlot(new Date(now), env.metrics.intervalSeconds, 1);
+  const cadence = scrapeCadence(env.metrics);
+  const intervalMs = cadence * 1000;
+  const slot = compareSlot(new Date(now), cadence, 1);
   await deps.queue.enqueue({
     job: 'compare',
     jobId: jobIdFor(run.id, 'compare', slot),

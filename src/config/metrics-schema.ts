@@ -33,9 +33,24 @@ const metricsBaseSchema = z
     source: z.enum(METRICS_SOURCES).default('kong'),
     prometheus: prometheusSchema.optional(),
     intervalSeconds: z.int().min(1).max(3600).default(60),
+    /**
+     * How often both clusters are scraped while traffic is split (default 5 with the kong source, once
+     * per interval with Prometheus; see scrapeCadence). Every
+     * scrape feeds the always-valid 5xx test, so a gross failure is caught within seconds; the full
+     * comparison (latency, routes) still runs once per interval.
+     */
+    scrapeSeconds: z.int().min(1).max(3600).optional(),
     thresholds: thresholdsSchema.prefault({}),
   })
   .superRefine((metrics, ctx) => {
+    if (metrics.scrapeSeconds !== undefined && metrics.scrapeSeconds > metrics.intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scrapeSeconds'],
+        message: `must not be longer than intervalSeconds (${metrics.intervalSeconds})`,
+        params: { hint: 'e.g. scrapeSeconds: 5 with intervalSeconds: 60' },
+      });
+    }
     if (metrics.source === 'prometheus' && metrics.prometheus === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -12,7 +12,10 @@ type ComparisonEvent = Extract<DomainEvent, { type: 'comparison_made' }>;
 
 export interface ObservationPolicy {
   observeSeconds: number;
-  /** Comparison interval; compare jobs are keyed by interval slot so chains never double up. */
+  /**
+   * How often the compare chain runs (`metrics.scrapeSeconds`, else the comparison interval); compare
+   * jobs are keyed by slot so chains never double up.
+   */
   intervalSeconds: number;
   /** A rollback gate of the run is open (read with the run, in the same query). */
   rollbackPending?: boolean;

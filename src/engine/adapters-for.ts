@@ -4,6 +4,7 @@ import { createKongAdmin } from '../kong/create-kong-admin.js';
 import type { KongAdmin } from '../kong/kong-admin.js';
 import { createKongMetricsSource } from '../metrics/kong-metrics-source.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
+import { scrapeCadence } from '../metrics/pending-interval.js';
 import { createPrometheusMetricsSource } from '../metrics/prometheus-metrics-source.js';
 import { createTrafficRouter } from '../traffic/create-traffic-router.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
@@ -62,7 +63,8 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
   const logger = log.child({ adapter: 'metrics' });
   const m = env.metrics;
   if (m.source === 'prometheus' && m.prometheus) {
-    return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: m.intervalSeconds, logger });
+    // Each scrape of the chain is one Prometheus window: its length is the scrape cadence.
+    return createPrometheusMetricsSource({ ...m.prometheus, intervalSeconds: scrapeCadence(m), logger });
   }
   // The token goes only to metrics URLs under the cluster's Admin API (docs/contract.md#clarifications).
   const target = (c: EnvironmentConfig['clusterX']) => ({
@@ -70,8 +72,8 @@ export function metricsSourceFor(env: EnvironmentConfig, log: Logger): MetricsSo
     adminUrl: c.adminUrl,
     ...(c.adminToken ? { headers: { 'Kong-Admin-Token': c.adminToken } } : {}),
   });
-  // A node that does not answer within half an interval (at most 10 s) is skipped for that
+  // A node that does not answer within half a scrape (at most 10 s) is skipped for that
   // interval, so a slow node never delays the comparison of the others past the next interval.
-  const timeoutMs = Math.max(1000, Math.min(10_000, (m.intervalSeconds * 1000) / 2));
+  const timeoutMs = Math.max(1000, Math.min(10_000, (scrapeCadence(m) * 1000) / 2));
   return createKongMetricsSource({ x: target(env.clusterX), y: target(env.clusterY), timeoutMs, logger });
 }

@@ -6,6 +6,7 @@ import type { Gate, GateKind } from '../domain/gate.js';
 import { gateJobId, jobIdFor, PREPARATION_JOBS, type PreparationJob } from '../domain/job-names.js';
 import { reminderDue } from '../domain/reminder-due.js';
 import type { Phase, Run } from '../domain/run.js';
+import { scrapeCadence } from '../metrics/pending-interval.js';
 import type { EnqueueRequest } from '../queue/job-queue.js';
 import { slackDate } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
@@ -92,7 +93,7 @@ export async function reconcile(
     ) {
       // Traffic is split: the compare chain must be alive. The current slot's id is the one a live
       // chain has already used (or scheduled), so this only adds a job when the chain was lost.
-      const slot = compareSlot(now, env.metrics.intervalSeconds);
+      const slot = compareSlot(now, scrapeCadence(env.metrics));
       await enqueue({
         job: 'compare',
         jobId: jobIdFor(run.id, 'compare', slot),

@@ -2,6 +2,7 @@ import { decide } from '../domain/decide.js';
 import type { DomainEvent } from '../domain/domain-event.js';
 import type { Run } from '../domain/run.js';
 import { AppError, isAppError } from '../errors.js';
+import { scrapeCadence } from '../metrics/pending-interval.js';
 import type { EngineDeps } from './engine-deps.js';
 import { executeEffects } from './execute-effects.js';
 import { windowStateFor } from './window-state-for.js';
@@ -37,7 +38,7 @@ export function createRunEngine(deps: EngineDeps) {
       const env = deps.config.environments[run.environment];
       const decision = decide(run, event, now, {
         observeSeconds: env?.plan.observeSeconds ?? 600,
-        intervalSeconds: env?.metrics.intervalSeconds ?? 60,
+        intervalSeconds: env ? scrapeCadence(env.metrics) : 60,
         rollbackPending: read.rollbackPending,
         window: windowStateFor(deps.config, run.environment, now),
       });

@@ -56,15 +56,20 @@ export function judgeStep(
   referenceX: WindowStats,
   prior: StepEvidence | null,
   ctx: StepContext,
+  options: { counted?: boolean } = {},
 ): { comparison: Comparison; evidence: StepEvidence } {
-  const step = `${ctx.stepIndex}@${ctx.weight}`;
+  const step = stepKey(ctx);
   const same = prior !== null && prior.step === step;
-  const state: SequentialState = updateSequential(same ? prior.sequential : emptySequentialState(), {
-    xRequests: x.requests,
-    xErrors: x.status5xx,
-    yRequests: y.requests,
-    yErrors: y.status5xx,
-  });
+  // `counted`: each scrape of this window was already fed to the 5xx test (feedSequential).
+  const state: SequentialState =
+    options.counted && same
+      ? prior.sequential
+      : updateSequential(same ? prior.sequential : emptySequentialState(), {
+          xRequests: x.requests,
+          xErrors: x.status5xx,
+          yRequests: y.requests,
+          yErrors: y.status5xx,
+        });
   const alpha = alphaPerStep(ALPHA, ctx.steps);
   const v = sequentialVerdict(state, alpha, raw.thresholds.maxErrorRateIncrease);
   const nowFailing = latencyFailing(raw);
@@ -98,6 +103,46 @@ export function judgeStep(
       previous: { x: windowToJson(referenceX), y: windowToJson(y) },
       sequential: state,
     },
+  };
+}
+
+function stepKey(ctx: StepContext): string {
+  return `${ctx.stepIndex}@${ctx.weight}`;
+}
+
+/**
+ * Feeds one scrape's counts to the step's always-valid 5xx test, between full comparisons
+ * (`metrics.scrapeSeconds`). Looking after every scrape is what the test is built for: its error
+ * guarantee holds however often it is looked at. Returns the evidence to carry on, and the failure
+ * reason when the test already fails (a gross failure is caught within seconds).
+ */
+export function feedSequential(
+  prior: StepEvidence | null,
+  x: WindowStats,
+  y: WindowStats,
+  ctx: StepContext,
+  maxErrorRateIncrease: number,
+): { evidence: StepEvidence; failing: string | null } {
+  const step = stepKey(ctx);
+  const same = prior !== null && prior.step === step;
+  const state = updateSequential(same ? prior.sequential : emptySequentialState(), {
+    xRequests: x.requests,
+    xErrors: x.status5xx,
+    yRequests: y.requests,
+    yErrors: y.status5xx,
+  });
+  const alpha = alphaPerStep(ALPHA, ctx.steps);
+  const v = sequentialVerdict(state, alpha, maxErrorRateIncrease);
+  return {
+    evidence: {
+      step,
+      latencyFailing: same ? prior.latencyFailing : [],
+      previous: same ? (prior.previous ?? null) : null,
+      sequential: state,
+    },
+    failing: v.fail
+      ? `5xx over this step on Y ${formatPercent(v.y)} vs X ${formatPercent(v.x)} (always-valid test: evidence ${formatEvidence(v.eValue)} ≥ ${formatEvidence(1 / alpha)})`
+      : null,
   };
 }
 

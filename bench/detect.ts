@@ -1,14 +1,15 @@
 /**
- * detect benchmark (docs/contract.md#performance-targets): "a 5xx regression injected on Y at 5 % traffic → rollback gate posted
- * within one interval + 5 s; no rollback gate in 1,000 healthy simulated intervals".
+ * detect benchmark (docs/contract.md#performance-targets, "detect (fast)"): Y at 5 % traffic, 600 req/s,
+ * `intervalSeconds` 60; 20 % 5xx injected on Y → rollback gate posted within 10 s (one 5 s scrape and
+ * Slack's share); no rollback gate in 1,000 healthy simulated intervals.
  *
  * End-to-end half (this file): the real bot and workers (real preflight, shift, compare and rollback
  * jobs; backup/restore/deploy/verify skipped, Y seeded like X) against two simulated Kong nodes behind
  * the sandbox's weighted balancer, which the bot's webhook router sets to X 95 % / Y 5 %; a steady load
- * generator sends real requests through it. After a healthy window, a 3 % 5xx regression is injected on
- * Y just after a scrape (so the next window is the first to carry it in full) and the time until the
- * rollback gate's message is in Slack is measured against interval + 5 s.
- * Statistical half (`detect-statistics.ts`, run here too): 1,000 simulated healthy intervals.
+ * generator sends real requests through it. After a healthy window, the 5xx regression is injected on Y
+ * and the time until the rollback gate's message is in Slack is measured against one scrape + 5 s.
+ * Statistical half (`detect-statistics.ts`, run here too): 1,000 simulated healthy intervals; the
+ * detection power for 3 % 5xx is measured there.
  * Run: npx tsx bench/detect.ts
  */
 
@@ -171,7 +172,7 @@ export async function run(options: DetectBenchOptions = {}): Promise<BenchResult
   const o = {
     intervalSeconds: options.intervalSeconds ?? 60,
     ratePerSecond: options.ratePerSecond ?? 600,
-    errorRatio: options.errorRatio ?? 0.03,
+    errorRatio: options.errorRatio ?? 0.2,
   };
   const say = options.progress ?? (() => undefined);
   const statistics = await runStatistics();

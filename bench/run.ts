@@ -60,7 +60,7 @@ const BENCHMARKS: readonly BenchEntry<BenchResult>[] = [
   {
     name: 'detect-e2e',
     about:
-      'the bot, balancer and simulated Kong nodes under real load: a 3 % 5xx regression on Y at 5 % of the traffic, timed to the rollback gate (~1.5 minutes)',
+      'the bot, balancer and simulated Kong nodes under real load: 20 % 5xx on Y at 5 % of the traffic at intervalSeconds 60, timed to the rollback gate (~2.5 minutes)',
     run: async () => (await import('./detect.js')).run({ progress: (line) => console.log(`  ${line}`) }),
   },
   {

@@ -25,6 +25,7 @@ import {
 } from '../src/metrics/pending-interval.js';
 import {
   chooseXBaseline,
+  judgeAgainstStaleReference,
   windowFromJson,
   windowStatsJsonSchema,
   windowToJson,
@@ -92,7 +93,7 @@ const compareEachInterval: JobDefinition = {
       env.metrics.thresholds.minRequests,
     );
     // Latency persistence and the sequential 5xx test carry evidence from window to window of a step.
-    const { comparison, evidence } = judgeStep(
+    const judged = judgeStep(
       compareWindows(choice.x, windows.y, env.metrics.thresholds),
       windows.x,
       windows.y,
@@ -101,9 +102,25 @@ const compareEachInterval: JobDefinition = {
       stepCtx,
       { counted: true },
     );
+    const { evidence } = judged;
+    // X's live window had traffic: Y's window of the same moment is the second reference kept with it.
+    const xLive = windows.x.requests >= env.metrics.thresholds.minRequests;
+    const yThen = xLive ? windows.y : prior.yBaseline ? windowFromJson(prior.yBaseline) : null;
+    // Against X's earlier window (at 100 %), latency fails only at a similar load, and only when Y is
+    // slower than X and Y together were at that moment.
+    const comparison = choice.note
+      ? judgeAgainstStaleReference(
+          judged.comparison,
+          choice.x,
+          prior.yBaseline ? windowFromJson(prior.yBaseline) : null,
+          windows.y,
+          env.metrics.thresholds,
+        )
+      : judged.comparison;
     await scheduleNext(ctx, {
       source: state,
       xBaseline: choice.baseline ? windowToJson(choice.baseline) : null,
+      yBaseline: yThen ? windowToJson(yThen) : null,
       evidence,
       pending: null,
     });
@@ -169,6 +186,8 @@ export const compareJob: JobDefinition = {
 const chainStateSchema = z.object({
   source: metricsSourceStateSchema.nullable(),
   xBaseline: windowStatsJsonSchema.nullable(),
+  /** Y's window of the moment X's baseline was taken: Y's own reference when X's is stale (at 100 %). */
+  yBaseline: windowStatsJsonSchema.nullable().optional(),
   evidence: stepEvidenceSchema.nullable().optional(),
   /** The scrapes of the interval so far (only when metrics.scrapeSeconds < intervalSeconds). */
   pending: pendingIntervalSchema.nullable().optional(),

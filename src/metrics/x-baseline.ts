@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { WindowStats } from './window-stats.js';
+import type { MetricsThresholds } from '../config/metrics-schema.js';
+import { type Comparison, compareWindows, verdictOf } from './compare-windows.js';
+import { latencyFailing } from './require-persistent-latency.js';
+import { mergeWindowStats, type WindowStats } from './window-stats.js';
 
 /** WindowStats as JSON (the +Inf bucket's bound is stored as null), for the compare chain's state. */
 export const windowStatsJsonSchema = z.object({
@@ -48,8 +51,54 @@ export function chooseXBaseline(
     return {
       x: previous,
       baseline: previous,
-      note: "X serves no traffic at 100 %: Y is compared with X's last window that had traffic.",
+      note: "X serves no traffic at 100 %: Y is compared with X's last window that had traffic; its latency fails only at a similar load and when Y is also slower than X and Y together were then.",
     };
   }
   return { x: windowX, baseline: previous, note: null };
 }
+
+/** Load may differ this much (either way) between the reference moment and now for latency to fail. */
+export const MAX_LOAD_CHANGE = 1.5;
+
+/**
+ * At 100 % X's reference is an earlier window, taken at another load: a latency difference may be the
+ * load, not the new version. The honest reference is what X and Y served together at that moment
+ * (`xThen` + `yThen`, the whole traffic then): a latency row fails only when the request rate now is
+ * within ×1.5 of the rate then and Y is slower than that reference too; otherwise it warns, saying
+ * why. Without Y's window of that moment, latency against a stale X can only warn. Error rows are
+ * unchanged (a ratio of errors does not move with load the way latency does).
+ */
+export function judgeAgainstStaleReference(
+  c: Comparison,
+  xThen: WindowStats,
+  yThen: WindowStats | null,
+  yNow: WindowStats,
+  thresholds: MetricsThresholds,
+): Comparison {
+  const rateThen = yThen ? (xThen.requests + yThen.requests) / Math.max(1, xThen.seconds) : 0;
+  const rateNow = yNow.requests / Math.max(1, yNow.seconds);
+  const change = rateThen > 0 ? rateNow / rateThen : Number.POSITIVE_INFINITY;
+  const comparable = yThen !== null && change <= MAX_LOAD_CHANGE && change >= 1 / MAX_LOAD_CHANGE;
+  const slower = comparable
+    ? latencyFailing(compareWindows(mergeWindowStats([xThen, yThen]), yNow, thresholds))
+    : [];
+  const why = !yThen
+    ? "against X's earlier window only (no window of Y from that moment)"
+    : !comparable
+      ? `against X's earlier window, at another load (${rateThen.toFixed(0)} req/s then, ${rateNow.toFixed(0)} req/s now)`
+      : 'Y is not slower than X and Y together served at that moment';
+  const rows = c.rows.map((row) =>
+    LATENCY_ROWS.includes(row.metric) && row.verdict === 'fail' && !slower.includes(row.metric)
+      ? {
+          ...row,
+          verdict: 'warn' as const,
+          reason: `${row.reason ?? row.label} — ${why}, so this may be load`,
+        }
+      : row,
+  );
+  const out = { ...c, rows };
+  out.verdict = verdictOf(out);
+  return out;
+}
+
+const LATENCY_ROWS: readonly string[] = ['p50', 'p95', 'p99'];

@@ -179,4 +179,28 @@ describe('decide: shift and rollback requests', () => {
       false,
     );
   });
+
+  it('a warning at 100 % leaves a pending completion gate alone: no gate closed, replaced or offered again', () => {
+    const waiting = buildRun({
+      phase: 'awaiting_gate',
+      appliedWeight: 100,
+      stepIndex: 3,
+      phaseStartedAt: T0,
+      stepStartedAt: T0,
+      xFingerprinted: true,
+      lastVerdict: 'pass',
+    });
+    const d = decide(
+      waiting,
+      comparison('warn', { failing: ["p99 on Y 206 ms vs X 67 ms — against X's earlier window"] }),
+      at(700),
+      policy,
+    );
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.effects.filter((e) => e.type === 'request_gate' || e.type === 'close_gates')).toEqual([]);
+    expect(d.patch.phase).toBeUndefined();
+    expect(d.patch.stepFailing).toBeUndefined();
+    expect(d.patch.lastVerdict).toBe('warn');
+  });
 });

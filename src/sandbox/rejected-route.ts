@@ -6,7 +6,7 @@ export const REJECTED_ROUTE_NAME = 'lookaround-demo';
 /** A look-ahead: PCRE (Kong 2.x, and the simulated X) accepts it, Kong 3.x's regex engine does not. */
 export const REJECTED_ROUTE_PATH = '~/orders/(?!internal)';
 
-async function withClient<T>(databaseUrl: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(databaseUrl: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();

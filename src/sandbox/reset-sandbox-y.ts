@@ -11,7 +11,7 @@ export interface ResetSandboxYDeps {
   yDatabase: string;
   setWeights(weights: Weights): void;
   weights(): Weights;
-  setYFaults?(faults: { errorRatio: number; addedLatencyMs: number }): void;
+  setYFaults?(faults: { errorRatio: number; addedLatencyMs: number; brokenRoute: null }): void;
 }
 
 export type ResetSandboxYOutcome =
@@ -57,7 +57,7 @@ export async function resetSandboxY(
   }
   await recreateSandboxDatabases(deps.serverUrl, [deps.yDatabase]);
   deps.setWeights({ x: 100, y: 0 });
-  if (options.clearFaults) deps.setYFaults?.({ errorRatio: 0, addedLatencyMs: 0 });
+  if (options.clearFaults) deps.setYFaults?.({ errorRatio: 0, addedLatencyMs: 0, brokenRoute: null });
   const faults = options.clearFaults ? ', with no faults on Y' : '';
   return {
     ok: true,

@@ -14,6 +14,7 @@ import type { JobDefinition } from '../engine/job-definition.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
 import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
 import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
+import { listRouteNames } from './route-names.js';
 import {
   SANDBOX_CHANNEL,
   SANDBOX_ENVIRONMENT,
@@ -189,6 +190,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
             rates: balancer.stats().ratePerSecond,
             faults: y.getFaults(),
             rejectedRoute: await hasRejectedRoute(xDbUrl).catch(() => false),
+            routes: await listRouteNames(xDbUrl).catch(() => []),
           }),
         },
       },

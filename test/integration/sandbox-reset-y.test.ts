@@ -72,7 +72,7 @@ describe('resetSandboxY', () => {
     y = await createTestDatabase('kub_reset');
     const h = deps(y, null, { x: 100, y: 0 });
     expect(await resetSandboxY(h.d, { clearFaults: true })).toMatchObject({ ok: true, reset: true });
-    expect(h.faults()).toEqual({ errorRatio: 0, addedLatencyMs: 0 });
+    expect(h.faults()).toEqual({ errorRatio: 0, addedLatencyMs: 0, brokenRoute: null });
   });
 
   it('refuses while a run is active, and changes nothing', async () => {

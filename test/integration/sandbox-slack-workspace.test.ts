@@ -50,12 +50,14 @@ const commands: SlashCommand[] = [];
 const clicks: BlockAction[] = [];
 let faults: YFaults = { errorRatio: 0, addedLatencyMs: 0 };
 
+let routes: string[] | undefined;
+
 const controls = {
   async setYFaults(f: YFaults) {
-    faults = f;
+    faults = { ...faults, ...f };
   },
   async status(): Promise<SandboxStatus> {
-    return { split: { x: 90, y: 10 }, rates: { x: 9, y: 1 }, faults };
+    return { split: { x: 90, y: 10 }, rates: { x: 9, y: 1 }, faults, ...(routes ? { routes } : {}) };
   },
 };
 
@@ -372,6 +374,44 @@ describe('controls', () => {
     expect((await call(ws, '/controls/faults', { errorRatio: 2, addedLatencyMs: 0 })).status).toBe(400);
     expect((await call(ws, '/controls/faults', { errorRatio: 0.1, addedLatencyMs: -1 })).status).toBe(400);
     expect(faults).toEqual({ errorRatio: 0.2, addedLatencyMs: 300 });
+  });
+
+  it('break one route on Y (404 or 500), only a route Y serves, and heal it; bad input changes nothing', async () => {
+    routes = ['orders-route', 'users-route'];
+    faults = { errorRatio: 0, addedLatencyMs: 0 };
+    try {
+      expect((await call(ws, '/controls')).json).toMatchObject({ routes: ['orders-route', 'users-route'] });
+      const broken = await call(ws, '/controls/faults', {
+        errorRatio: 0,
+        addedLatencyMs: 0,
+        brokenRoute: { route: 'users-route', status: 404 },
+      });
+      expect(broken.status).toBe(200);
+      expect(broken.json).toMatchObject({ faults: { brokenRoute: { route: 'users-route', status: 404 } } });
+      const unknown = await call(ws, '/controls/faults', {
+        errorRatio: 0,
+        addedLatencyMs: 0,
+        brokenRoute: { route: 'no-such-route', status: 500 },
+      });
+      expect(unknown.status).toBe(400);
+      expect((unknown.json as { message: string }).message).toBe(
+        'Y has no route named "no-such-route"; nothing changed.',
+      );
+      const badStatus = await call(ws, '/controls/faults', {
+        errorRatio: 0,
+        addedLatencyMs: 0,
+        brokenRoute: { route: 'users-route', status: 502 },
+      });
+      expect(badStatus.status).toBe(400);
+      expect(faults.brokenRoute).toEqual({ route: 'users-route', status: 404 });
+      // The 5xx/latency form leaves the broken route as it is; healing clears it.
+      await call(ws, '/controls/faults', { errorRatio: 0.1, addedLatencyMs: 0 });
+      expect(faults.brokenRoute).toEqual({ route: 'users-route', status: 404 });
+      await call(ws, '/controls/faults', { errorRatio: 0.1, addedLatencyMs: 0, brokenRoute: null });
+      expect(faults.brokenRoute).toBeNull();
+    } finally {
+      routes = undefined;
+    }
   });
 
   it('are absent without hooks', async () => {

@@ -200,8 +200,23 @@ export const PAGE_SCRIPT = String.raw`
   const showControls = (st) => {
     $('split-display').textContent = 'X ' + st.split.x + ' % · Y ' + st.split.y + ' %';
     $('rate-display').textContent = 'X ' + fmtRate(st.rates.x) + ' req/s · Y ' + fmtRate(st.rates.y) + ' req/s';
+    S.faults = st.faults;
+    const broken = st.faults.brokenRoute;
     $('fault-display').textContent = 'Y now: ' + Math.round(st.faults.errorRatio * 1000) / 10 + ' % 5xx, +' +
-      st.faults.addedLatencyMs + ' ms';
+      st.faults.addedLatencyMs + ' ms' + (broken ? ' · route ' + broken.route + ' answers ' + broken.status : '');
+    if (Array.isArray(st.routes) && st.routes.length > 0) {
+      $('route-form').hidden = false;
+      const select = $('broken-route');
+      if (select.options.length !== st.routes.length) {
+        select.textContent = '';
+        for (const name of st.routes) {
+          const option = document.createElement('option');
+          option.value = name;
+          option.textContent = name;
+          select.appendChild(option);
+        }
+      }
+    }
     if (typeof st.rejectedRoute === 'boolean') {
       $('rejected-route-box').hidden = false;
       $('rejected-route').checked = st.rejectedRoute;
@@ -223,6 +238,19 @@ export const PAGE_SCRIPT = String.raw`
     const res = await api('/controls/faults', { errorRatio, addedLatencyMs });
     if (res.status === 200) { showControls(res.body); status('Y faults applied.'); }
     else status('Faults refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
+  };
+
+  const setBrokenRoute = async (brokenRoute) => {
+    const f = S.faults || { errorRatio: 0, addedLatencyMs: 0 };
+    const res = await api('/controls/faults', { errorRatio: f.errorRatio, addedLatencyMs: f.addedLatencyMs, brokenRoute });
+    if (res.status === 200) {
+      showControls(res.body);
+      status(brokenRoute ? 'Route ' + brokenRoute.route + ' on Y now answers ' + brokenRoute.status + '.' : 'Route healed on Y.');
+    } else status('Refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
+  };
+  const breakRoute = (ev) => {
+    ev.preventDefault();
+    setBrokenRoute({ route: $('broken-route').value, status: Number($('broken-status').value) });
   };
 
   const resetY = async () => {
@@ -249,6 +277,8 @@ export const PAGE_SCRIPT = String.raw`
     if (S.config.controls) {
       $('controls').hidden = false;
       $('fault-form').addEventListener('submit', applyFaults);
+      $('route-form').addEventListener('submit', breakRoute);
+      $('route-heal').addEventListener('click', () => setBrokenRoute(null));
       $('rejected-route').addEventListener('change', toggleRejectedRoute);
       $('reset-y').addEventListener('click', resetY);
       pollControls();

@@ -47,6 +47,13 @@ export function renderSandboxPage(): string {
       <label>Added latency on Y (ms) <input id="fault-latency" data-testid="fault-latency" type="number" min="0" max="60000" step="10" value="0"></label>
       <p><button class="btn btn-danger" data-testid="fault-apply" type="submit">Apply to Y</button></p>
     </form>
+    <form id="route-form" data-testid="route-form" hidden>
+      <label>Break one route on Y <select id="broken-route" data-testid="broken-route"></select></label>
+      <label>answering <select id="broken-status" data-testid="broken-status">
+        <option value="404">404 (as after a router change)</option><option value="500">500</option></select></label>
+      <p><button class="btn btn-danger" data-testid="route-break" type="submit">Break it on Y</button>
+        <button type="button" class="btn" id="route-heal" data-testid="route-heal">Heal the route</button></p>
+    </form>
     <div class="muted" id="fault-display" data-testid="fault-display"></div>
     <p id="rejected-route-box" hidden><label><input id="rejected-route" data-testid="rejected-route" type="checkbox">
       Add a route to X that Kong 3.x rejects (look-ahead <code>~/orders/(?!internal)</code>): preflight then fails. Switch it before <code>start</code>.</label></p>

@@ -19,6 +19,13 @@ export const DEFAULT_SANDBOX_USERS: SandboxUser[] = [
 const faultsSchema = z.object({
   errorRatio: z.number().min(0).max(1),
   addedLatencyMs: z.number().int().min(0).max(60_000),
+  brokenRoute: z
+    .object({
+      route: z.string().min(1).max(200),
+      status: z.union([z.literal(404), z.literal(500)], { error: 'status must be 404 or 500' }),
+    })
+    .nullable()
+    .optional(),
 });
 
 const rejectedRouteSchema = z.object({ on: z.boolean() });
@@ -108,6 +115,14 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       if (method === 'POST' && api === '/controls/faults') {
         const faults = faultsSchema.safeParse(body);
         if (!faults.success) return done(badInput(res, faults.error.issues[0]?.message));
+        const broken = faults.data.brokenRoute;
+        if (broken) {
+          // Only a route Y serves: a typo would break nothing and show nothing.
+          const known = (await controls.status()).routes ?? [];
+          if (!known.includes(broken.route)) {
+            return done(badInput(res, `Y has no route named "${broken.route}"; nothing changed.`));
+          }
+        }
         await controls.setYFaults(faults.data);
         return done(sendJson(res, 200, await controls.status()));
       }

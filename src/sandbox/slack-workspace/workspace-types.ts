@@ -110,6 +110,8 @@ export interface YFaults {
   /** Share of Y's requests answered 5xx, 0–1. */
   errorRatio: number;
   addedLatencyMs: number;
+  /** One route of Y answers only this status (a route-level failure); null or absent: none. */
+  brokenRoute?: { route: string; status: 404 | 500 } | null;
 }
 
 export interface SandboxStatus {
@@ -118,6 +120,8 @@ export interface SandboxStatus {
   faults: YFaults;
   /** Whether X has the route Kong 3.x rejects (absent when the sandbox does not offer it). */
   rejectedRoute?: boolean;
+  /** Routes the "break one route on Y" control offers (absent: the control is hidden). */
+  routes?: string[];
 }
 
 /** Hooks the orchestration plugs in (the real Kong nodes and the balancer); without them the panel hides. */

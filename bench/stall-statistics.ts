@@ -156,8 +156,8 @@ export async function run(
     ratio: worst,
     measured: `${gates}/${healthyRuns} healthy runs with a gate (${rawFails} single slow windows held back); ×2 latency caught in median ${median}, worst ${worst} intervals`,
     target:
-      'no rollback gate in healthy runs with stalls and autocorrelated latency; a sustained ×2 latency on Y caught in a median of 2 intervals, at worst 3',
-    ok: gates === 0 && (median ?? Number.POSITIVE_INFINITY) <= 2 && worst <= 3,
+      'no rollback gate in healthy runs with stalls and autocorrelated latency; a sustained ×2 latency on Y caught within 2 intervals',
+    ok: gates === 0 && worst <= 2,
     details: {
       healthyRuns,
       runsWithGate: gates,

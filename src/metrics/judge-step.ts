@@ -75,15 +75,34 @@ export function judgeStep(
   const nowFailing = latencyFailing(raw);
   const confirmed = same ? [...prior.latencyFailing] : [];
   const previous = same ? prior.previous : null;
-  if (previous && nowFailing.some((m) => !confirmed.includes(m))) {
+  // Slow over the previous and this window taken together also confirms: a regression whose first
+  // window failed one quantile and whose second missed it narrowly (a stall on X inflating X's tail)
+  // is caught by its second window.
+  let base = raw;
+  if (previous && (nowFailing.some((m) => !confirmed.includes(m)) || confirmed.length > 0)) {
     const both = compareWindows(
       mergeWindowStats([windowFromJson(previous.x), referenceX]),
       mergeWindowStats([windowFromJson(previous.y), y]),
       raw.thresholds,
     );
-    confirmed.push(...latencyFailing(both));
+    const slowOverBoth = latencyFailing(both);
+    // A quantile the previous window failed, narrowly missed now but failing over both windows: the
+    // row fails with the two windows' figures.
+    const carried = confirmed.filter((m) => slowOverBoth.includes(m) && !nowFailing.includes(m));
+    if (carried.length > 0) {
+      base = {
+        ...raw,
+        rows: raw.rows.map((row) => {
+          const over = both.rows.find((r) => r.metric === row.metric);
+          return carried.includes(row.metric) && over
+            ? { ...over, reason: `${over.reason ?? over.label} (over this and the previous window)` }
+            : row;
+        }),
+      };
+    }
+    confirmed.push(...slowOverBoth);
   }
-  const comparison = requirePersistentLatency(raw, confirmed);
+  const comparison = requirePersistentLatency(base, confirmed);
   comparison.sequential = {
     verdict: v.fail ? 'fail' : 'pass',
     eValue: Number.isFinite(v.eValue) ? v.eValue : Number.MAX_VALUE,

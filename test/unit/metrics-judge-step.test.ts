@@ -92,4 +92,33 @@ describe('judgeStep', () => {
     expect(text).toContain('*Busiest routes*: route users (service users) X 20,000 / Y 1,000 req');
     expect(text).toContain('*5xx over this step*: X 0 % · Y 0 % · evidence 1.0 (fails at 400)');
   });
+
+  it('a quantile failed by the previous window, narrowly missed now but failing over both, fails now', () => {
+    // Latency in buckets of 50/100/200/400/+Inf ms; 1,000 requests a side per window.
+    const timed = (p99Bucket: number): WindowStats => {
+      const bounds = [50, 100, 200, 400, Number.POSITIVE_INFINITY];
+      // 98 % under 50 ms, the slowest 2 % in the given bucket.
+      return {
+        seconds: 10,
+        requests: 1000,
+        status5xx: 0,
+        status4xx: 0,
+        latencyMetric: 'kong_request_latency_ms',
+        latency: bounds.map((le) => ({ le, count: le >= p99Bucket ? 1000 : le >= 50 ? 980 : 0 })),
+      };
+    };
+    const x = timed(100);
+    const first = judge(x, timed(400), null);
+    // First slow window: shown, held back.
+    expect(first.comparison.rows.find((row) => row.metric === 'p99')?.verdict).toBe('warn');
+    // The second window on its own is only just under the p99 threshold, but over both windows Y's
+    // tail is clearly slower: it fails now, with the two windows' figures.
+    const secondAlone = compareWindows(x, timed(140), T);
+    expect(secondAlone.rows.find((row) => row.metric === 'p99')?.verdict).not.toBe('fail');
+    const second = judge(x, timed(140), first.evidence);
+    const p99 = second.comparison.rows.find((row) => row.metric === 'p99');
+    expect(p99?.verdict).toBe('fail');
+    expect(p99?.reason).toMatch(/over this and the previous window/);
+    expect(second.comparison.verdict).toBe('fail');
+  });
 });

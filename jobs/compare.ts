@@ -12,6 +12,7 @@ import { postRunLines } from '../src/engine/post-thread-line.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { isAppError } from '../src/errors.js';
 import { type Comparison, compareWindows, failingRows } from '../src/metrics/compare-windows.js';
+import { storedRoutes } from '../src/metrics/focus-route.js';
 import { formatComparison } from '../src/metrics/format-comparison.js';
 import { feedSequential, judgeStep, stepEvidenceSchema } from '../src/metrics/judge-step.js';
 import type { MetricsWindows } from '../src/metrics/metrics-source.js';
@@ -225,7 +226,12 @@ async function storeSamples({ run, deps }: JobContext, w: MetricsWindows, c: Com
       p99: s.p99,
       rate: s.requestRate,
       verdict: c.verdict,
-      details: { weight: run.appliedWeight, rows: cluster === 'y' ? c.rows : undefined },
+      details: {
+        weight: run.appliedWeight,
+        rows: cluster === 'y' ? c.rows : undefined,
+        // Per-route counts with Y's sample: the gate's chart follows a failing route over the run.
+        routes: cluster === 'y' && c.routes ? storedRoutes(c.routes) : undefined,
+      },
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Run } from '../domain/run.js';
 import { chartMarksFrom } from '../metrics/chart-marks.js';
+import { type FocusRoute, focusRoute } from '../metrics/focus-route.js';
 import { type ChartSample, renderComparisonChart } from '../metrics/render-chart.js';
 import type { EngineDeps } from './engine-deps.js';
 
@@ -26,20 +27,24 @@ export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boole
   const steps = events
     .filter((e) => e.kind === 'traffic.weight_applied')
     .map((e) => ({ at: e.at, weight: Number(e.details.weight ?? 0) }));
-  const png = renderComparisonChart([...byWindow.values()], steps, chartMarksFrom(events));
+  // A failing route (of the newest window that has one) gets its own panel, traced over the run.
+  const focus = focusRoute(
+    samples.filter((s) => s.cluster === 'y').map((s) => ({ at: s.windowEnd, routes: s.details.routes })),
+  );
+  const png = renderComparisonChart([...byWindow.values()], steps, chartMarksFrom(events), focus);
   await deps.notifier.upload({
     channel: run.channel,
     threadTs: run.threadTs,
     filename: `${run.id}-x-vs-y.png`,
-    title: `${run.id}: X vs Y (5xx ratio, p95 latency)`,
-    altText: chartAltText(run, [...byWindow.values()]),
+    title: `${run.id}: X vs Y (5xx ratio, p95 latency${focus ? `, failing ${focus.label}` : ''})`,
+    altText: chartAltText(run, [...byWindow.values()], focus),
     data: png,
   });
   return true;
 }
 
 /** What the chart shows, in words, for people who cannot see it (screen readers, text clients). */
-export function chartAltText(run: Run, samples: ChartSample[]): string {
+export function chartAltText(run: Run, samples: ChartSample[], focus: FocusRoute | null = null): string {
   const last = samples.at(-1);
   const pct = (r: number | null | undefined) =>
     r === null || r === undefined ? 'no data' : `${(r * 100).toFixed(2)} %`;
@@ -48,7 +53,11 @@ export function chartAltText(run: Run, samples: ChartSample[]): string {
   const latest = last
     ? ` Latest window: 5xx X ${pct(last.x.errorRatio)}, Y ${pct(last.y.errorRatio)}; p95 X ${ms(last.x.p95)}, Y ${ms(last.y.p95)}.`
     : '';
-  return `Chart of ${run.id}: 5xx ratio and p95 latency of cluster X and cluster Y over ${samples.length} comparison windows, with the traffic steps marked.${latest}`.slice(
+  const lastFocus = focus?.points.at(-1);
+  const route = focus
+    ? ` A third panel follows the failing ${focus.label}: 5xx + 404 ratio X ${pct(lastFocus?.x)}, Y ${pct(lastFocus?.y)} in the latest window.`
+    : '';
+  return `Chart of ${run.id}: 5xx ratio and p95 latency of cluster X and cluster Y over ${samples.length} comparison windows, with the traffic steps marked.${latest}${route}`.slice(
     0,
     2000,
   );

@@ -1,4 +1,12 @@
 import { Resvg } from '@resvg/resvg-js';
+import type { FocusRoute } from './focus-route.js';
+
+/** One time of one panel: X's and Y's value (null: no data). */
+interface PanelPoint {
+  at: Date;
+  x: number | null;
+  y: number | null;
+}
 
 /** One comparison window of the run, for the chart. null = no data in that window. */
 export interface ChartSample {
@@ -44,8 +52,9 @@ export function renderComparisonChart(
   samples: readonly ChartSample[],
   steps: readonly ChartStep[],
   marks: readonly ChartMark[] = [],
+  focus: FocusRoute | null = null,
 ): Buffer {
-  const svg = comparisonChartSvg(samples, steps, marks);
+  const svg = comparisonChartSvg(samples, steps, marks, focus);
   const png = new Resvg(svg, {
     fitTo: { mode: 'width', value: WIDTH },
     background: 'white',
@@ -61,6 +70,7 @@ export function comparisonChartSvg(
   samples: readonly ChartSample[],
   steps: readonly ChartStep[],
   marks: readonly ChartMark[] = [],
+  focus: FocusRoute | null = null,
 ): string {
   const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
   const times = [
@@ -75,32 +85,45 @@ export function comparisonChartSvg(
     t1 += 30_000;
   }
   const panelHeight = (HEIGHT - MARGIN.top - MARGIN.bottom - PANEL_GAP) / 2;
+  // A failing route gets a third panel of its own, below the two of the whole cluster.
+  const height = focus ? HEIGHT + panelHeight + PANEL_GAP : HEIGHT;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const xOf = (t: number) => MARGIN.left + ((t - t0) / (t1 - t0)) * plotWidth;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}">`,
+    `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     text(MARGIN.left, 26, 'X vs Y over the run', { size: 16, weight: 'bold' }),
     legend(WIDTH - MARGIN.right - 190, 20),
   ];
-  const panels = [
+  const percent = (v: number) => `${trim(v * 100)} %`;
+  const panels: { title: string; data: PanelPoint[]; fmt: (v: number) => string; floor: number }[] = [
     // The axis follows the data; an all-zero 5xx panel still shows 0–1 %, not 0–50 %.
     {
       title: '5xx ratio',
-      get: (s: ChartSample['x']) => s.errorRatio,
-      fmt: (v: number) => `${trim(v * 100)} %`,
+      data: sorted.map((s) => ({ at: s.at, x: s.x.errorRatio, y: s.y.errorRatio })),
+      fmt: percent,
       floor: 0.01,
     },
     {
       title: 'p95 latency',
-      get: (s: ChartSample['x']) => s.p95,
+      data: sorted.map((s) => ({ at: s.at, x: s.x.p95, y: s.y.p95 })),
       fmt: (v: number) => `${trim(v)} ms`,
       floor: 10,
     },
+    ...(focus
+      ? [
+          {
+            title: `failing ${focus.label.slice(0, 80)}: 5xx + 404 ratio`,
+            data: [...focus.points].sort((a, b) => a.at.getTime() - b.at.getTime()),
+            fmt: percent,
+            floor: 0.01,
+          },
+        ]
+      : []),
   ];
   panels.forEach((panel, i) => {
     const top = MARGIN.top + i * (panelHeight + PANEL_GAP);
-    const values = sorted.flatMap((s) => [panel.get(s.x), panel.get(s.y)]).filter(isFiniteNumber);
+    const values = panel.data.flatMap((s) => [s.x, s.y]).filter(isFiniteNumber);
     const ticks = niceTicks(0, Math.max(...values, panel.floor));
     const max = ticks[ticks.length - 1] ?? 1;
     const yOf = (v: number) => top + panelHeight - (v / max) * panelHeight;
@@ -138,8 +161,8 @@ export function comparisonChartSvg(
     }
     // Y first, then X on top, dashed with markers: equal values leave both visible.
     for (const side of ['y', 'x'] as const) {
-      const points = sorted.map((s) => {
-        const v = panel.get(s[side]);
+      const points = panel.data.map((s) => {
+        const v = s[side];
         return isFiniteNumber(v) ? { x: xOf(s.at.getTime()), y: yOf(v) } : null;
       });
       parts.push(series(points, COLOURS[side], side === 'x'));
@@ -153,7 +176,7 @@ export function comparisonChartSvg(
       );
     }
   });
-  const bottom = HEIGHT - MARGIN.bottom;
+  const bottom = height - MARGIN.bottom;
   const tickTimes = timeTicks(t0, t1);
   const withSeconds = tickTimes.length > 1 && ((tickTimes[1] ?? 0) - (tickTimes[0] ?? 0)) % 60_000 !== 0;
   for (const t of tickTimes) {

@@ -159,6 +159,18 @@ describe('route-level comparison with real traffic through the weighted balancer
       expect(String(failing?.details.failing)).not.toMatch(/4xx ratio/);
       const gateMessage = JSON.stringify(bot.slack.message(CHANNEL, gate.messageTs ?? '')?.blocks);
       expect(gateMessage).toMatch(named);
+      // The gate's chart follows the failing route in a panel of its own.
+      const run = await bot.composition.store.runs.getRun('route-1');
+      const chart = await eventually(
+        () =>
+          bot.slack
+            .files()
+            .find(
+              (f) => f.threadTs === run?.threadTs && f.completed && /failing route/.test(f.title ?? ''),
+            ) ?? null,
+        20_000,
+      );
+      expect(chart.title).toContain(`failing route ${open.route} (service ${open.service})`);
     } finally {
       y.setFaults({ brokenRoute: null });
       await end('route-1');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/domain/run-event.js';
 import { chartMarksFrom } from '../../src/metrics/chart-marks.js';
+import { focusRoute, storedRoutes } from '../../src/metrics/focus-route.js';
 import {
   type ChartSample,
   comparisonChartSvg,
@@ -144,5 +145,57 @@ describe('chartMarksFrom', () => {
       [30, 'rollback', 'rollback approved'],
       [40, 'gate', 'completion gate'],
     ]);
+  });
+});
+
+describe('the failing route on the gate chart', () => {
+  const row = (label: string, verdict: 'pass' | 'fail', y404: number) =>
+    ({
+      kind: 'route',
+      workspace: 'default',
+      service: 'orders',
+      route: label,
+      label: `route ${label} (service orders)`,
+      x: { requests: 1000, status5xx: 1, status404: 2 },
+      y: { requests: 100, status5xx: 0, status404: y404 },
+      p5xx: null,
+      p404: verdict === 'fail' ? 0.0001 : 0.5,
+      verdict,
+      reason: null,
+    }) as const;
+
+  it('follows the failing route of the newest window back over the run, in its own panel', () => {
+    const windows = Array.from({ length: 6 }, (_, i) => ({
+      at: at(i),
+      routes: storedRoutes([
+        row('users', 'pass', 0),
+        row('orders-v2', i >= 4 ? 'fail' : 'pass', i >= 4 ? 40 : 0),
+      ]),
+    }));
+    const focus = focusRoute(windows);
+    expect(focus?.label).toBe('route orders-v2 (service orders)');
+    expect(focus?.points.map((p) => p.y)).toEqual([0, 0, 0, 0, 0.4, 0.4]);
+    expect(focus?.points[0]?.x).toBeCloseTo(0.003);
+    const samples = Array.from({ length: 6 }, (_, i) => sample(i, 0.001, 0.001, 100, 100));
+    const svg = comparisonChartSvg(samples, [{ at: at(0), weight: 5 }], [], focus);
+    expect(svg).toContain('>failing route orders-v2 (service orders): 5xx + 404 ratio<');
+    // Three panels: X and Y lines in each.
+    expect(svg.match(/<polyline[^>]*stroke="#ea580c"/g)).toHaveLength(3);
+    expect(svg).toContain('>40 %<'); // the route's own scale
+    expect(svg).toMatch(/height="(\d+)"/);
+    expect(Number(svg.match(/height="(\d+)"/)?.[1])).toBeGreaterThan(560);
+    expect(renderComparisonChart(samples, [], [], focus).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('draws no route panel when no window had a failing route, or the stored routes are not readable', () => {
+    expect(focusRoute([{ at: at(0), routes: storedRoutes([row('users', 'pass', 0)]) }])).toBeNull();
+    expect(
+      focusRoute([
+        { at: at(0), routes: 'garbage' },
+        { at: at(1), routes: undefined },
+      ]),
+    ).toBeNull();
+    const svg = comparisonChartSvg([sample(0, 0, 0, 1, 1)], [], [], null);
+    expect(svg).not.toContain('failing route');
   });
 });

@@ -10,9 +10,13 @@ import { kongPgUrl } from './kong-pg-url.js';
  * migrations (the simulated node has no pending/finished split), so running either twice is a no-op.
  * For migration rehearsals: `--delay-ms N` makes the run take N ms longer (a big table), `--fail TEXT`
  * makes it fail with TEXT after that delay, changing nothing.
+ * `enable-prometheus-metrics` sets the 3.x prometheus plugin's `status_code_metrics`,
+ * `latency_metrics` and `bandwidth_metrics` to true (what preflight asks for after a 2.8 restore, where
+ * the plugin row sets none of them and a 3.x Y would export no request metrics).
  */
 const USAGE =
-  'usage: kong-migrations-cli.ts <up|finish> --version <kong version> [--delay-ms <ms>] [--fail <message>]';
+  'usage: kong-migrations-cli.ts <up|finish> --version <kong version> [--delay-ms <ms>] [--fail <message>]\n' +
+  '       kong-migrations-cli.ts enable-prometheus-metrics';
 
 interface Args {
   step: 'up' | 'finish';
@@ -38,7 +42,29 @@ function parseArgs(argv: string[]): Args | undefined {
   return { step, version, delayMs: Number(delay), ...(fail !== undefined ? { fail } : {}) };
 }
 
+/** The deploy step a team adds after a 2.8 restore (as `PATCH /plugins/{id}` would do on Y). */
+async function enablePrometheusMetrics(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const res = await client.query(
+      `UPDATE plugins SET config = config || '{"status_code_metrics": true, "latency_metrics": true, "bandwidth_metrics": true}'::jsonb
+        WHERE name = 'prometheus'`,
+    );
+    process.stdout.write(
+      `prometheus plugin: status_code_metrics, latency_metrics and bandwidth_metrics on (${res.rowCount ?? 0} plugin row${res.rowCount === 1 ? '' : 's'})\n`,
+    );
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && argv[0] === 'enable-prometheus-metrics') {
+    return enablePrometheusMetrics(kongPgUrl(readProcessEnv()));
+  }
   const args = parseArgs(argv);
   if (!args) {
     process.stderr.write(`${USAGE}\n`);

@@ -11,6 +11,7 @@ import type { BotConfig } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { collectSecretValues } from '../config/secrets.js';
 import type { JobDefinition } from '../engine/job-definition.js';
+import { kongVersionAtLeast } from './kong-node/kong-version.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
 import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
 import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
@@ -111,6 +112,18 @@ function migrationCommands(version: string): string[][] {
     ? []
     : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
   return ['up', 'finish'].map((step) => [process.execPath, ...loader, cli, step, '--version', version]);
+}
+
+/**
+ * The deploy: Kong's migrations and, after a restore from 2.8 (whose prometheus plugin row sets none of
+ * 3.x's metric switches), the step preflight asks for, which turns them on for Y.
+ */
+function deployCommands(xVersion: string, yVersion: string): string[][] {
+  const migrations = migrationCommands(yVersion);
+  if (kongVersionAtLeast(xVersion, '3.0.0')) return migrations;
+  const [first] = migrations;
+  const prefix = first ? first.slice(0, first.length - 3) : [];
+  return [...migrations, [...prefix, 'enable-prometheus-metrics']];
 }
 
 /**
@@ -215,7 +228,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       },
       routerUrl: balancer.controlUrl,
       backupDir,
-      deployCommands: migrationCommands(SANDBOX_Y_VERSION),
+      deployCommands: deployCommands(options.xVersion ?? SANDBOX_X_VERSION, SANDBOX_Y_VERSION),
       smoke: { path: protectedPath, key: SANDBOX_SMOKE_KEY },
       observeSeconds: options.observeSeconds ?? 20,
       intervalSeconds: options.intervalSeconds ?? 5,

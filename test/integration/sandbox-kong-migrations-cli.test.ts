@@ -58,6 +58,35 @@ describe('kong-migrations-cli (the sandbox deploy step)', () => {
     expect(finish.stdout).toBe('migrations finish: database is already up to date for Kong 3.9.1\n');
   });
 
+  it('enable-prometheus-metrics turns on the 3.x switches a plugin row restored from 2.8 lacks', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO plugins (id, name, config, enabled, protocols, ws_id)
+         SELECT '0f0f0f0f-0000-4000-8000-000000000001', 'prometheus', '{"per_consumer": false}'::jsonb, true,
+                '{http,https}', id FROM workspaces LIMIT 1`,
+      );
+      const run = await runCli(['enable-prometheus-metrics'], kongPgEnv(db.url));
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(
+        'prometheus plugin: status_code_metrics, latency_metrics and bandwidth_metrics on (1 plugin row)\n',
+      );
+      const row = await client.query<{ config: Record<string, unknown> }>(
+        "SELECT config FROM plugins WHERE name = 'prometheus'",
+      );
+      expect(row.rows[0]?.config).toEqual({
+        per_consumer: false,
+        status_code_metrics: true,
+        latency_metrics: true,
+        bandwidth_metrics: true,
+      });
+    } finally {
+      await client.query("DELETE FROM plugins WHERE name = 'prometheus'");
+      await client.end();
+    }
+  });
+
   it('refuses bad arguments with the usage line (exit 2)', async () => {
     for (const args of [
       [],
@@ -67,6 +96,7 @@ describe('kong-migrations-cli (the sandbox deploy step)', () => {
       ['up', '--version', '3.9.1', '--delay-ms', 'soon'],
       ['up', '--version', '3.9.1', '--bogus', '1'],
       ['up', '--delay-ms', '10'],
+      ['enable-prometheus-metrics', '--version', '3.9.1'],
     ]) {
       const result = await runCli(args, kongPgEnv(db.url));
       expect(result.code).toBe(2);

@@ -16,6 +16,7 @@ const table = (entries: RouteEntry[]): RoutingTable => ({
   entries,
   prometheusEnabled: true,
   perConsumer: false,
+  prometheusFlags: { statusCodes: true, latency: true, bandwidth: true },
 });
 
 describe('matchRoute', () => {

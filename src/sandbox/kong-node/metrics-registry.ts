@@ -99,7 +99,15 @@ export class MetricsRegistry {
     { family: string; labelPairs: [string, string][]; buckets: number[]; h: Histogram }
   >();
 
-  observe(o: ProxyObservation, version: string): void {
+  observe(
+    o: ProxyObservation,
+    version: string,
+    flags: { statusCodes: boolean; latency: boolean; bandwidth: boolean } = {
+      statusCodes: true,
+      latency: true,
+      bandwidth: true,
+    },
+  ): void {
     if (!kongVersionAtLeast(version, '3.0.0')) {
       this.#observe28(o);
       return;
@@ -109,18 +117,22 @@ export class MetricsRegistry {
       ['service', o.service],
       ['route', o.route],
     ];
-    this.#add(
-      `kong_http_requests_total${labels([...sr, ['code', String(o.code)], ['source', o.source], ...ws, ['consumer', o.consumer]])}`,
-      1,
-    );
+    if (flags.statusCodes)
+      this.#add(
+        `kong_http_requests_total${labels([...sr, ['code', String(o.code)], ['source', o.source], ...ws, ['consumer', o.consumer]])}`,
+        1,
+      );
     const direction = (d: string): [string, string][] => [
       ...sr,
       ['direction', d],
       ...ws,
       ['consumer', o.consumer],
     ];
-    this.#add(`kong_bandwidth_bytes${labels(direction('egress'))}`, o.egressBytes);
-    this.#add(`kong_bandwidth_bytes${labels(direction('ingress'))}`, o.ingressBytes);
+    if (flags.bandwidth) {
+      this.#add(`kong_bandwidth_bytes${labels(direction('egress'))}`, o.egressBytes);
+      this.#add(`kong_bandwidth_bytes${labels(direction('ingress'))}`, o.ingressBytes);
+    }
+    if (!flags.latency) return;
     const kongBuckets = kongVersionAtLeast(version, '3.9.0') ? KONG_BUCKETS_39 : KONG_BUCKETS_30;
     this.#observe('kong_kong_latency_ms', [...sr, ...ws], kongBuckets, o.kongMs);
     this.#observe('kong_request_latency_ms', [...sr, ...ws], UPSTREAM_BUCKETS, o.requestMs);

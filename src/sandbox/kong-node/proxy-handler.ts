@@ -98,7 +98,11 @@ export async function handleProxyRequest(
   const observe = (o: Omit<ProxyObservation, 'service' | 'route' | 'requestMs'>) => {
     if (!table.prometheusEnabled) return;
     const requestMs = Math.round(performance.now() - started);
-    deps.metrics.observe({ service: entry.serviceLabel, route: entry.routeLabel, requestMs, ...o }, version);
+    deps.metrics.observe(
+      { service: entry.serviceLabel, route: entry.routeLabel, requestMs, ...o },
+      version,
+      table.prometheusFlags,
+    );
   };
   if ('status' in auth) {
     const kongMs = Math.round(performance.now() - started);

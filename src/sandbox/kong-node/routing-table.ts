@@ -26,6 +26,18 @@ export interface RoutingTable {
   entries: RouteEntry[];
   prometheusEnabled: boolean;
   perConsumer: boolean;
+  /**
+   * What the prometheus plugin records (Kong 3.x: `status_code_metrics`, `latency_metrics`,
+   * `bandwidth_metrics`, each false unless set; 2.8 records everything). A plugin row restored from
+   * 2.8 sets none of them, so a 3.x node then exports no request counters at all.
+   */
+  prometheusFlags: PrometheusFlags;
+}
+
+export interface PrometheusFlags {
+  statusCodes: boolean;
+  latency: boolean;
+  bandwidth: boolean;
 }
 
 /** 2.x treated any path with a character outside this set as a regex (migrate_path_280_300.lua). */
@@ -78,10 +90,14 @@ export async function loadRoutingTable(pool: pg.Pool, version: string): Promise<
   let globalKeyAuth: KeyAuthSettings | undefined;
   let prometheusEnabled = false;
   let perConsumer = false;
+  const prometheusFlags: PrometheusFlags = { statusCodes: false, latency: false, bandwidth: false };
   for (const p of plugins.rows) {
     if (p.name === 'prometheus') {
       prometheusEnabled = true;
       perConsumer ||= p.config.per_consumer === true;
+      prometheusFlags.statusCodes ||= p.config.status_code_metrics === true;
+      prometheusFlags.latency ||= p.config.latency_metrics === true;
+      prometheusFlags.bandwidth ||= p.config.bandwidth_metrics === true;
     }
     if (p.name !== 'key-auth' || p.consumer_id) continue;
     const settings = keyAuthSettings(p.config);
@@ -128,7 +144,13 @@ export async function loadRoutingTable(pool: pg.Pool, version: string): Promise<
   }
   regexEntries.sort((a, b) => b.priority - a.priority || a.created - b.created);
   prefixEntries.sort((a, b) => (b.prefix?.length ?? 0) - (a.prefix?.length ?? 0));
-  return { entries: [...regexEntries.map((e) => e.entry), ...prefixEntries], prometheusEnabled, perConsumer };
+  return {
+    entries: [...regexEntries.map((e) => e.entry), ...prefixEntries],
+    prometheusEnabled,
+    perConsumer,
+    // 2.8's plugin has no such switches: it records everything.
+    prometheusFlags: v3 ? prometheusFlags : { statusCodes: true, latency: true, bandwidth: true },
+  };
 }
 
 function hostMatches(hosts: string[], host: string): boolean {

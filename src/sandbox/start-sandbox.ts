@@ -76,6 +76,8 @@ const SANDBOX_DATA_PLANES = [
   { hostname: 'kong-y-dp-1', ip: '10.0.1.1' },
   { hostname: 'kong-y-dp-2', ip: '10.0.1.2' },
 ];
+/** The data plane the page's switch puts out of sync. */
+const SECOND_DATA_PLANE = 'kong-y-dp-2';
 
 export interface SandboxUrls {
   page: string;
@@ -181,6 +183,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
 
     // Known once the bot's store exists; the page's reset is refused until then.
     let resetDeps: ResetSandboxYDeps | undefined;
+    // Hybrid Y: what the page's data-plane switch last set.
+    let dataPlaneOutOfSync = false;
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-sandbox-${randomBytes(16).toString('hex')}`;
     let botUrl = '';
@@ -194,6 +198,16 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         controls: {
           setYFaults: async (faults) => y.setFaults(faults),
           setRejectedRoute: (on) => setRejectedRoute(xDbUrl, on),
+          ...(options.hybridY
+            ? {
+                setDataPlaneOutOfSync: async (on: boolean) => {
+                  y.setDataPlane(SECOND_DATA_PLANE, {
+                    syncStatus: on ? 'plugin_set_incompatible' : 'normal',
+                  });
+                  dataPlaneOutOfSync = on;
+                },
+              }
+            : {}),
           resetY: async ({ whenUsed }) => {
             if (resetDeps === undefined) return { ok: false, message: 'The sandbox is still starting.' };
             return resetSandboxY(resetDeps, { whenUsed, clearFaults: !whenUsed });
@@ -204,6 +218,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
             faults: y.getFaults(),
             rejectedRoute: await hasRejectedRoute(xDbUrl).catch(() => false),
             routes: await listRouteNames(xDbUrl).catch(() => []),
+            ...(options.hybridY ? { dataPlaneOutOfSync } : {}),
           }),
         },
       },

@@ -51,13 +51,23 @@ const clicks: BlockAction[] = [];
 let faults: YFaults = { errorRatio: 0, addedLatencyMs: 0 };
 
 let routes: string[] | undefined;
+let outOfSync = false;
 
 const controls = {
   async setYFaults(f: YFaults) {
     faults = { ...faults, ...f };
   },
+  async setDataPlaneOutOfSync(on: boolean) {
+    outOfSync = on;
+  },
   async status(): Promise<SandboxStatus> {
-    return { split: { x: 90, y: 10 }, rates: { x: 9, y: 1 }, faults, ...(routes ? { routes } : {}) };
+    return {
+      split: { x: 90, y: 10 },
+      rates: { x: 9, y: 1 },
+      faults,
+      ...(routes ? { routes } : {}),
+      dataPlaneOutOfSync: outOfSync,
+    };
   },
 };
 
@@ -367,6 +377,7 @@ describe('controls', () => {
       split: { x: 90, y: 10 },
       rates: { x: 9, y: 1 },
       faults: { errorRatio: 0, addedLatencyMs: 0 },
+      dataPlaneOutOfSync: false,
     });
     const set = await call(ws, '/controls/faults', { errorRatio: 0.2, addedLatencyMs: 300 });
     expect(set.json).toMatchObject({ faults: { errorRatio: 0.2, addedLatencyMs: 300 } });
@@ -412,6 +423,17 @@ describe('controls', () => {
     } finally {
       routes = undefined;
     }
+  });
+
+  it("put hybrid Y's second data plane out of sync and back; bad input changes nothing", async () => {
+    const off = await call(ws, '/controls/data-plane', { outOfSync: true });
+    expect(off.status).toBe(200);
+    expect(off.json).toMatchObject({ dataPlaneOutOfSync: true });
+    expect((await call(ws, '/controls/data-plane', { outOfSync: 'yes' })).status).toBe(400);
+    expect(outOfSync).toBe(true);
+    expect((await call(ws, '/controls/data-plane', { outOfSync: false })).json).toMatchObject({
+      dataPlaneOutOfSync: false,
+    });
   });
 
   it('are absent without hooks', async () => {

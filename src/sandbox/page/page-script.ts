@@ -217,6 +217,10 @@ export const PAGE_SCRIPT = String.raw`
         }
       }
     }
+    if (typeof st.dataPlaneOutOfSync === 'boolean') {
+      $('data-plane-box').hidden = false;
+      $('data-plane-out-of-sync').checked = st.dataPlaneOutOfSync;
+    }
     if (typeof st.rejectedRoute === 'boolean') {
       $('rejected-route-box').hidden = false;
       $('rejected-route').checked = st.rejectedRoute;
@@ -225,6 +229,11 @@ export const PAGE_SCRIPT = String.raw`
   const toggleRejectedRoute = async (ev) => {
     const res = await api('/controls/rejected-route', { on: ev.target.checked });
     if (res.status === 200) { showControls(res.body); status(res.body.rejectedRoute ? 'Route 3.x rejects added to X.' : 'Route removed from X.'); }
+    else status('Refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
+  };
+  const toggleDataPlane = async (ev) => {
+    const res = await api('/controls/data-plane', { outOfSync: ev.target.checked });
+    if (res.status === 200) { showControls(res.body); status(res.body.dataPlaneOutOfSync ? 'kong-y-dp-2 is out of sync.' : 'kong-y-dp-2 is in sync again.'); }
     else status('Refused: ' + (res.body ? res.body.message : 'HTTP ' + res.status), true);
   };
   const pollControls = async () => {
@@ -280,6 +289,7 @@ export const PAGE_SCRIPT = String.raw`
       $('route-form').addEventListener('submit', breakRoute);
       $('route-heal').addEventListener('click', () => setBrokenRoute(null));
       $('rejected-route').addEventListener('change', toggleRejectedRoute);
+      $('data-plane-out-of-sync').addEventListener('change', toggleDataPlane);
       $('reset-y').addEventListener('click', resetY);
       pollControls();
       setInterval(pollControls, 1000);

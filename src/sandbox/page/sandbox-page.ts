@@ -57,6 +57,8 @@ export function renderSandboxPage(): string {
     <div class="muted" id="fault-display" data-testid="fault-display"></div>
     <p id="rejected-route-box" hidden><label><input id="rejected-route" data-testid="rejected-route" type="checkbox">
       Add a route to X that Kong 3.x rejects (look-ahead <code>~/orders/(?!internal)</code>): preflight then fails. Switch it before <code>start</code>.</label></p>
+    <p id="data-plane-box" hidden><label><input id="data-plane-out-of-sync" data-testid="data-plane-out-of-sync" type="checkbox">
+      Put Y's data plane <code>kong-y-dp-2</code> out of sync (<code>plugin_set_incompatible</code>): no gate is offered until it is back.</label></p>
     <h2 style="margin-top:16px">Between runs</h2>
     <p><button type="button" class="btn" id="reset-y" data-testid="reset-y">Reset Y</button></p>
     <div class="muted">Empties Y's database, sends 100 % of traffic to X and clears Y's faults. Done

@@ -29,6 +29,7 @@ const faultsSchema = z.object({
 });
 
 const rejectedRouteSchema = z.object({ on: z.boolean() });
+const dataPlaneSchema = z.object({ outOfSync: z.boolean() });
 
 export interface SandboxRoutesDeps extends InteractionDeps {
   page: SandboxPageOptions;
@@ -107,6 +108,7 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       api === '/controls' ||
       api === '/controls/faults' ||
       api === '/controls/rejected-route' ||
+      api === '/controls/data-plane' ||
       api === '/controls/reset'
     ) {
       const controls = page.controls;
@@ -130,6 +132,12 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
         const toggle = rejectedRouteSchema.safeParse(body);
         if (!toggle.success) return done(badInput(res, toggle.error.issues[0]?.message));
         await controls.setRejectedRoute(toggle.data.on);
+        return done(sendJson(res, 200, await controls.status()));
+      }
+      if (method === 'POST' && api === '/controls/data-plane' && controls.setDataPlaneOutOfSync) {
+        const toggle = dataPlaneSchema.safeParse(body);
+        if (!toggle.success) return done(badInput(res, toggle.error.issues[0]?.message));
+        await controls.setDataPlaneOutOfSync(toggle.data.outOfSync);
         return done(sendJson(res, 200, await controls.status()));
       }
       if (method === 'POST' && api === '/controls/reset' && controls.resetY) {

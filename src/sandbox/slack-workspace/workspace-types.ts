@@ -122,6 +122,8 @@ export interface SandboxStatus {
   rejectedRoute?: boolean;
   /** Routes the "break one route on Y" control offers (absent: the control is hidden). */
   routes?: string[];
+  /** Hybrid Y: whether its second data plane reports `plugin_set_incompatible` (absent: Y is not hybrid). */
+  dataPlaneOutOfSync?: boolean;
 }
 
 /** Hooks the orchestration plugs in (the real Kong nodes and the balancer); without them the panel hides. */
@@ -129,6 +131,8 @@ export interface SandboxControls {
   setYFaults(faults: YFaults): Promise<void>;
   /** Adds or removes on X a route whose regex Kong 3.x rejects (to see preflight fail). */
   setRejectedRoute?(on: boolean): Promise<void>;
+  /** Hybrid Y: puts its second data plane out of sync (`plugin_set_incompatible`) or back to normal. */
+  setDataPlaneOutOfSync?(on: boolean): Promise<void>;
   status(): Promise<SandboxStatus>;
   /**
    * Puts Y back for a new run: `whenUsed` only if an earlier run used it (sent before every `start`),

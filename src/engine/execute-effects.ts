@@ -4,7 +4,7 @@ import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { loadCardFacts } from './load-card-facts.js';
-import { postGateMessage } from './post-gate-message.js';
+import { gateReason, postGateMessage } from './post-gate-message.js';
 import { postNextThreadLine, postPendingThreadLines } from './post-thread-line.js';
 
 type Step = () => Promise<void>;
@@ -53,7 +53,9 @@ export async function executeEffects(
       case 'close_gates': {
         const closed = await deps.store.gates.closePendingGates(run.id, effect.reason);
         for (const gate of closed)
-          slack.push(() => closeGateMessage(deps.notifier, gate, run, effect.reason));
+          slack.push(async () =>
+            closeGateMessage(deps.notifier, gate, run, effect.reason, await gateReason(gate, deps)),
+          );
         break;
       }
       case 'request_gate': {
@@ -79,7 +81,15 @@ export async function executeEffects(
         // The same rollback was already asked for and is still open: its message stands.
         if (existing) return;
         for (const old of superseded) {
-          slack.push(() => closeGateMessage(deps.notifier, old, run, 'a newer request replaced it'));
+          slack.push(async () =>
+            closeGateMessage(
+              deps.notifier,
+              old,
+              run,
+              'a newer request replaced it',
+              await gateReason(old, deps),
+            ),
+          );
         }
         slack.push(async () => {
           await postGateMessage(

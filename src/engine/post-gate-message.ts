@@ -64,15 +64,17 @@ export async function storedGateContext(
   gate: Gate,
   deps: Pick<EngineDeps, 'store'>,
 ): Promise<GateMessageContext> {
-  const requested = await deps.store.events.findLatestEvent(gate.runId, 'gate.requested');
-  const reason =
-    requested?.details.gateId === gate.id && typeof requested.details.reason === 'string'
-      ? requested.details.reason
-      : 'Approval needed.';
+  const reason = (await gateReason(gate, deps)) ?? 'Approval needed.';
   const details = Array.isArray(gate.comparison)
     ? gate.comparison.filter((line): line is string => typeof line === 'string')
     : undefined;
   return { reason, ...(details && details.length > 0 ? { details } : {}) };
+}
+
+/** Why the gate was asked for, from its `gate.requested` event (null when that is not found). */
+export async function gateReason(gate: Gate, deps: Pick<EngineDeps, 'store'>): Promise<string | null> {
+  const requested = await deps.store.events.findGateEvent(gate.runId, 'gate.requested', gate.id);
+  return typeof requested?.details.reason === 'string' ? requested.details.reason : null;
 }
 
 /** Every gate mentions who can approve it: each approver and approver group. */

@@ -12,7 +12,7 @@ import { slackDate } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
-import { approverMentions, postGateMessage, storedGateContext } from './post-gate-message.js';
+import { approverMentions, gateReason, postGateMessage, storedGateContext } from './post-gate-message.js';
 import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
 import { windowStateFor } from './window-state-for.js';
@@ -107,7 +107,10 @@ export async function reconcile(
   const expired = await deps.store.gates.expireDueGates();
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });
-    if (applied.run) await closeGateMessage(deps.notifier, gate, applied.run).catch(warnGateMessage(deps));
+    if (applied.run)
+      await closeGateMessage(deps.notifier, gate, applied.run, undefined, await gateReason(gate, deps)).catch(
+        warnGateMessage(deps),
+      );
   }
   return { enqueued, expired: expired.length };
 }
@@ -286,12 +289,18 @@ async function resumeLostApproval(
   if (!applied.ok) {
     // The run moved on before the approval took effect (a rollback began): it does nothing, and says so.
     const withdrawn = await deps.store.gates.withdrawApproval(lost.id, applied.reason);
-    await closeGateMessage(deps.notifier, withdrawn ?? lost, applied.run ?? run, applied.reason).catch(
-      warnGateMessage(deps),
-    );
+    await closeGateMessage(
+      deps.notifier,
+      withdrawn ?? lost,
+      applied.run ?? run,
+      applied.reason,
+      await gateReason(lost, deps),
+    ).catch(warnGateMessage(deps));
     return applied.run;
   }
-  await closeGateMessage(deps.notifier, lost, applied.run).catch(warnGateMessage(deps));
+  await closeGateMessage(deps.notifier, lost, applied.run, undefined, await gateReason(lost, deps)).catch(
+    warnGateMessage(deps),
+  );
   return applied.run;
 }
 

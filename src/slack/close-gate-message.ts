@@ -12,13 +12,15 @@ export async function closeGateMessage(
   gate: Gate,
   run: Run,
   note?: string,
+  /** Why the gate was asked for: a decided gate keeps saying on what grounds. */
+  reason?: string | null,
 ): Promise<void> {
   if (!gate.messageTs) return;
   await notifier.update({
     channel: run.channel,
     ts: gate.messageTs,
     text: gateText(gate, run),
-    blocks: closedGateBlocks(gate, run, note),
+    blocks: closedGateBlocks(gate, run, note, reason),
     // Buttons that no longer work should go away before progress bars are repainted.
     priority: 'urgent',
   });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
 import { type GateJudgement, judgeGateClick } from '../domain/judge-gate-click.js';
-import { refreshGateMessage } from '../engine/post-gate-message.js';
+import { gateReason, refreshGateMessage } from '../engine/post-gate-message.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { windowStateFor } from '../engine/window-state-for.js';
 import { isAppError } from '../errors.js';
@@ -136,6 +136,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
               withdrawn ?? decided.gate,
               applied.run ?? decided.run,
               applied.reason,
+              await gateReason(decided.gate, deps),
             ).catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
           },
         };
@@ -148,9 +149,13 @@ export function createGateClickHandler(deps: GateClickDeps) {
           : {}),
         after: async () => {
           const { gate } = decided;
-          await closeGateMessage(deps.notifier, gate, applied.run).catch((err: Error) =>
-            deps.log.warn({ err: err.message }, 'gate message update failed'),
-          );
+          await closeGateMessage(
+            deps.notifier,
+            gate,
+            applied.run,
+            undefined,
+            await gateReason(gate, deps),
+          ).catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
           await applied.deferred();
         },
       };

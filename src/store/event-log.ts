@@ -12,6 +12,8 @@ export interface EventLog {
   listEvents(runId: string): Promise<RunEvent[]>;
   /** The newest event of one kind, or null: a bounded read for jobs that need one fact from the log. */
   findLatestEvent(runId: string, kind: string): Promise<RunEvent | null>;
+  /** The newest event of this kind about one gate (`details.gateId`), e.g. its `gate.requested`. */
+  findGateEvent(runId: string, kind: string, gateId: string): Promise<RunEvent | null>;
 }
 
 export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
@@ -39,6 +41,14 @@ export function createEventLog(db: Db, options: StoreOptions = {}): EventLog {
       const rows = await db.query(
         'SELECT * FROM run_events WHERE run_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1',
         [runId, kind],
+      );
+      return rows[0] === undefined ? null : mapEvent(rows[0]);
+    },
+    async findGateEvent(runId, kind, gateId) {
+      const rows = await db.query(
+        `SELECT * FROM run_events WHERE run_id = $1 AND kind = $2 AND details->>'gateId' = $3
+          ORDER BY id DESC LIMIT 1`,
+        [runId, kind, gateId],
       );
       return rows[0] === undefined ? null : mapEvent(rows[0]);
     },

@@ -164,6 +164,12 @@ describe('traffic safety, case by case (whole bot)', () => {
     pair.y.setFaults({ errorRatio: 0 });
     expect(pair.router.weights).toEqual({ x: 100, y: 0 });
     expect(await store().gates.pendingGates(id)).toEqual([]);
+    // The decided rollback gate keeps saying on what grounds it was asked for.
+    const closed = await eventually(() => {
+      const blocks = JSON.stringify(bot.slack.message(CHANNEL, rollback.messageTs ?? '')?.blocks ?? null);
+      return /Approved by/.test(blocks) && blocks;
+    }, 10_000);
+    expect(closed).toMatch(/Y is worse than X/);
     const gates = await store().gates.listGates(id);
     expect(gates.every((g) => g.status !== 'pending')).toBe(true);
   }, 180_000);

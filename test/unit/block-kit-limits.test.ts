@@ -59,7 +59,7 @@ describe('every builder within Block Kit limits, extreme inputs', () => {
     const fitted = fitBlocks(blocks);
     expect(validateBlocks(fitted)).toBeNull();
     expect(fitted.filter((b) => b.type === 'actions')).toHaveLength(1);
-    expectValid(closedGateBlocks(gate, extremeRun(), TEN_KB));
+    expectValid(closedGateBlocks(gate, extremeRun(), TEN_KB, TEN_KB));
   });
 
   it('status: a 10 KB failure reason and long event kinds go through the limits', async () => {

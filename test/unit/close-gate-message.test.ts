@@ -42,10 +42,12 @@ describe('closeGateMessage', () => {
       decidedAt: new Date('2026-01-01T00:10:00Z'),
       comparison: ['*Failing:*\n• 5xx on Y 4.0 % vs X 0.2 %'],
     });
-    await closeGateMessage(notifier, gate, buildRun());
+    await closeGateMessage(notifier, gate, buildRun(), undefined, 'Y is worse than X: 5xx ratio on Y 4.0 %');
     const json = JSON.stringify(updates[0]?.blocks);
     expect(json).toContain('5xx on Y 4.0 % vs X 0.2 %');
     expect(json).toContain('Approved by <@U0SAM>');
+    // The reason sentence it was asked with stays, ending with one full stop.
+    expect(json).toContain('"Y is worse than X: 5xx ratio on Y 4.0 %."');
     expect(json).not.toContain('"actions"');
   });
 

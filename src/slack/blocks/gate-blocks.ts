@@ -106,7 +106,7 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
 }
 
 /** A decided, expired or superseded gate: the buttons are gone, the outcome stays readable. */
-export function closedGateBlocks(gate: Gate, run: Run, note?: string): SlackBlock[] {
+export function closedGateBlocks(gate: Gate, run: Run, note?: string, reason?: string | null): SlackBlock[] {
   const by = gate.decidedBy ? ` by <@${gate.decidedBy}>` : '';
   const when = gate.decidedAt ? ` ${slackDate(gate.decidedAt)}` : '';
   const icon = {
@@ -123,6 +123,7 @@ export function closedGateBlocks(gate: Gate, run: Run, note?: string): SlackBloc
     : [];
   return [
     { type: 'section', text: { type: 'mrkdwn', text: `*${gateText(gate, run)}*` } },
+    ...(reason ? [{ type: 'section', text: { type: 'mrkdwn', text: `${reason.replace(/\.$/, '')}.` } }] : []),
     ...shown.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
     {
       type: 'context',

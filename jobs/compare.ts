@@ -24,6 +24,7 @@ import {
   pendingIntervalSchema,
   scrapeCadence,
 } from '../src/metrics/pending-interval.js';
+import { windowSummary } from '../src/metrics/window-stats.js';
 import {
   chooseXBaseline,
   judgeAgainstStaleReference,
@@ -51,6 +52,7 @@ const compareEachInterval: JobDefinition = {
     const { run, env, payload, deps, signal, log } = ctx;
     const source = metricsSourceFor(env, log);
     if (payload.adhoc) return adhocComparison(ctx);
+    if (payload.baseline) return recordXBaseline(ctx);
     if (!comparing(run)) return { type: 'done' };
     const previous = chainStateSchema.safeParse(payload.state);
     const prior: ChainState = previous.success ? previous.data : { source: null, xBaseline: null };
@@ -182,6 +184,40 @@ export const compareJob: JobDefinition = {
     }
   },
 };
+
+/**
+ * X's numbers before any traffic moves, for the charts: two scrapes one scrape interval apart, stored
+ * as one sample of X (no verdict). Nothing is judged and nothing rescheduled; a failure only loses the
+ * baseline.
+ */
+async function recordXBaseline({ run, env, deps, signal, log }: JobContext) {
+  if ((run.appliedWeight ?? 0) > 0) return { type: 'done' as const };
+  const source = metricsSourceFor(env, log);
+  const first = await source.observe(null, signal);
+  let observed = first;
+  if (!observed.windows) {
+    await sleep(scrapeCadence(env.metrics) * 1000, signal);
+    observed = await source.observe(first.state, signal);
+  }
+  const w = observed.windows;
+  if (!w) return { type: 'done' as const };
+  const x = windowSummary(w.x);
+  await deps.store.samples.insertSample({
+    runId: run.id,
+    cluster: 'x',
+    windowStart: w.start,
+    windowEnd: w.end,
+    requests: x.requests,
+    errors5xx: x.status5xx,
+    errors4xx: x.status4xx,
+    p50: x.p50,
+    p95: x.p95,
+    p99: x.p99,
+    rate: x.requestRate,
+    details: { weight: 0, baseline: true },
+  });
+  return { type: 'done' as const };
+}
 
 /** What each compare job hands its successor: the source's baseline and X's last window with traffic. */
 const chainStateSchema = z.object({

@@ -127,6 +127,7 @@ function jobSucceeded(
           text: `:clock3: No traffic moves now: ${describeClosedWindow(policy.window)}. The first step (${first} % to Y) is offered when the window opens.`,
         },
         { type: 'update_card' },
+        XBASELINE(run),
       ],
     };
   }
@@ -138,9 +139,18 @@ function jobSucceeded(
       thread,
       { type: 'update_card' },
       { type: 'request_gate', kind: 'shift', targetWeight: first, reason: 'Y is verified' },
+      XBASELINE(run),
     ],
   };
 }
+
+/** One window of X before any traffic moves: the charts' baseline (a compare job that judges nothing). */
+const XBASELINE = (run: Run): Effect => ({
+  type: 'enqueue',
+  job: 'compare',
+  jobId: jobIdFor(run.id, 'compare', 'baseline'),
+  data: { baseline: true },
+});
 
 function jobFailed(run: Run, event: Extract<JobEvent, { type: 'job_failed' }>, now: Date): Decision {
   const remedy = event.remedy ? ` ${event.remedy}` : '';

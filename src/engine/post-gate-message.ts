@@ -41,18 +41,22 @@ export async function postGateMessage(
   );
   if (!posted) return false;
   const { run } = posted;
-  await uploadGateChart(run, deps).catch(async (err: Error) => {
-    deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed');
-    // Uploads need the bot in the channel; say so rather than leave the chart silently missing.
-    if (isAppError(err) && err.details.code === 'not_in_channel')
-      await postRunLines(
-        run.id,
-        [
-          `The comparison chart could not be attached: the bot is not a member of <#${run.channel}>. Type \`/invite @kong-upgrade\` there to get charts at the next gate.`,
-        ],
-        deps,
-      );
-  });
+  // The chart follows the gate without holding its caller: a rate-limited upload (files.* are paced
+  // more tightly than messages) must not stall the reconciler, which also expires gates.
+  void uploadGateChart(run, deps)
+    .catch(async (err: Error) => {
+      deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed');
+      // Uploads need the bot in the channel; say so rather than leave the chart silently missing.
+      if (isAppError(err) && err.details.code === 'not_in_channel')
+        await postRunLines(
+          run.id,
+          [
+            `The comparison chart could not be attached: the bot is not a member of <#${run.channel}>. Type \`/invite @kong-upgrade\` there to get charts at the next gate.`,
+          ],
+          deps,
+        );
+    })
+    .catch(() => undefined);
   return true;
 }
 

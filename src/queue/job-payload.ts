@@ -13,6 +13,8 @@ export const jobPayloadSchema = z.object({
   state: z.unknown().optional(),
   /** compare: a one-off comparison asked for with `/kong-upgrade compare` (posted, not rescheduled). */
   adhoc: z.boolean().optional(),
+  /** compare: one window of X before the first shift, stored for the chart (not rescheduled). */
+  baseline: z.boolean().optional(),
 });
 export type JobPayload = z.infer<typeof jobPayloadSchema>;
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GateKind } from '../../src/domain/gate.js';
 import { postGateMessage } from '../../src/engine/post-gate-message.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
+import { eventually } from '../support/eventually.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 /**
@@ -88,15 +89,22 @@ describe('gate messages', () => {
   it('the chart carries alt text; a chart Slack refuses for want of membership is explained', async () => {
     const { gate, run } = await gateOf('shift');
     await postGateMessage(gate, { reason: 'Approval needed' }, bot.composition.deps);
-    const file = bot.slack.files().find((f) => f.threadTs === run.threadTs);
-    expect(file?.altText).toMatch(/Chart of .*5xx ratio and p95 latency of cluster X and cluster Y/);
+    // The chart follows the gate message without holding its caller.
+    const file = await eventually(
+      () => bot.slack.files().find((f) => f.threadTs === run.threadTs && f.completed) ?? null,
+    );
+    expect(file.altText).toMatch(/Chart of .*5xx ratio and p95 latency of cluster X and cluster Y/);
 
     const second = await gateOf('shift');
     bot.slack.failNext('files.completeUploadExternal', 'not_in_channel');
     await postGateMessage(second.gate, { reason: 'Approval needed' }, bot.composition.deps);
-    const lines = bot.slack.thread(CHANNEL, second.run.threadTs ?? '').map((m) => m.text);
-    expect(lines.join('\n')).toMatch(
-      /chart could not be attached: the bot is not a member of <#C0GATEMSG1>.*\/invite/,
-    );
+    const lines = await eventually(() => {
+      const text = bot.slack
+        .thread(CHANNEL, second.run.threadTs ?? '')
+        .map((m) => m.text)
+        .join('\n');
+      return /chart could not be attached/.test(text) && text;
+    });
+    expect(lines).toMatch(/chart could not be attached: the bot is not a member of <#C0GATEMSG1>.*\/invite/);
   });
 });

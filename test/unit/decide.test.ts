@@ -18,7 +18,8 @@ describe('decide: the preparation chain', () => {
     ['backup', 'restore', ['restore@prod-7.restore']],
     ['restore', 'deploy', ['deploy@prod-7.deploy']],
     ['deploy', 'verify', ['verify@prod-7.verify']],
-    ['verify', 'awaiting_gate', []],
+    // With the first gate, one compare job records X's baseline for the charts.
+    ['verify', 'awaiting_gate', ['compare@prod-7.compare.baseline']],
   ];
   it.each(chain)('%s succeeded -> %s', (phase, next, jobs) => {
     const d = decide(

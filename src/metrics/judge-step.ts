@@ -86,9 +86,13 @@ export function judgeStep(
       raw.thresholds,
     );
     const slowOverBoth = latencyFailing(both);
-    // A quantile the previous window failed, narrowly missed now but failing over both windows: the
-    // row fails with the two windows' figures.
-    const carried = confirmed.filter((m) => slowOverBoth.includes(m) && !nowFailing.includes(m));
+    // A quantile the previous window failed, missed now but failing over both windows, while Y's
+    // median is still slower than X's in this very window (a regression of the whole distribution
+    // whose tail X's own stall hid this time): the row fails with the two windows' figures. A clean
+    // window after one slow spell of Y (its median unchanged) is not carried by the spell.
+    const carried = slowerMedian(raw)
+      ? confirmed.filter((m) => slowOverBoth.includes(m) && !nowFailing.includes(m))
+      : [];
     if (carried.length > 0) {
       base = {
         ...raw,
@@ -123,6 +127,12 @@ export function judgeStep(
       sequential: state,
     },
   };
+}
+
+/** Y's median in this window is slower than X's by at least the p95 limit. */
+function slowerMedian(c: Comparison): boolean {
+  const ratio = c.rows.find((r) => r.metric === 'p50')?.ratio;
+  return ratio !== null && ratio !== undefined && ratio >= c.thresholds.maxP95LatencyRatio;
 }
 
 function stepKey(ctx: StepContext): string {

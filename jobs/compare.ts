@@ -74,15 +74,17 @@ const compareEachInterval: JobDefinition = {
       stepCtx,
       env.metrics.thresholds.maxErrorRateIncrease,
     );
-    const windows = addToInterval(prior.pending ?? null, scraped);
+    const windows = addToInterval(prior.pending ?? null, scraped, fed.evidence.step);
     if (!intervalComplete(windows, env.metrics.intervalSeconds, scrapeCadence(env.metrics))) {
       await scheduleNext(ctx, {
         ...prior,
         source: state,
         evidence: fed.evidence,
-        pending: intervalToJson(windows),
+        pending: intervalToJson(windows, fed.evidence.step),
       });
-      if (!fed.failing) return { type: 'done' };
+      // Said once when the test starts failing; while it keeps failing the full comparison of each
+      // interval says it again (a rejected rollback gate is not asked for anew every scrape).
+      if (!fed.failing || !fed.newlyFailing) return { type: 'done' };
       // A gross 5xx failure between full comparisons: the rollback gate does not wait for the interval.
       const rollbackPending = (await deps.store.gates.pendingGates(run.id)).some(
         (g) => g.kind === 'rollback',
@@ -107,7 +109,8 @@ const compareEachInterval: JobDefinition = {
     );
     const { evidence } = judged;
     // X's live window had traffic: Y's window of the same moment is the second reference kept with it.
-    const xLive = windows.x.requests >= env.metrics.thresholds.minRequests;
+    // Not at 100 %: the scrape that straddles the last shift would take Y's new behaviour as its own past.
+    const xLive = (run.appliedWeight ?? 0) < 100 && windows.x.requests >= env.metrics.thresholds.minRequests;
     const yThen = xLive ? windows.y : prior.yBaseline ? windowFromJson(prior.yBaseline) : null;
     // Against X's earlier window (at 100 %), latency fails only at a similar load, and only when Y is
     // slower than X and Y together were at that moment.

@@ -77,7 +77,10 @@ export async function storedGateContext(
 
 /** Why the gate was asked for, from its `gate.requested` event (null when that is not found). */
 export async function gateReason(gate: Gate, deps: Pick<EngineDeps, 'store'>): Promise<string | null> {
-  const requested = await deps.store.events.findGateEvent(gate.runId, 'gate.requested', gate.id);
+  // Never throws: a gate message is closed without its reason rather than left with live buttons.
+  const requested = await deps.store.events
+    .findGateEvent(gate.runId, 'gate.requested', gate.id)
+    .catch(() => null);
   return typeof requested?.details.reason === 'string' ? requested.details.reason : null;
 }
 

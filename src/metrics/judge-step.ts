@@ -151,9 +151,11 @@ export function feedSequential(
   y: WindowStats,
   ctx: StepContext,
   maxErrorRateIncrease: number,
-): { evidence: StepEvidence; failing: string | null } {
+): { evidence: StepEvidence; failing: string | null; newlyFailing: boolean } {
   const step = stepKey(ctx);
   const same = prior !== null && prior.step === step;
+  const alphaBefore = alphaPerStep(ALPHA, ctx.steps);
+  const failedBefore = same && sequentialVerdict(prior.sequential, alphaBefore, maxErrorRateIncrease).fail;
   const state = updateSequential(same ? prior.sequential : emptySequentialState(), {
     xRequests: x.requests,
     xErrors: x.status5xx,
@@ -172,6 +174,7 @@ export function feedSequential(
     failing: v.fail
       ? `5xx over this step on Y ${formatPercent(v.y)} vs X ${formatPercent(v.x)} (always-valid test: evidence ${formatEvidence(v.eValue)} ≥ ${formatEvidence(1 / alpha)})`
       : null,
+    newlyFailing: v.fail && !failedBefore,
   };
 }
 

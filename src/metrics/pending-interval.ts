@@ -31,6 +31,8 @@ const windowJson = z.object({
 });
 
 export const pendingIntervalSchema = z.object({
+  /** The step the scrapes belong to (`index@weight`): an interval never spans two steps. */
+  step: z.string().optional(),
   start: z.string(),
   end: z.string(),
   x: windowJson,
@@ -68,12 +70,21 @@ function windowFromJson(j: z.infer<typeof windowJson>): WindowStats {
   };
 }
 
-/** Adds one scrape's windows to the interval so far; node coverage is the newest scrape's. */
-export function addToInterval(pending: PendingInterval | null, w: MetricsWindows): MetricsWindows {
-  if (!pending) return w;
+/**
+ * Adds one scrape's windows to the interval so far. Scrapes of another step start a new interval (a
+ * comparison judges one step). Node coverage is pooled conservatively: a node that was not read in any
+ * scrape of the interval stays named, and the interval counts the fewest nodes any scrape read.
+ */
+export function addToInterval(
+  pending: PendingInterval | null,
+  w: MetricsWindows,
+  step?: string,
+): MetricsWindows {
+  if (!pending || (step !== undefined && pending.step !== undefined && pending.step !== step)) return w;
   const merge = (before: z.infer<typeof windowJson>, now: WindowStats): WindowStats => {
     const merged = mergeWindowStats([windowFromJson(before), now]);
-    return now.nodes ? { ...merged, nodes: now.nodes } : merged;
+    const nodes = poolCoverage(before.nodes, now.nodes);
+    return nodes ? { ...merged, nodes } : merged;
   };
   return {
     x: merge(pending.x, w.x),
@@ -83,8 +94,22 @@ export function addToInterval(pending: PendingInterval | null, w: MetricsWindows
   };
 }
 
-export function intervalToJson(w: MetricsWindows): PendingInterval {
+function poolCoverage(
+  before: WindowStats['nodes'],
+  now: WindowStats['nodes'],
+): WindowStats['nodes'] | undefined {
+  if (!before) return now;
+  if (!now) return before;
   return {
+    total: Math.max(before.total, now.total),
+    answered: Math.min(before.answered, now.answered),
+    failed: [...new Set([...before.failed, ...now.failed])],
+  };
+}
+
+export function intervalToJson(w: MetricsWindows, step?: string): PendingInterval {
+  return {
+    ...(step !== undefined ? { step } : {}),
     start: w.start.toISOString(),
     end: w.end.toISOString(),
     x: windowToJson(w.x),

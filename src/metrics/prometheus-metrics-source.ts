@@ -237,7 +237,7 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
     scrape: number | undefined,
   ): string | undefined {
     if (scrape === undefined || rangeSeconds >= 2 * scrape) return undefined;
-    return `The comparison window (${rangeSeconds} s) is shorter than twice Prometheus' scrape interval of ${name}'s targets (${scrape} s): a window that short sees too few scrapes and silently leaves nodes out. Set metrics.intervalSeconds to at least ${Math.ceil(2 * scrape)}, or scrape ${name} more often.`;
+    return `The comparison window (${rangeSeconds} s) is shorter than twice Prometheus' scrape interval of ${name}'s targets (${scrape} s): a window that short sees too few scrapes and silently leaves nodes out. Set metrics.scrapeSeconds (or, without it, metrics.intervalSeconds) to at least ${Math.ceil(2 * scrape)}, or scrape ${name} more often.`;
   }
 
   async function cluster(

@@ -133,4 +133,19 @@ describe('judgeStep', () => {
     const second = judgeWith(fast, fast, first.evidence);
     expect(second.comparison.verdict).toBe('pass');
   });
+
+  it('feedSequential says a failure once, when the 5xx test starts failing', async () => {
+    const { feedSequential } = await import('../../src/metrics/judge-step.js');
+    const x = window([r('s', 'a', { '200': 2850, '500': 0 })]);
+    const y = window([r('s', 'a', { '200': 105, '500': 45 })]);
+    const first = feedSequential(null, x, y, STEP, T.maxErrorRateIncrease);
+    expect(first.failing).toMatch(/always-valid test/);
+    expect(first.newlyFailing).toBe(true);
+    const second = feedSequential(first.evidence, x, y, STEP, T.maxErrorRateIncrease);
+    expect(second.failing).not.toBeNull();
+    expect(second.newlyFailing).toBe(false);
+    // A new step starts afresh: its first failure is new again.
+    const nextStep = feedSequential(second.evidence, x, y, { ...STEP, stepIndex: 2, weight: 25 }, 0.005);
+    expect(nextStep.newlyFailing).toBe(true);
+  });
 });

@@ -64,10 +64,27 @@ describe('the interval built from scrapes (metrics.scrapeSeconds)', () => {
       r1: 16,
       r2: 5,
     });
-    // Node coverage is the newest scrape's: a node that failed last is named.
+    // A node that was not read in a scrape of the interval is named.
     expect(w.y.nodes).toEqual({ total: 2, answered: 1, failed: ['node-2'] });
     expect(w.start.toISOString()).toBe('1970-01-01T00:00:00.000Z');
     expect(w.end.toISOString()).toBe('1970-01-01T00:01:00.000Z');
+  });
+
+  it('keeps a node that was not read mid-interval named, though the last scrapes read it', () => {
+    let w = scrape(0, stats(50, 0, 'r1'));
+    w = addToInterval(intervalToJson(w, '1@5'), scrape(5, stats(50, 0, 'r1', ['node-2'])), '1@5');
+    w = addToInterval(intervalToJson(w, '1@5'), scrape(10, stats(50, 0, 'r1')), '1@5');
+    expect(w.y.nodes).toEqual({ total: 2, answered: 1, failed: ['node-2'] });
+  });
+
+  it('starts a new interval when the step changes: a comparison never mixes two steps', () => {
+    const before = intervalToJson(scrape(0, stats(50, 5, 'r1')), '1@5');
+    const same = addToInterval(before, scrape(5, stats(50, 0, 'r1')), '1@5');
+    expect(same.y.requests).toBe(100);
+    const next = addToInterval(before, scrape(5, stats(50, 0, 'r1')), '2@25');
+    expect(next.y.requests).toBe(50);
+    expect(next.y.status5xx).toBe(0);
+    expect(next.start.toISOString()).toBe('1970-01-01T00:00:05.000Z');
   });
 
   it('is complete once it covers the interval, give or take half a scrape; one scrape per interval always is', () => {

@@ -203,7 +203,9 @@ async function recordXBaseline({ run, env, deps, signal, log }: JobContext) {
     observed = await source.observe(first.state, signal);
   }
   const w = observed.windows;
-  if (!w) return { type: 'done' as const };
+  // Only a window wholly before the first shift is X's baseline.
+  const now = await deps.store.runs.getRun(run.id);
+  if (!w || (now?.appliedWeight ?? 0) > 0 || now?.phase !== 'awaiting_gate') return { type: 'done' as const };
   const x = windowSummary(w.x);
   await deps.store.samples.insertSample({
     runId: run.id,

@@ -55,6 +55,13 @@ describe('fast detection at intervalSeconds 60 (whole bot)', () => {
     const store = bot.composition.store;
     await bot.requester.slashCommand({ text: 'start prod', userId: STARTER, channelId: CHANNEL });
     const first = await postedGate(store.gates, 'prod-1', { kind: 'shift', target: 5 }, 60_000);
+    // The charts' baseline: one window of X recorded with the first gate, before any traffic moves.
+    const baseline = await eventually(
+      async () => (await store.samples.listSamples('prod-1')).find((s) => s.details.baseline === true),
+      20_000,
+    );
+    expect(baseline.cluster).toBe('x');
+    expect(baseline.requests).toBeGreaterThan(0);
     await clickGate(bot.requester, first, { userId: APPROVER, channelId: CHANNEL });
     await eventually(async () => (await store.runs.getRun('prod-1'))?.appliedWeight === 5, 30_000);
     // Two healthy scrapes first: nothing is proposed on a healthy Y.

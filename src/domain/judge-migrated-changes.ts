@@ -40,19 +40,16 @@ const KNOWN_REWRITES: KnownRewrite[] = [
     table: 'targets',
     column: 'cache_key',
     since: [3, 0],
+    // 016_280_to_300's teardown: CONCAT('targets:', upstream_id, ':', target, '::::', ws_id). It
+    // leaves plugins' cache_key alone, so a plugins.cache_key difference is a real difference.
     why: "Kong 3.0's migration 016_280_to_300 sets targets' cache_key",
   },
   {
     table: 'plugins',
     column: 'config',
     since: [3, 6],
+    // kong.md §4, item 15: rate-limiting's 006_350_to_360 (3.6.0) makes the flat fields a record.
     why: 'the rate-limiting and response-ratelimiting migrations (3.6+, 3.9) move the flat `redis_*` fields into `config.redis`',
-  },
-  {
-    table: 'plugins',
-    column: 'cache_key',
-    since: [3, 0],
-    why: "Kong 3.0's migrations rewrite plugins' cache_key",
   },
 ];
 

@@ -17,6 +17,25 @@ describe('judgeMigratedChanges', () => {
       ['enabled'],
     ],
     ['services change nowhere in Kong migrations', '2.8.4', '3.9.1', 'kong.services', ['host'], [], ['host']],
+    [
+      '2.8 → 3.4: targets get their cache_key',
+      '2.8.4',
+      '3.4.2',
+      'public.targets',
+      ['cache_key'],
+      ['cache_key'],
+      [],
+    ],
+    // 016_280_to_300 sets targets' cache_key only: a plugin's changed cache_key is a real difference.
+    [
+      '2.8 → 3.9: plugins keep their cache_key',
+      '2.8.4',
+      '3.9.1',
+      'public.plugins',
+      ['cache_key'],
+      [],
+      ['cache_key'],
+    ],
   ])('%s', (_n, from, to, table, columns, explained, unexplained) => {
     const [j] = judgeMigratedChanges([{ table, changedCount: 3, changedColumns: columns }], from, to);
     expect(j?.explained.map((e) => e.column)).toEqual(explained);

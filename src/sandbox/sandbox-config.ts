@@ -17,7 +17,8 @@ export const SANDBOX_APPROVERS = ['U0SBAPP', 'U0SBAP2'] as const;
 interface SandboxCluster {
   adminUrl: string;
   proxyUrl: string;
-  metricsUrl: string;
+  /** Every node's /metrics (one per node of the cluster). */
+  metricsUrls: string[];
   databaseUrl: string;
 }
 
@@ -44,7 +45,7 @@ export function sandboxConfig(input: SandboxConfigInput): Record<string, unknown
   const cluster = (c: SandboxCluster, databaseVar: string) => ({
     adminUrl: c.adminUrl,
     proxyUrl: c.proxyUrl,
-    metricsUrl: c.metricsUrl,
+    ...(c.metricsUrls.length === 1 ? { metricsUrl: c.metricsUrls[0] } : { metricsUrls: c.metricsUrls }),
     databaseUrl: ref(databaseVar),
   });
   return {

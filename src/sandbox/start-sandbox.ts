@@ -27,7 +27,8 @@ import { dropSandboxDatabases, recreateSandboxDatabases } from './sandbox-databa
 import { sandboxNames } from './sandbox-names.js';
 import { checkSandboxServices } from './sandbox-preflight-services.js';
 import { type SeedKongDatabaseOptions, seedKongDatabase } from './seed-kong-database.js';
-import { type SimulatedKongNode, startSimulatedKongNode } from './simulated-kong-node.js';
+import { type SimulatedKongCluster, startSimulatedKongCluster } from './simulated-kong-cluster.js';
+import type { SimulatedKongNode } from './simulated-kong-node.js';
 import { startSlackWorkspace } from './slack-workspace/start-slack-workspace.js';
 import type { SlackWorkspace } from './slack-workspace/workspace-types.js';
 import { startWeightedBalancer, type WeightedBalancer } from './weighted-balancer.js';
@@ -69,6 +70,8 @@ export interface StartSandboxOptions {
   removeOnStop?: boolean;
   /** Y as a hybrid control plane with two data planes (`sandbox.y.setDataPlane` puts one out of sync). */
   hybridY?: boolean;
+  /** Nodes per cluster (default 1), behind a round-robin balancer each; Y's faults hit its first node. */
+  nodes?: number;
 }
 
 /** The sandbox's hybrid Y: two data planes, both required. */
@@ -96,8 +99,11 @@ export interface Sandbox {
   configPath: string;
   config: BotConfig;
   workspace: SlackWorkspace;
+  /** X's and Y's first node (the one the page's faults reach). */
   x: SimulatedKongNode;
   y: SimulatedKongNode;
+  xCluster: SimulatedKongCluster;
+  yCluster: SimulatedKongCluster;
   balancer: WeightedBalancer;
   load: LoadGenerator;
   composition: Composition;
@@ -162,21 +168,29 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       ...options.seed,
       keys: [{ consumer: 'smoke', key: SANDBOX_SMOKE_KEY }],
     });
-    const x = await startSimulatedKongNode({
+    // Clusters of several nodes behind a round-robin balancer when asked (`nodes`); the page's Y
+    // faults then hit Y's first node only, as one failing node of a real cluster would.
+    const nodes = options.nodes ?? 1;
+    const xCluster = await startSimulatedKongCluster({
       databaseUrl: xDbUrl,
       version: options.xVersion ?? SANDBOX_X_VERSION,
+      nodes,
     });
-    closers.push(() => x.close());
-    const y = await startSimulatedKongNode({
+    closers.push(() => xCluster.close());
+    const yCluster = await startSimulatedKongCluster({
       databaseUrl: yDbUrl,
       version: SANDBOX_Y_VERSION,
+      // A hybrid Y is one control plane; its data planes serve the traffic.
+      nodes: options.hybridY ? 1 : nodes,
       ...(options.hybridY ? { role: 'control_plane' as const, dataPlanes: SANDBOX_DATA_PLANES } : {}),
     });
-    closers.push(() => y.close());
+    closers.push(() => yCluster.close());
+    const [x, y] = [xCluster.nodes[0], yCluster.nodes[0]];
+    if (!x || !y) throw new Error('a simulated Kong cluster started without nodes');
     const routerSecret = randomBytes(24).toString('hex');
     const balancer = await startWeightedBalancer({
-      xUrl: x.proxyUrl,
-      yUrl: y.proxyUrl,
+      xUrl: xCluster.proxyUrl,
+      yUrl: yCluster.proxyUrl,
       secret: routerSecret,
     });
     closers.push(() => balancer.close());
@@ -232,11 +246,16 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     const protectedPath = seed.fixtures.keyAuthProtected[0]?.path ?? '/';
     const loadRate = options.loadRate ?? 30;
     const input: SandboxConfigInput = {
-      x: { adminUrl: x.adminUrl, proxyUrl: x.proxyUrl, metricsUrl: x.metricsUrl, databaseUrl: xDbUrl },
+      x: {
+        adminUrl: xCluster.adminUrl,
+        proxyUrl: xCluster.proxyUrl,
+        metricsUrls: xCluster.metricsUrls,
+        databaseUrl: xDbUrl,
+      },
       y: {
-        adminUrl: y.adminUrl,
-        proxyUrl: y.proxyUrl,
-        metricsUrl: y.metricsUrl,
+        adminUrl: yCluster.adminUrl,
+        proxyUrl: yCluster.proxyUrl,
+        metricsUrls: yCluster.metricsUrls,
         databaseUrl: yDbUrl,
         version: SANDBOX_Y_VERSION,
         ...(options.hybridY ? { minDataPlanes: SANDBOX_DATA_PLANES.length } : {}),
@@ -324,10 +343,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
         page,
         slackApi: workspace.apiUrl,
         bot: botUrl,
-        xAdmin: x.adminUrl,
-        xProxy: x.proxyUrl,
-        yAdmin: y.adminUrl,
-        yProxy: y.proxyUrl,
+        xAdmin: xCluster.adminUrl,
+        xProxy: xCluster.proxyUrl,
+        yAdmin: yCluster.adminUrl,
+        yProxy: yCluster.proxyUrl,
         balancer: balancer.url,
         balancerControl: balancer.controlUrl,
       },
@@ -336,6 +355,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       workspace,
       x,
       y,
+      xCluster,
+      yCluster,
       balancer,
       load,
       composition,

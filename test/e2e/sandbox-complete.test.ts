@@ -33,6 +33,8 @@ beforeAll(async () => {
     minRequests: 2,
     loadRate: 60,
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
+    // Clusters of two nodes each: every node is scraped, and the runs complete as with one.
+    nodes: 2,
     removeOnStop: true,
   });
   ({ browser, page } = await openSandboxPage());
@@ -193,6 +195,14 @@ async function yTables(): Promise<number> {
 }
 
 describe('the sandbox in Chromium: upgrades one after another in one session', () => {
+  it('runs X and Y as clusters of two nodes, each node scraped', () => {
+    const env = sandbox.config.environments.sandbox;
+    expect(env?.clusterX.metricsUrls).toEqual(sandbox.xCluster.metricsUrls);
+    expect(env?.clusterY.metricsUrls).toEqual(sandbox.yCluster.metricsUrls);
+    expect(sandbox.yCluster.nodes).toHaveLength(2);
+    expect(env?.clusterY.proxyUrl).toBe(sandbox.yCluster.proxyUrl);
+  });
+
   it('a whole run to 100 % and completed; a second start resets Y by itself and completes too; Reset Y on the page', async () => {
     await step('load', async () => {
       await page.goto(`${sandbox.urls.page}?user=${REQUESTER}`);

@@ -10,13 +10,13 @@ const input: SandboxConfigInput = {
   x: {
     adminUrl: 'http://127.0.0.1:8001',
     proxyUrl: 'http://127.0.0.1:8000',
-    metricsUrl: 'http://127.0.0.1:8100/metrics',
+    metricsUrls: ['http://127.0.0.1:8100/metrics'],
     databaseUrl: 'postgres://kong:x-db-pass-123@127.0.0.1:5432/kong_sandbox_x',
   },
   y: {
     adminUrl: 'http://127.0.0.1:9001',
     proxyUrl: 'http://127.0.0.1:9000',
-    metricsUrl: 'http://127.0.0.1:9100/metrics',
+    metricsUrls: ['http://127.0.0.1:9100/metrics', 'http://127.0.0.1:9200/metrics'],
     databaseUrl: 'postgres://kong:y-db-pass-456@127.0.0.1:5432/kong_sandbox_y',
     version: '3.9.1',
   },
@@ -44,6 +44,13 @@ describe('sandboxConfigText', () => {
     expect(config.approvals).toMatchObject({ approvers: ['U0SBAPP', 'U0SBAP2'], fourEyes: true });
     expect(env?.clusterY.version).toBe('3.9.1');
     expect(env?.clusterX.databaseUrl).toBe(input.x.databaseUrl);
+    // Every node of a cluster is scraped: one URL stays metricsUrl, several become metricsUrls.
+    expect(env?.clusterX.metricsUrls).toEqual(['http://127.0.0.1:8100/metrics']);
+    expect(env?.clusterY.metricsUrls).toEqual([
+      'http://127.0.0.1:9100/metrics',
+      'http://127.0.0.1:9200/metrics',
+    ]);
+    expect(sandboxConfigText(input)).toMatch(/metricsUrl: http:\/\/127\.0\.0\.1:8100\/metrics/);
     expect(env?.traffic.router).toBe('webhook');
     expect(env?.traffic.webhook).toEqual({ url: input.routerUrl, secret: 'router-secret-abcdef' });
     expect(env?.deploy.commands).toEqual(input.deployCommands);

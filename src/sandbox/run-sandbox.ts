@@ -48,6 +48,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     ...(raw.KONG_SANDBOX_HYBRID === '1' ? { hybridY: true } : {}),
     // KONG_SANDBOX_NODES=3: X and Y are clusters of three nodes each (scraped per node).
     ...(raw.KONG_SANDBOX_NODES ? { nodes: Number(raw.KONG_SANDBOX_NODES) } : {}),
+    // KONG_SANDBOX_WORKSPACES=1: Kong Enterprise workspaces, a second one (team-b) with its own service.
+    ...(raw.KONG_SANDBOX_WORKSPACES === '1' ? { workspaces: true } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
   });

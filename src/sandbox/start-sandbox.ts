@@ -13,7 +13,7 @@ import { collectSecretValues } from '../config/secrets.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import { kongVersionAtLeast } from './kong-node/kong-version.js';
 import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
-import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
+import { hasRejectedRoute, setRejectedRoute, withClient } from './rejected-route.js';
 import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
 import { listRouteNames } from './route-names.js';
 import {
@@ -72,6 +72,8 @@ export interface StartSandboxOptions {
   hybridY?: boolean;
   /** Nodes per cluster (default 1), behind a round-robin balancer each; Y's faults hit its first node. */
   nodes?: number;
+  /** Kong Enterprise workspaces: X (and so Y) gets a second workspace, `team-b`, with a service. */
+  workspaces?: boolean;
 }
 
 /** The sandbox's hybrid Y: two data planes, both required. */
@@ -110,6 +112,25 @@ export interface Sandbox {
   log: Logger;
   /** Stops every server, worker and connection the sandbox started. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** The sandbox's second workspace (Kong Enterprise), with one service of its own. */
+export const SANDBOX_SECOND_WORKSPACE = 'team-b';
+
+async function addSecondWorkspace(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, async (client) => {
+    await client.query(
+      `INSERT INTO workspaces (id, name, config, meta) VALUES (gen_random_uuid(), $1, '{}', '{}')
+         ON CONFLICT (name) DO NOTHING`,
+      [SANDBOX_SECOND_WORKSPACE],
+    );
+    await client.query(
+      `INSERT INTO services (id, name, protocol, host, port, retries, connect_timeout, write_timeout, read_timeout, ws_id)
+       SELECT gen_random_uuid(), 'team-b-billing', 'http', 'billing.internal', 80, 5, 60000, 60000, 60000, id
+         FROM workspaces WHERE name = $1`,
+      [SANDBOX_SECOND_WORKSPACE],
+    );
+  });
 }
 
 /** `node --import tsx <cli> up|finish --version v`: the deploy step, as an argv the deploy job runs. */
@@ -171,10 +192,14 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     // Clusters of several nodes behind a round-robin balancer when asked (`nodes`); the page's Y
     // faults then hit Y's first node only, as one failing node of a real cluster would.
     const nodes = options.nodes ?? 1;
+    // Kong Enterprise workspaces: a second one with its own service, counted and watched per workspace.
+    if (options.workspaces) await addSecondWorkspace(xDbUrl);
+    const enterprise = options.workspaces ? { workspaces: true } : {};
     const xCluster = await startSimulatedKongCluster({
       databaseUrl: xDbUrl,
       version: options.xVersion ?? SANDBOX_X_VERSION,
       nodes,
+      ...enterprise,
     });
     closers.push(() => xCluster.close());
     const yCluster = await startSimulatedKongCluster({
@@ -182,6 +207,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       version: SANDBOX_Y_VERSION,
       // A hybrid Y is one control plane; its data planes serve the traffic.
       nodes: options.hybridY ? 1 : nodes,
+      ...enterprise,
       ...(options.hybridY ? { role: 'control_plane' as const, dataPlanes: SANDBOX_DATA_PLANES } : {}),
     });
     closers.push(() => yCluster.close());

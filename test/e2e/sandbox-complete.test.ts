@@ -33,8 +33,10 @@ beforeAll(async () => {
     minRequests: 2,
     loadRate: 60,
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
-    // Clusters of two nodes each: every node is scraped, and the runs complete as with one.
+    // Clusters of two nodes each, with a second Kong Enterprise workspace: every node is scraped, the
+    // second workspace is restored, counted and watched, and the runs complete as with one of each.
     nodes: 2,
+    workspaces: true,
     removeOnStop: true,
   });
   ({ browser, page } = await openSandboxPage());
@@ -195,7 +197,11 @@ async function yTables(): Promise<number> {
 }
 
 describe('the sandbox in Chromium: upgrades one after another in one session', () => {
-  it('runs X and Y as clusters of two nodes, each node scraped', () => {
+  it('runs X and Y as clusters of two nodes, each node scraped, X with two workspaces', async () => {
+    const workspaces = (await (await fetch(`${sandbox.xCluster.adminUrl}/workspaces`)).json()) as {
+      data: { name: string }[];
+    };
+    expect(workspaces.data.map((w) => w.name).sort()).toEqual(['default', 'team-b']);
     const env = sandbox.config.environments.sandbox;
     expect(env?.clusterX.metricsUrls).toEqual(sandbox.xCluster.metricsUrls);
     expect(env?.clusterY.metricsUrls).toEqual(sandbox.yCluster.metricsUrls);

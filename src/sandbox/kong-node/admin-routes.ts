@@ -41,6 +41,11 @@ const WORKSPACES: EntityDef = {
 };
 
 /** Enterprise paths: `/<workspace>/services` → the workspace's id and the path without it (default: `default`). */
+async function hasWorkspaces(pool: pg.Pool): Promise<boolean> {
+  const res = await pool.query<{ t: string | null }>("SELECT to_regclass('workspaces')::text AS t");
+  return res.rows[0]?.t != null;
+}
+
 async function resolveWorkspace(
   pool: pg.Pool,
   parts: string[],
@@ -132,7 +137,8 @@ export async function handleAdminRequest(deps: AdminDeps, req: AdminRequest): Pr
   const read = method === 'GET' || method === 'HEAD';
   let wsId: string | undefined;
   let prefix = '';
-  if (deps.enterprise && parts.length > 0 && parts[0] !== 'status') {
+  // A database without Kong's schema yet (Y before its restore) answers as OSS Kong would.
+  if (deps.enterprise && parts.length > 0 && parts[0] !== 'status' && (await hasWorkspaces(deps.pool))) {
     if (parts[0] === 'workspaces' && parts.length === 1)
       return read ? listPage(deps, WORKSPACES, url, '/workspaces') : methodNotAllowed();
     const resolved = await resolveWorkspace(deps.pool, parts);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, type BlockButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { APPROVE_ACTION, REJECT_ACTION } from './blocks/gate-blocks.js';
+import { CARD_ACTIONS } from './blocks/run-card-blocks.js';
 import { createBoltLogger } from './bolt-logger.js';
 import type { CommandInput, CommandReply } from './commands/command-context.js';
 import type { GateClickInput, GateClickReply } from './handle-gate-click.js';
@@ -75,6 +76,33 @@ export function createSlackApp(options: SlackAppOptions): App {
   app.action<BlockButtonAction>({ type: 'block_actions' }, async ({ ack, body, respond }) => {
     const started = process.hrtime.bigint();
     const actionId: unknown = body.actions?.[0]?.action_id;
+    const cardCommand = typeof actionId === 'string' ? CARD_ACTIONS[actionId] : undefined;
+    if (cardCommand) {
+      // A run card button is its command typed by the clicker: the same rules, replies and audit.
+      const userId: unknown = body.user?.id;
+      const runId: unknown = body.actions?.[0]?.value;
+      const channelId: unknown = body.channel?.id;
+      if (typeof userId !== 'string' || typeof runId !== 'string' || !/^[a-z0-9-]{1,60}$/.test(runId)) {
+        await ack();
+        log.warn({ actionId }, 'card button without a user or a run ignored');
+        return;
+      }
+      const reply = await options.handleCommand({
+        text: `${cardCommand} ${runId}`,
+        userId,
+        channelId: typeof channelId === 'string' ? channelId : '',
+      });
+      await ack();
+      options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'action');
+      const text = typeof reply.ack.text === 'string' ? reply.ack.text : '';
+      if (text)
+        await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: Error) =>
+          log.warn({ err: err.message }, 'ephemeral reply failed'),
+        );
+      if (reply.after)
+        await reply.after().catch((err: Error) => log.warn({ err: err.message }, 'post-ack work failed'));
+      return;
+    }
     const action = actionId === APPROVE_ACTION ? 'approve' : actionId === REJECT_ACTION ? 'reject' : null;
     if (action === null) {
       await ack();

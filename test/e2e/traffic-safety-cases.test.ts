@@ -231,8 +231,29 @@ describe('traffic safety, case by case (whole bot)', () => {
       new RegExp(`\\*${id}\\*.*Y still at 25 %.*rollback ${id}`, 's'),
     );
     expect((await bot.composition.db.query('SELECT count(*)::int AS n FROM runs'))[0]?.n).toBe(runsBefore);
-    // The aborted run can still be rolled back through the bot.
-    await rollBack(id);
+    // The aborted run can still be rolled back through the bot: here with the card's Roll back button,
+    // which asks for the rollback as the command does (a non-approver is refused the same way).
+    const cardTs = (await getRun(id))?.cardTs ?? '';
+    const cardButton = (userId: string) =>
+      bot.requester.clickButton({
+        userId,
+        actionId: 'card.rollback',
+        value: id,
+        messageTs: cardTs,
+        channelId: CHANNEL,
+      });
+    const before = bot.slack.responses().length;
+    await cardButton('U0STRANGER');
+    const refused = await eventually(() => {
+      const r = bot.slack.responses().slice(before);
+      return r.length > 0 && r.map((x) => String(x.body.text ?? '')).join('\n');
+    }, 5_000);
+    expect(refused).toMatch(/or an approver may roll back it\. Nothing changed/);
+    expect((await store().gates.pendingGates(id)).map((g) => g.kind)).not.toContain('rollback');
+    await cardButton(OTHER);
+    await click(await gate(id, 'rollback'), STARTER);
+    await runAt(id, (r) => r.phase === 'rolled_back');
+    expect(pair.router.weights).toEqual({ x: 100, y: 0 });
     expect((await getRun(id))?.appliedWeight).toBe(0);
   }, 180_000);
 

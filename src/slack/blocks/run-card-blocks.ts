@@ -91,6 +91,51 @@ export function runSummaryLine(run: Run): string {
 }
 
 /** The run card: posted once to the channel and updated in place at every change. */
+/** Run card buttons → the command they stand for (typed by the clicker, with the run's id). */
+export const CARD_ACTIONS: Record<string, string> = {
+  'card.pause': 'pause',
+  'card.resume': 'resume',
+  'card.rollback': 'rollback',
+};
+
+/**
+ * Pause (or Resume) while the run is active, and Roll back while Y has traffic (also after an abort
+ * that left some), with a danger confirm. They act as the commands do: the same rules and refusals.
+ */
+function cardButtons(run: Run, leftOnY: boolean, rollbackPending: boolean): SlackBlock[] {
+  if (run.dryRun) return [];
+  const active = !isTerminal(run.phase) && run.phase !== 'rolling_back';
+  const out: SlackBlock[] = [];
+  if (active) {
+    out.push({
+      type: 'button',
+      action_id: run.paused ? 'card.resume' : 'card.pause',
+      text: { type: 'plain_text', text: run.paused ? 'Resume' : 'Pause' },
+      value: run.id,
+    });
+  }
+  if (((active && (run.appliedWeight ?? 0) > 0) || leftOnY) && !rollbackPending) {
+    out.push({
+      type: 'button',
+      action_id: 'card.rollback',
+      text: { type: 'plain_text', text: 'Roll back' },
+      style: 'danger',
+      value: run.id,
+      confirm: {
+        title: { type: 'plain_text', text: 'Ask for a rollback?' },
+        text: {
+          type: 'mrkdwn',
+          text: `An approver must approve it; approving sends 100 % of ${run.environment}'s traffic back to X.`,
+        },
+        confirm: { type: 'plain_text', text: 'Ask for it' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+        style: 'danger',
+      },
+    });
+  }
+  return out;
+}
+
 export function runCardBlocks(run: Run, now: Date, facts: CardFacts = {}): SlackBlock[] {
   const ended = isTerminal(run.phase);
   const total = formatDuration((run.finishedAt ?? now).getTime() - run.createdAt.getTime());
@@ -170,6 +215,8 @@ export function runCardBlocks(run: Run, now: Date, facts: CardFacts = {}): Slack
     ? 'An approver decides on the rollback (approving sends 100 % of traffic to X).'
     : nextStepText(run);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Next:* ${next}` } });
+  const buttons = cardButtons(run, leftOnY, rollback !== undefined);
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'card', elements: buttons });
   const timing = ended ? `took ${total}` : `running since ${slackAgo(run.createdAt)}`;
   blocks.push({
     type: 'context',

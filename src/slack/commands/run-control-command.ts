@@ -66,7 +66,7 @@ export async function runControlCommand(
       details: { reason: 'not_allowed' },
     });
     return ephemeral(
-      `Only <@${run.requestedBy}> (who started ${run.id}) or an approver may ${cmd.kind} it. Nothing changed.`,
+      `Only <@${run.requestedBy}> (who started ${run.id}) or an approver may ${cmd.kind === 'rollback' ? 'roll back' : cmd.kind} it. Nothing changed.`,
     );
   }
   const result = await deps.engine.apply(run.id, eventFor(cmd, input.userId));

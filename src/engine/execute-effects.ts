@@ -4,7 +4,7 @@ import { runCardBlocks, runTitle } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { loadCardFacts } from './load-card-facts.js';
-import { gateReason, postGateMessage } from './post-gate-message.js';
+import { gateExtras, postGateMessage } from './post-gate-message.js';
 import { postNextThreadLine, postPendingThreadLines } from './post-thread-line.js';
 
 type Step = () => Promise<void>;
@@ -54,7 +54,7 @@ export async function executeEffects(
         const closed = await deps.store.gates.closePendingGates(run.id, effect.reason);
         for (const gate of closed)
           slack.push(async () =>
-            closeGateMessage(deps.notifier, gate, run, effect.reason, await gateReason(gate, deps)),
+            closeGateMessage(deps.notifier, gate, run, effect.reason, await gateExtras(gate, deps)),
           );
         break;
       }
@@ -87,7 +87,7 @@ export async function executeEffects(
               old,
               run,
               'a newer request replaced it',
-              await gateReason(old, deps),
+              await gateExtras(old, deps),
             ),
           );
         }

@@ -2,13 +2,15 @@ import type { Gate } from '../domain/gate.js';
 import type { Run } from '../domain/run.js';
 import { isAppError } from '../errors.js';
 import { gateBlocks, gateText } from '../slack/blocks/gate-blocks.js';
+import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postRunLines } from './post-thread-line.js';
-import { uploadGateChart } from './upload-gate-chart.js';
+import { renderGateChart, uploadGateChart } from './upload-gate-chart.js';
 
 export interface GateMessageContext {
   reason: string;
   details?: string[];
+  chart?: { fileId: string; altText: string };
 }
 
 /**
@@ -43,6 +45,12 @@ export async function postGateMessage(
   const { run } = posted;
   // The chart follows the gate without holding its caller: a rate-limited upload (files.* are paced
   // more tightly than messages) must not stall the reconciler, which also expires gates.
+  if (deps.notifier.uploadImage) {
+    void attachChart(posted.gate, run, deps).catch((err: Error) =>
+      deps.log.warn({ runId: run.id, err: err.message }, 'gate chart could not be attached'),
+    );
+    return true;
+  }
   void uploadGateChart(run, deps)
     .catch(async (err: Error) => {
       deps.log.warn({ runId: run.id, err: err.message }, 'gate chart upload failed');
@@ -61,6 +69,52 @@ export async function postGateMessage(
 }
 
 /**
+ * The chart in the gate message itself: uploaded unshared (files.uploadV2 without a channel), recorded
+ * as the gate's `gate.chart` event, then shown by updating the message (open or already closed).
+ */
+async function attachChart(gate: Gate, run: Run, deps: EngineDeps): Promise<void> {
+  const chart = await renderGateChart(run, deps);
+  if (!chart || !deps.notifier.uploadImage) return;
+  const { fileId } = await deps.notifier.uploadImage({
+    filename: chart.filename,
+    title: chart.title,
+    data: chart.png,
+    altText: chart.altText,
+  });
+  await deps.store.events.appendEvent(run.id, {
+    actor: 'bot',
+    kind: 'gate.chart',
+    phase: run.phase,
+    details: { gateId: gate.id, fileId, altText: chart.altText.slice(0, 2000) },
+  });
+  const current = (await deps.store.gates.getGate(gate.id)) ?? gate;
+  const now = (await deps.store.runs.getRun(run.id)) ?? run;
+  if (current.status === 'pending') await refreshGateMessage(current, now, deps);
+  else await closeGateMessage(deps.notifier, current, now, undefined, await gateExtras(current, deps));
+}
+
+/** What a gate's closed message keeps: the reason it was asked with and its chart. Never throws. */
+export async function gateExtras(
+  gate: Gate,
+  deps: Pick<EngineDeps, 'store'>,
+): Promise<{ reason: string | null; chart: { fileId: string; altText: string } | null }> {
+  const [reason, chart] = await Promise.all([gateReason(gate, deps), gateChart(gate, deps)]);
+  return { reason, chart };
+}
+
+async function gateChart(
+  gate: Gate,
+  deps: Pick<EngineDeps, 'store'>,
+): Promise<{ fileId: string; altText: string } | null> {
+  const event = await deps.store.events.findGateEvent(gate.runId, 'gate.chart', gate.id).catch(() => null);
+  const fileId = event?.details.fileId;
+  const altText = event?.details.altText;
+  return typeof fileId === 'string'
+    ? { fileId, altText: typeof altText === 'string' ? altText : 'chart' }
+    : null;
+}
+
+/**
  * What the gate's message said when it was asked for, rebuilt from PostgreSQL: the reason from its
  * `gate.requested` event, the detail lines from the gate's stored comparison.
  */
@@ -68,11 +122,12 @@ export async function storedGateContext(
   gate: Gate,
   deps: Pick<EngineDeps, 'store'>,
 ): Promise<GateMessageContext> {
-  const reason = (await gateReason(gate, deps)) ?? 'Approval needed.';
+  const [requestedFor, chart] = await Promise.all([gateReason(gate, deps), gateChart(gate, deps)]);
+  const reason = requestedFor ?? 'Approval needed.';
   const details = Array.isArray(gate.comparison)
     ? gate.comparison.filter((line): line is string => typeof line === 'string')
     : undefined;
-  return { reason, ...(details && details.length > 0 ? { details } : {}) };
+  return { reason, ...(details && details.length > 0 ? { details } : {}), ...(chart ? { chart } : {}) };
 }
 
 /** Why the gate was asked for, from its `gate.requested` event (null when that is not found). */

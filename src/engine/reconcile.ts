@@ -12,7 +12,7 @@ import { slackDate } from '../slack/blocks/run-card-blocks.js';
 import { closeGateMessage } from '../slack/close-gate-message.js';
 import type { EngineDeps } from './engine-deps.js';
 import { postCard } from './execute-effects.js';
-import { approverMentions, gateReason, postGateMessage, storedGateContext } from './post-gate-message.js';
+import { approverMentions, gateExtras, postGateMessage, storedGateContext } from './post-gate-message.js';
 import { postThreadLine } from './post-thread-line.js';
 import type { RunEngine } from './run-engine.js';
 import { windowStateFor } from './window-state-for.js';
@@ -108,7 +108,7 @@ export async function reconcile(
   for (const gate of expired) {
     const applied = await engine.applyNow(gate.runId, { type: 'gate_expired', gate });
     if (applied.run)
-      await closeGateMessage(deps.notifier, gate, applied.run, undefined, await gateReason(gate, deps)).catch(
+      await closeGateMessage(deps.notifier, gate, applied.run, undefined, await gateExtras(gate, deps)).catch(
         warnGateMessage(deps),
       );
   }
@@ -294,11 +294,11 @@ async function resumeLostApproval(
       withdrawn ?? lost,
       applied.run ?? run,
       applied.reason,
-      await gateReason(lost, deps),
+      await gateExtras(lost, deps),
     ).catch(warnGateMessage(deps));
     return applied.run;
   }
-  await closeGateMessage(deps.notifier, lost, applied.run, undefined, await gateReason(lost, deps)).catch(
+  await closeGateMessage(deps.notifier, lost, applied.run, undefined, await gateExtras(lost, deps)).catch(
     warnGateMessage(deps),
   );
   return applied.run;

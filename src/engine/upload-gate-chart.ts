@@ -10,6 +10,24 @@ import type { EngineDeps } from './engine-deps.js';
  */
 export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boolean> {
   if (!run.threadTs) return false;
+  const chart = await renderGateChart(run, deps);
+  if (!chart) return false;
+  await deps.notifier.upload({
+    channel: run.channel,
+    threadTs: run.threadTs,
+    filename: chart.filename,
+    title: chart.title,
+    altText: chart.altText,
+    data: chart.png,
+  });
+  return true;
+}
+
+/** The run's chart as a PNG with its file name, title and alt text; null before any window. */
+export async function renderGateChart(
+  run: Run,
+  deps: Pick<EngineDeps, 'store'>,
+): Promise<{ png: Buffer; filename: string; title: string; altText: string } | null> {
   const samples = await deps.store.samples.listSamples(run.id);
   const byWindow = new Map<string, ChartSample>();
   for (const s of samples) {
@@ -22,7 +40,7 @@ export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boole
     entry[s.cluster] = { errorRatio: s.requests > 0 ? s.errors5xx / s.requests : null, p95: s.p95 };
     byWindow.set(key, entry);
   }
-  if (byWindow.size === 0) return false;
+  if (byWindow.size === 0) return null;
   const events = await deps.store.events.listEvents(run.id);
   const steps = events
     .filter((e) => e.kind === 'traffic.weight_applied')
@@ -32,15 +50,12 @@ export async function uploadGateChart(run: Run, deps: EngineDeps): Promise<boole
     samples.filter((s) => s.cluster === 'y').map((s) => ({ at: s.windowEnd, routes: s.details.routes })),
   );
   const png = renderComparisonChart([...byWindow.values()], steps, chartMarksFrom(events), focus);
-  await deps.notifier.upload({
-    channel: run.channel,
-    threadTs: run.threadTs,
+  return {
+    png,
     filename: `${run.id}-x-vs-y.png`,
     title: `${run.id}: X vs Y (5xx ratio, p95 latency${focus ? `, failing ${focus.label}` : ''})`,
     altText: chartAltText(run, [...byWindow.values()], focus),
-    data: png,
-  });
-  return true;
+  };
 }
 
 /** What the chart shows, in words, for people who cannot see it (screen readers, text clients). */

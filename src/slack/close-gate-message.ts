@@ -12,15 +12,15 @@ export async function closeGateMessage(
   gate: Gate,
   run: Run,
   note?: string,
-  /** Why the gate was asked for: a decided gate keeps saying on what grounds. */
-  reason?: string | null,
+  /** Why the gate was asked for and its chart: a decided gate keeps saying on what grounds. */
+  extras?: { reason?: string | null; chart?: { fileId: string; altText: string } | null } | null,
 ): Promise<void> {
   if (!gate.messageTs) return;
   await notifier.update({
     channel: run.channel,
     ts: gate.messageTs,
     text: gateText(gate, run),
-    blocks: closedGateBlocks(gate, run, note, reason),
+    blocks: closedGateBlocks(gate, run, note, extras?.reason, extras?.chart),
     // Buttons that no longer work should go away before progress bars are repainted.
     priority: 'urgent',
   });

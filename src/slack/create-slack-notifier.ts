@@ -154,6 +154,21 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         } as never),
       );
     },
+    async uploadImage(f) {
+      const res = (await call('files.uploadV2', { channel: 'files', priority: 'low' }, () =>
+        client.filesUploadV2({
+          file: f.data,
+          filename: f.filename,
+          title: f.title,
+          alt_text: f.altText,
+        } as never),
+      )) as { files?: { id?: unknown; files?: { id?: unknown }[] }[] };
+      // files.uploadV2 answers one completeUploadExternal result per file: { files: [{ files: [{ id }] }] }.
+      const first = res.files?.[0];
+      const id = first?.files?.[0]?.id ?? first?.id;
+      if (typeof id !== 'string') throw new Error('files.uploadV2 answered without a file id');
+      return { fileId: id };
+    },
     async conversationInfo(channel) {
       const res = await call('conversations.info', { channel, priority: 'urgent' }, () =>
         client.conversations.info({ channel }),

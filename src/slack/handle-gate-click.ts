@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
 import { type GateJudgement, judgeGateClick } from '../domain/judge-gate-click.js';
-import { gateReason, refreshGateMessage } from '../engine/post-gate-message.js';
+import { gateExtras, refreshGateMessage } from '../engine/post-gate-message.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { windowStateFor } from '../engine/window-state-for.js';
 import { isAppError } from '../errors.js';
@@ -136,7 +136,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
               withdrawn ?? decided.gate,
               applied.run ?? decided.run,
               applied.reason,
-              await gateReason(decided.gate, deps),
+              await gateExtras(decided.gate, deps),
             ).catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
           },
         };
@@ -154,7 +154,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
             gate,
             applied.run,
             undefined,
-            await gateReason(gate, deps),
+            await gateExtras(gate, deps),
           ).catch((err: Error) => deps.log.warn({ err: err.message }, 'gate message update failed'));
           await applied.deferred();
         },

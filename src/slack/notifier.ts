@@ -29,6 +29,13 @@ export interface Notifier {
     /** What the image shows, for screen readers. */
     altText?: string;
   }): Promise<void>;
+  /**
+   * Uploads an image without sharing it anywhere (files.uploadV2 with no channel) and answers its file
+   * id, for an `image` block with `slack_file` in a message of the bot's own.
+   */
+  uploadImage?(file: { filename: string; title: string; data: Buffer; altText: string }): Promise<{
+    fileId: string;
+  }>;
   /** The message's permalink (chat.getPermalink), or null when Slack gave none. */
   permalink?(channel: string, ts: string): Promise<string | null>;
 }

@@ -166,7 +166,8 @@ describe('traffic shifting behind Slack approvals', () => {
     expect(run.comparisonTs).toBeTruthy();
     const live = bot.slack.message(CHANNEL, run.comparisonTs ?? '');
     expect(live?.updates.length).toBeGreaterThan(0);
-    const charts = bot.slack.files().filter((f) => f.threadTs === run.threadTs && f.completed);
+    // Each gate's chart is an unshared upload shown in the gate message itself.
+    const charts = bot.slack.files().filter((f) => f.completed && f.filename.startsWith(`${run.id}-`));
     expect(charts.length).toBeGreaterThan(0);
     expect(charts[0]?.bytes?.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
   }, 120_000);

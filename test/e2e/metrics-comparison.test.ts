@@ -245,7 +245,8 @@ describe('metric comparison with real traffic through the weighted balancer', ()
     );
     expect(texts.at(-1)).not.toMatch(/Vitals/);
 
-    const charts = bot.slack.files().filter((f) => f.threadTs === run.threadTs && f.completed);
+    // Each gate's chart is an unshared upload shown in the gate message itself.
+    const charts = bot.slack.files().filter((f) => f.completed && f.filename.startsWith(`${run.id}-`));
     // One at the 100 % gate, one at the rollback gate (none at the first gate: nothing measured yet).
     expect(charts.length).toBeGreaterThanOrEqual(2);
     for (const chart of charts) {

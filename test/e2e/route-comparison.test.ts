@@ -166,7 +166,8 @@ describe('route-level comparison with real traffic through the weighted balancer
           bot.slack
             .files()
             .find(
-              (f) => f.threadTs === run?.threadTs && f.completed && /failing route/.test(f.title ?? ''),
+              (f) =>
+                f.filename.startsWith(`${run?.id}-`) && f.completed && /failing route/.test(f.title ?? ''),
             ) ?? null,
         20_000,
       );

@@ -86,25 +86,46 @@ describe('gate messages', () => {
     },
   );
 
-  it('the chart carries alt text; a chart Slack refuses for want of membership is explained', async () => {
+  it('the chart is in the gate message itself (an unshared upload), with alt text; it stays when the gate closes', async () => {
     const { gate, run } = await gateOf('shift');
     await postGateMessage(gate, { reason: 'Approval needed' }, bot.composition.deps);
-    // The chart follows the gate message without holding its caller.
-    const file = await eventually(
-      () => bot.slack.files().find((f) => f.threadTs === run.threadTs && f.completed) ?? null,
+    const posted = await eventually(
+      async () => (await bot.composition.store.gates.getGate(gate.id))?.messageTs,
     );
-    expect(file.altText).toMatch(/Chart of .*5xx ratio and p95 latency of cluster X and cluster Y/);
-
-    const second = await gateOf('shift');
-    bot.slack.failNext('files.completeUploadExternal', 'not_in_channel');
-    await postGateMessage(second.gate, { reason: 'Approval needed' }, bot.composition.deps);
-    const lines = await eventually(() => {
-      const text = bot.slack
-        .thread(CHANNEL, second.run.threadTs ?? '')
-        .map((m) => m.text)
-        .join('\n');
-      return /chart could not be attached/.test(text) && text;
+    // The chart follows the gate message without holding its caller: the message is updated with it.
+    const image = await eventually(() => {
+      const blocks = (bot.slack.message(CHANNEL, posted)?.blocks ?? []) as {
+        type: string;
+        slack_file?: { id: string };
+        alt_text?: string;
+      }[];
+      return blocks.find((b) => b.type === 'image') ?? null;
     });
-    expect(lines).toMatch(/chart could not be attached: the bot is not a member of <#C0GATEMSG1>.*\/invite/);
+    const file = bot.slack.files().find((f) => f.id === image.slack_file?.id);
+    expect(file?.completed).toBe(true);
+    expect(file?.channel).toBeNull(); // uploaded unshared: no channel membership needed
+    expect(image.alt_text).toMatch(/Chart of .*5xx ratio and p95 latency of cluster X and cluster Y/);
+    // The buttons are still there while the gate is pending.
+    expect(JSON.stringify(bot.slack.message(CHANNEL, posted)?.blocks)).toContain('gate.approve');
+    expect(bot.slack.thread(CHANNEL, run.threadTs ?? '').some((m) => (m.fileIds ?? []).length > 0)).toBe(
+      false,
+    );
+
+    // Closed (here: superseded), the message keeps the chart and loses the buttons.
+    const [closed] = await bot.composition.store.gates.closePendingGates(run.id, 'the test ended it');
+    if (!closed) throw new Error('no gate closed');
+    const { closeGateMessage } = await import('../../src/slack/close-gate-message.js');
+    const { gateExtras } = await import('../../src/engine/post-gate-message.js');
+    await closeGateMessage(
+      bot.composition.deps.notifier,
+      closed,
+      run,
+      'the test ended it',
+      await gateExtras(closed, bot.composition.deps),
+    );
+    await eventually(() => {
+      const json = JSON.stringify(bot.slack.message(CHANNEL, posted)?.blocks);
+      return !json.includes('gate.approve') && json.includes(image.slack_file?.id ?? '?');
+    });
   });
 });

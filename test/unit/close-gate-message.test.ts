@@ -42,12 +42,17 @@ describe('closeGateMessage', () => {
       decidedAt: new Date('2026-01-01T00:10:00Z'),
       comparison: ['*Failing:*\n• 5xx on Y 4.0 % vs X 0.2 %'],
     });
-    await closeGateMessage(notifier, gate, buildRun(), undefined, 'Y is worse than X: 5xx ratio on Y 4.0 %');
+    await closeGateMessage(notifier, gate, buildRun(), undefined, {
+      reason: 'Y is worse than X: 5xx ratio on Y 4.0 %',
+      chart: { fileId: 'F0CHART1', altText: 'Chart of prod-7' },
+    });
     const json = JSON.stringify(updates[0]?.blocks);
     expect(json).toContain('5xx on Y 4.0 % vs X 0.2 %');
     expect(json).toContain('Approved by <@U0SAM>');
     // The reason sentence it was asked with stays, ending with one full stop.
     expect(json).toContain('"Y is worse than X: 5xx ratio on Y 4.0 %."');
+    // And its chart.
+    expect(json).toContain('"slack_file":{"id":"F0CHART1"}');
     expect(json).not.toContain('"actions"');
   });
 

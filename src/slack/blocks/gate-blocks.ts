@@ -18,6 +18,17 @@ export interface GateContext {
   approvedBy?: readonly string[];
   /** `approvals.requiredGroups`, named on increase gates. */
   requiredGroups?: readonly string[];
+  /** The run's chart (an image uploaded for this gate), shown in the message itself. */
+  chart?: { fileId: string; altText: string };
+}
+
+/** The chart as an image block of the gate message. */
+function chartBlock(chart: { fileId: string; altText: string }): SlackBlock {
+  return {
+    type: 'image',
+    slack_file: { id: chart.fileId },
+    alt_text: chart.altText.slice(0, 2000),
+  };
 }
 
 /** "Approvals: 1 of 2 (<@U1>); 1 more needed", for gates that need several approvers; else empty. */
@@ -69,6 +80,7 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
       },
     },
     ...(context.details ?? []).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...(context.chart ? [chartBlock(context.chart)] : []),
     ...(approvalsLine(gate, context.approvedBy ?? [], context.requiredGroups)
       ? [
           {
@@ -106,7 +118,13 @@ export function gateBlocks(gate: Gate, run: Run, context: GateContext): SlackBlo
 }
 
 /** A decided, expired or superseded gate: the buttons are gone, the outcome stays readable. */
-export function closedGateBlocks(gate: Gate, run: Run, note?: string, reason?: string | null): SlackBlock[] {
+export function closedGateBlocks(
+  gate: Gate,
+  run: Run,
+  note?: string,
+  reason?: string | null,
+  chart?: { fileId: string; altText: string } | null,
+): SlackBlock[] {
   const by = gate.decidedBy ? ` by <@${gate.decidedBy}>` : '';
   const when = gate.decidedAt ? ` ${slackDate(gate.decidedAt)}` : '';
   const icon = {
@@ -125,6 +143,7 @@ export function closedGateBlocks(gate: Gate, run: Run, note?: string, reason?: s
     { type: 'section', text: { type: 'mrkdwn', text: `*${gateText(gate, run)}*` } },
     ...(reason ? [{ type: 'section', text: { type: 'mrkdwn', text: `${reason.replace(/\.$/, '')}.` } }] : []),
     ...shown.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...(chart ? [chartBlock(chart)] : []),
     {
       type: 'context',
       elements: [

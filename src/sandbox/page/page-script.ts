@@ -67,7 +67,16 @@ export const PAGE_SCRIPT = String.raw`
       '<div class="thread-count">' + replies.length + (replies.length === 1 ? ' reply' : ' replies') + '</div>' +
       replies.map((i) => itemHtml(i, true)).join('');
     // Like Slack: a thread opens at its newest reply and follows new ones while you are at the bottom.
-    if (opened || threadAtBottom) pane.scrollTop = pane.scrollHeight;
+    if (opened || threadAtBottom) {
+      pane.scrollTop = pane.scrollHeight;
+      // Images (a gate's chart) grow the thread when they load: stay at the bottom then too.
+      for (const img of body.querySelectorAll('img')) {
+        if (!img.complete) img.addEventListener('load', () => { pane.scrollTop = pane.scrollHeight; }, { once: true });
+      }
+    }
+    for (const img of tl.querySelectorAll('img')) {
+      if (atBottom && !img.complete) img.addEventListener('load', () => { tl.scrollTop = tl.scrollHeight; }, { once: true });
+    }
   };
 
   const agoText = (epoch) => {

@@ -89,8 +89,17 @@ async function attachChart(gate: Gate, run: Run, deps: EngineDeps): Promise<void
   });
   const current = (await deps.store.gates.getGate(gate.id)) ?? gate;
   const now = (await deps.store.runs.getRun(run.id)) ?? run;
-  if (current.status === 'pending') await refreshGateMessage(current, now, deps);
-  else await closeGateMessage(deps.notifier, current, now, undefined, await gateExtras(current, deps));
+  if (current.status === 'pending') {
+    await refreshGateMessage(current, now, deps);
+    // A decision that landed meanwhile must not be painted over by the open form: the newest update
+    // wins, so the closed form (with the chart) is sent again when the gate is no longer pending.
+    const after = await deps.store.gates.getGate(gate.id);
+    if (!after || after.status === 'pending') return;
+    const latest = (await deps.store.runs.getRun(run.id)) ?? now;
+    await closeGateMessage(deps.notifier, after, latest, undefined, await gateExtras(after, deps));
+    return;
+  }
+  await closeGateMessage(deps.notifier, current, now, undefined, await gateExtras(current, deps));
 }
 
 /** What a gate's closed message keeps: the reason it was asked with and its chart. Never throws. */
@@ -140,7 +149,7 @@ export async function gateReason(gate: Gate, deps: Pick<EngineDeps, 'store'>): P
 }
 
 /** Every gate mentions who can approve it: each approver and approver group. */
-export function approverMentions(deps: EngineDeps): string {
+export function approverMentions(deps: Pick<EngineDeps, 'config'>): string {
   const { approvers, approverGroups } = deps.config.approvals;
   return [...approvers.map((u) => `<@${u}>`), ...approverGroups.map((g) => `<!subteam^${g}>`)].join(' ');
 }
@@ -166,6 +175,8 @@ export async function refreshGateMessage(
     blocks: gateBlocks(gate, run, {
       ...context,
       approvedBy,
+      // Every gate keeps mentioning who can approve it, as when it was posted.
+      mention: approverMentions(deps),
       requiredGroups: deps.config.approvals.requiredGroups,
     }),
   });

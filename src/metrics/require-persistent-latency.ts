@@ -1,7 +1,7 @@
 import { type Comparison, type ComparisonMetric, verdictOf } from './compare-windows.js';
 
 /** Latency rows that may fail a comparison. */
-const LATENCY_METRICS: readonly ComparisonMetric[] = ['p50', 'p95', 'p99'];
+export const LATENCY_ROWS: readonly ComparisonMetric[] = ['p50', 'p95', 'p99'];
 
 /**
  * Latency needs persistent evidence before it proposes a rollback: a latency row fails only when the
@@ -13,7 +13,7 @@ const LATENCY_METRICS: readonly ComparisonMetric[] = ['p50', 'p95', 'p99'];
  */
 export function requirePersistentLatency(c: Comparison, previousFailing: readonly string[]): Comparison {
   const rows = c.rows.map((row) =>
-    LATENCY_METRICS.includes(row.metric) && row.verdict === 'fail' && !previousFailing.includes(row.metric)
+    LATENCY_ROWS.includes(row.metric) && row.verdict === 'fail' && !previousFailing.includes(row.metric)
       ? {
           ...row,
           verdict: 'warn' as const,
@@ -28,7 +28,5 @@ export function requirePersistentLatency(c: Comparison, previousFailing: readonl
 
 /** Latency rows failing in this window on their own (before `requirePersistentLatency`). */
 export function latencyFailing(c: Comparison): string[] {
-  return c.rows
-    .filter((r) => LATENCY_METRICS.includes(r.metric) && r.verdict === 'fail')
-    .map((r) => r.metric);
+  return c.rows.filter((r) => LATENCY_ROWS.includes(r.metric) && r.verdict === 'fail').map((r) => r.metric);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MetricsThresholds } from '../config/metrics-schema.js';
 import { type Comparison, compareWindows, verdictOf } from './compare-windows.js';
-import { latencyFailing } from './require-persistent-latency.js';
+import { LATENCY_ROWS, latencyFailing } from './require-persistent-latency.js';
 import { mergeWindowStats, type WindowStats } from './window-stats.js';
 
 /** WindowStats as JSON (the +Inf bucket's bound is stored as null), for the compare chain's state. */
@@ -100,5 +100,3 @@ export function judgeAgainstStaleReference(
   out.verdict = verdictOf(out);
   return out;
 }
-
-const LATENCY_ROWS: readonly string[] = ['p50', 'p95', 'p99'];

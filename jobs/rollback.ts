@@ -10,7 +10,7 @@ import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
 export const rollbackJob: JobDefinition = {
   name: 'rollback',
   phase: 'rolling_back',
-  async run({ run, env, payload, deps, signal, log }) {
+  async run({ run, env, payload, deps, shutdown, log }) {
     const { router } = adaptersFor(env, log, deps.adapters);
     return deps.store.routerLock.withLock(run.environment, async () => {
       const now = await deps.store.runs.getRun(run.id);
@@ -20,8 +20,8 @@ export const rollbackJob: JobDefinition = {
       ) {
         return { type: 'done' as const };
       }
-      const current = await router.read(signal);
-      if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, signal);
+      const current = await router.read(shutdown);
+      if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, shutdown);
       return { type: 'weight_applied' as const, weight: 0 };
     });
   },

@@ -16,7 +16,7 @@ import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
 export const shiftJob: JobDefinition = {
   name: 'shift',
   phase: 'shifting',
-  async run({ run, env, payload, deps, signal, log }) {
+  async run({ run, env, payload, deps, signal, shutdown, log }) {
     const gate = payload.gateId ? await deps.store.gates.getGate(payload.gateId) : null;
     if (!gate || gate.runId !== run.id || gate.status !== 'approved' || gate.kind !== 'shift') {
       throw new AppError('E_INVALID_INPUT', 'this traffic step has no approved gate; nothing was applied', {
@@ -41,8 +41,8 @@ export const shiftJob: JobDefinition = {
         );
         return { type: 'done' as const };
       }
-      const current = await router.read(signal);
-      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), signal);
+      const current = await router.read(shutdown);
+      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), shutdown);
       return { type: 'weight_applied' as const, weight: target };
     });
   },

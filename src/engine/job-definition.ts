@@ -14,6 +14,12 @@ export interface JobContext {
   deps: EngineDeps;
   /** Aborted when the run leaves the job's phase (abort, rollback) or the worker shuts down. */
   signal: AbortSignal;
+  /**
+   * Aborted only when the worker shuts down. A router write uses it: once sent, its fate must be known
+   * before the router lock is let go, whatever the run does meanwhile (an abort or a rollback must not
+   * read or write the router while an earlier write may still land).
+   */
+  shutdown: AbortSignal;
   log: Logger;
   progress: ProgressReporter;
 }

@@ -146,6 +146,7 @@ async function runLeased(
       payload,
       deps,
       signal: controller.signal,
+      shutdown,
       log,
       progress,
     });

@@ -203,8 +203,8 @@ describe('traffic safety, case by case (whole bot)', () => {
   it('case 4 and 11: an abort while a write is in flight reports the split it found; start is refused on top of it; rollback still works', async () => {
     const id = await startAt5();
     const next = await gate(id, 'shift', 25);
-    // Long enough that a loaded CI machine still sees the write in flight.
-    pair.router.slowNextPost(10_000);
+    // Long enough that a loaded CI machine still sees the write in flight, and within the router timeout (10 s).
+    pair.router.slowNextPost(6_000);
     await click(next, APPROVER);
     await eventually(() => pair.router.posts().at(-1)?.y === 25 || null, 20_000);
     expect((await getRun(id))?.appliedWeight).toBe(5); // the write is in flight

@@ -74,6 +74,7 @@ function context(enqueued: EnqueueRequest[]): JobContext {
     payload: { v: 1, runId: run.id, seq: 1, state: null },
     deps,
     signal: new AbortController().signal,
+    shutdown: new AbortController().signal,
     log,
     progress: unused('progress'),
   };

@@ -130,6 +130,7 @@ describe('child environments and interpolated secrets', () => {
       payload: { v: 1, runId: run.id },
       deps,
       signal: new AbortController().signal,
+      shutdown: new AbortController().signal,
       log,
       progress: createProgressReporter({
         notifier: recorded.notifier,

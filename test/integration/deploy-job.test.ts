@@ -115,6 +115,7 @@ function setup(deploy: unknown) {
     payload: { v: 1, runId: run.id },
     deps,
     signal: controller.signal,
+    shutdown: new AbortController().signal,
     log: deps.log,
     progress: createProgressReporter({
       notifier,

@@ -97,6 +97,7 @@ function setup(run: Run, yUrl: string, phase: 'backup' | 'restore') {
     payload: { v: 1, runId: run.id },
     deps,
     signal: new AbortController().signal,
+    shutdown: new AbortController().signal,
     log,
     progress: {
       async report(p) {

@@ -57,6 +57,7 @@ describe("a job's messages while Slack refuses them", () => {
       payload: { v: 1, runId: run.id },
       deps,
       signal: new AbortController().signal,
+      shutdown: new AbortController().signal,
       log: deps.log,
       progress: { report: async () => undefined, stop: async () => undefined },
     });

@@ -152,6 +152,7 @@ export async function compose(options: ComposeOptions) {
       },
     }),
     approvers,
+    runChanges,
     groupsOf: approvers.groupsOf,
     startWorkers,
     async close() {

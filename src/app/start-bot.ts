@@ -5,6 +5,7 @@ import { createSlackApp } from '../slack/create-slack-app.js';
 import { guardSlackEvents } from '../slack/guard-slack-events.js';
 import { createCommandHandler } from '../slack/handle-command.js';
 import { createGateClickHandler } from '../slack/handle-gate-click.js';
+import { createHomeTab } from '../slack/home-tab.js';
 import type { Composition } from './compose.js';
 import { createHttpRoutes } from './http-routes.js';
 import { verifySlackToken } from './verify-slack-token.js';
@@ -50,6 +51,17 @@ export async function startBot(
     ...(options.commandLimit ? { commandLimit: options.commandLimit } : {}),
   });
   const handleGateClick = createGateClickHandler({ ...c.deps, engine: c.engine, ...approverDeps });
+  const homeTab = createHomeTab({
+    store: c.store,
+    log: c.deps.log,
+    runChanges: c.runChanges,
+    publish: async (userId, view) => {
+      await c.notifier.scheduler.run({ method: 'views.publish', priority: 'low' }, () =>
+        c.notifier.client.views.publish({ user_id: userId, view: view as never }),
+      );
+    },
+  });
+  const config = c.deps.config;
   const app = createSlackApp({
     botToken: options.slackToken,
     apiUrl: options.slackApiUrl,
@@ -66,10 +78,20 @@ export async function startBot(
     },
     handleGateClick: async (input) => {
       const reply = await handleGateClick(input);
-      c.metrics.gateDecisions.inc({ outcome: reply.ephemeral ? 'refused' : 'decided' });
+      c.metrics.gateDecisions.inc({
+        outcome: reply.reasonNeeded ? 'reason_asked' : reply.ephemeral ? 'refused' : 'decided',
+      });
       return reply;
     },
     onAck: (seconds, kind) => c.metrics.ack.observe({ kind }, seconds),
+    start: {
+      environments: Object.entries(config.environments).map(([name, env]) => ({
+        name,
+        steps: env.plan.steps,
+      })),
+      channel: config.slack.channel ?? null,
+    },
+    homeTab,
   });
   const server = (await app.start(options.port)) as unknown as Server | undefined;
   if (!options.appToken && options.signingSecret && server && typeof server.listeners === 'function') {
@@ -87,6 +109,7 @@ export async function startBot(
     app,
     port,
     stop: async () => {
+      homeTab.close();
       c.approvers.stop();
       await (app.stop() as Promise<void>);
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_ACTIONS } from '../domain/reason-required.js';
 import { changeWindowsSchema } from './change-windows-schema.js';
 import { whenObject } from './common-schemas.js';
 import { environmentConfigSchema } from './environment-schema.js';
@@ -34,6 +35,11 @@ export const approvalsSchema = z
     operatorGroups: z.array(groupIdSchema).default(() => []),
     /** The approvers are mentioned again this long before a gate expires; 0: never. */
     reminderMinutes: z.int().min(0).max(10_080).default(15),
+    /** Decisions that need a written reason (and an optional ticket), asked for in a Slack modal. */
+    reasonRequired: z
+      .array(z.enum(REASON_ACTIONS))
+      .refine((a) => new Set(a).size === a.length, 'lists an action twice')
+      .default(() => []),
   })
   .superRefine((approvals, ctx) => {
     const users = Array.isArray(approvals.approvers) ? approvals.approvers.length : 0;

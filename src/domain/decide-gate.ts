@@ -1,7 +1,9 @@
 import { type Decision, refuse } from './decision.js';
 import type { DomainEvent } from './domain-event.js';
 import type { Effect } from './effects.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { gateJobId } from './job-names.js';
+import type { DecisionReason } from './reason-required.js';
 import { canRollBack, isTerminal, type Run } from './run.js';
 
 type GateEvent = Extract<DomainEvent, { type: 'gate_decided' | 'gate_expired' }>;
@@ -19,6 +21,12 @@ export function gateTitle(kind: 'shift' | 'rollback' | 'complete', targetWeight:
  */
 function afterClosedStep(run: Run): Partial<Pick<Run, 'phase'>> {
   return run.phase === 'awaiting_gate' && (run.appliedWeight ?? 0) > 0 ? { phase: 'observing' } : {};
+}
+
+/** The reason as the thread shows it: quoted, escaped (it is user text), with its ticket. */
+function reasonLine(reason: DecisionReason): string {
+  const ticket = reason.ticket ? ` (ticket ${escapeMrkdwn(reason.ticket)})` : '';
+  return ` Reason: "${escapeMrkdwn(reason.text)}"${ticket}.`;
 }
 
 export function decideGate(run: Run, event: GateEvent): Decision {
@@ -44,20 +52,24 @@ export function decideGate(run: Run, event: GateEvent): Decision {
       run.phase === 'rolling_back' ? `${run.id} is already rolling back.` : `${run.id} has already ended.`,
     );
   }
+  const because = event.reason ? reasonLine(event.reason) : '';
   if (event.outcome === 'rejected') {
     return {
       ok: true,
       patch: stepGate ? afterClosedStep(run) : {},
       events: [],
       effects: [
-        { type: 'thread', text: `:no_entry: <@${event.actor}> rejected "${title}". Nothing changed.` },
+        {
+          type: 'thread',
+          text: `:no_entry: <@${event.actor}> rejected "${title}".${because} Nothing changed.`,
+        },
         { type: 'update_card' },
       ],
     };
   }
   const approved: Effect = {
     type: 'thread',
-    text: `:white_check_mark: <@${event.actor}> approved "${title}".`,
+    text: `:white_check_mark: <@${event.actor}> approved "${title}".${because}`,
   };
   if (stepGate && run.phase !== 'awaiting_gate' && run.phase !== 'observing') {
     // Checked again here: the run may have moved (a rollback began) between the click and now.

@@ -1,5 +1,6 @@
 import type { Gate } from './gate.js';
 import type { JobName } from './job-names.js';
+import type { DecisionReason } from './reason-required.js';
 
 /** Something that happened to a run; `decide` turns it into a new state and effects. */
 export type DomainEvent =
@@ -29,7 +30,14 @@ export type DomainEvent =
   | { type: 'weight_applied'; actor: string; job: 'shift' | 'rollback'; weight: number; gateId?: string }
   /** What the router reports, read back outside a step (after an abort): the recorded weight follows it. */
   | { type: 'weight_observed'; actor: string; weight: number; reason: 'abort' }
-  | { type: 'gate_decided'; actor: string; gate: Gate; outcome: 'approved' | 'rejected' }
+  | {
+      type: 'gate_decided';
+      actor: string;
+      gate: Gate;
+      outcome: 'approved' | 'rejected';
+      /** Given in the reason modal (`approvals.reasonRequired`); posted in the thread. */
+      reason?: DecisionReason;
+    }
   | { type: 'gate_expired'; gate: Gate }
   /** The change window opened over a run whose first step waited for it (see decideJob). */
   | { type: 'window_opened' }

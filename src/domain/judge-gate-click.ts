@@ -1,6 +1,7 @@
 import type { WindowState } from './change-window-state.js';
 import type { Gate } from './gate.js';
 import { increaseBlockers } from './increase-blockers.js';
+import { type DecisionReason, type ReasonAction, reasonNeededFor } from './reason-required.js';
 import { canRollBack, isTerminal, type Run } from './run.js';
 import type { NewRunEvent } from './run-event.js';
 
@@ -15,6 +16,8 @@ export interface GateClick {
   fourEyes: boolean;
   /** Which of `GateClickContext.requiredGroups` the clicker belongs to. */
   groups?: readonly string[];
+  /** The reason given in the modal, when the click came from one. */
+  reason?: DecisionReason;
 }
 
 /** What the click transaction knows besides the gate and its run. */
@@ -30,6 +33,8 @@ export interface GateClickContext {
   requiredGroups?: readonly string[];
   /** Which of `requiredGroups` each earlier approver belongs to. */
   approverGroups?: Readonly<Record<string, readonly string[]>>;
+  /** `approvals.reasonRequired`: decisions that need a written reason first. */
+  reasonRequired?: readonly ReasonAction[];
 }
 
 export type GateJudgement =
@@ -43,7 +48,12 @@ export type GateJudgement =
       /** Required user groups no approver so far belongs to. */
       missingGroups?: string[];
     }
-  | { outcome: 'refused'; reason: string; event: NewRunEvent };
+  | { outcome: 'refused'; reason: string; event: NewRunEvent }
+  /**
+   * The click would decide the gate, but `approvals.reasonRequired` asks for a reason first: nothing is
+   * recorded, and the caller asks for one (a modal) and clicks again with it.
+   */
+  | { outcome: 'reason_needed'; action: ReasonAction };
 
 /** Increases and completion are what the four-eyes and quorum rules guard; a shift down is a partial rollback. */
 export function isIncrease(
@@ -96,8 +106,17 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
       'You are not an approver for this upgrade (see `approvals.approvers` and `approvals.approverGroups` in the bot config). Nothing changed.',
     );
   }
+  const needs = reasonNeededFor(gate.kind, click.action, ctx.reasonRequired ?? []);
+  const reasoned = click.reason
+    ? {
+        ...details,
+        reason: click.reason.text,
+        ...(click.reason.ticket ? { ticket: click.reason.ticket } : {}),
+      }
+    : details;
   if (click.action === 'reject') {
-    return { outcome: 'rejected', event: { ...base, kind: 'gate.rejected', details } };
+    if (needs && !click.reason) return { outcome: 'reason_needed', action: needs };
+    return { outcome: 'rejected', event: { ...base, kind: 'gate.rejected', details: reasoned } };
   }
   if (gate.kind !== 'rollback') {
     if (run.paused) {
@@ -178,6 +197,7 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
       },
     };
   }
+  if (needs && !click.reason) return { outcome: 'reason_needed', action: needs };
   // Break-glass: a rollback or decrease approved while the change window is closed says so in the log.
   const breakGlass = !increase && ctx.window !== undefined && !ctx.window.open;
   return {
@@ -185,7 +205,7 @@ export function judgeGateClick(gate: Gate, run: Run, click: GateClick, ctx: Gate
     event: {
       ...base,
       kind: 'gate.approved',
-      details: breakGlass ? { ...details, outsideChangeWindow: true } : details,
+      details: breakGlass ? { ...reasoned, outsideChangeWindow: true } : reasoned,
     },
   };
 }

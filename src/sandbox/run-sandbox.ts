@@ -50,6 +50,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     ...(raw.KONG_SANDBOX_NODES ? { nodes: Number(raw.KONG_SANDBOX_NODES) } : {}),
     // KONG_SANDBOX_WORKSPACES=1: Kong Enterprise workspaces, a second one (team-b) with its own service.
     ...(raw.KONG_SANDBOX_WORKSPACES === '1' ? { workspaces: true } : {}),
+    // KONG_SANDBOX_GOVERNANCE=1: both approvers per step, a reason (in a modal) for rejects and rollbacks.
+    ...(raw.KONG_SANDBOX_GOVERNANCE === '1' ? { governance: true } : {}),
     // Quiet by default so the lines below stay readable; LOG_LEVEL=info shows the bot's logs.
     logLevel: raw.LOG_LEVEL ? env.LOG_LEVEL : 'warn',
   });

@@ -36,6 +36,8 @@ export interface SandboxConfigInput {
   minRequests: number;
   /** Requests per second the load generator sends; only used in a comment. */
   loadRate: number;
+  /** Governance to try on the page: distinct approvers per step, decisions that need a reason. */
+  governance?: { minApprovals?: number; reasonRequired?: ('reject' | 'rollback')[] };
 }
 
 const ref = (name: string) => `\${${name}}`;
@@ -50,7 +52,13 @@ export function sandboxConfig(input: SandboxConfigInput): Record<string, unknown
   });
   return {
     slack: { channel: SANDBOX_CHANNEL },
-    approvals: { approvers: [...SANDBOX_APPROVERS], fourEyes: true, gateTimeoutMinutes: 60 },
+    approvals: {
+      approvers: [...SANDBOX_APPROVERS],
+      fourEyes: true,
+      gateTimeoutMinutes: 60,
+      ...(input.governance?.minApprovals ? { minApprovals: input.governance.minApprovals } : {}),
+      ...(input.governance?.reasonRequired ? { reasonRequired: input.governance.reasonRequired } : {}),
+    },
     environments: {
       [SANDBOX_ENVIRONMENT]: {
         clusterX: cluster(input.x, SANDBOX_SECRET_VARS.xDatabaseUrl),

@@ -74,6 +74,8 @@ export interface StartSandboxOptions {
   nodes?: number;
   /** Kong Enterprise workspaces: X (and so Y) gets a second workspace, `team-b`, with a service. */
   workspaces?: boolean;
+  /** Both approvers for every step, and a reason for every reject and rollback (tried on the page). */
+  governance?: boolean;
 }
 
 /** The sandbox's hybrid Y: two data planes, both required. */
@@ -294,6 +296,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       intervalSeconds: options.intervalSeconds ?? 5,
       minRequests: options.minRequests ?? 5,
       loadRate,
+      ...(options.governance
+        ? { governance: { minApprovals: 2, reasonRequired: ['reject', 'rollback'] } }
+        : {}),
     };
     const configPath = await writeSandboxConfig(join(names.workDir, 'kong-upgrade.sandbox.yaml'), input);
     const config = await loadConfig({

@@ -2,12 +2,15 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { readBody } from '../read-body.js';
+import { REASON_MODAL } from './blocks/reason-modal-view.js';
+import { START_MODAL, START_SHORTCUT } from './blocks/start-modal-view.js';
 import { COMMAND_NAME } from './usage.js';
 
 const EVENTS_PATH = '/slack/events';
 const MAX_BODY_BYTES = 1_000_000;
 
 // Slack sends `enterprise: null` outside Enterprise Grid (Bolt expects that); the rest are objects.
+const VIEW_CALLBACKS: readonly string[] = [REASON_MODAL, START_MODAL];
 const OBJECT_FIELDS = ['channel', 'team', 'container', 'message', 'view', 'state'];
 
 export type PayloadVerdict = 'pass' | 'malformed' | 'ignored';
@@ -42,7 +45,17 @@ export function classifyPayload(form: string): PayloadVerdict {
   const shaped =
     OBJECT_FIELDS.every((k) => !(k in body) || isRecord(body[k])) &&
     (body.enterprise === undefined || body.enterprise === null || isRecord(body.enterprise));
-  return type === 'block_actions' && hasAction && hasUser && shaped ? 'pass' : 'ignored';
+  if (!hasUser || !shaped) return 'ignored';
+  if (type === 'block_actions') return hasAction ? 'pass' : 'ignored';
+  // Modal submissions and the shortcut the bot has listeners for; anything else is not ours.
+  if (type === 'view_submission') {
+    const view = body.view as Record<string, unknown> | undefined;
+    return typeof view?.callback_id === 'string' && VIEW_CALLBACKS.includes(view.callback_id)
+      ? 'pass'
+      : 'ignored';
+  }
+  if (type === 'shortcut') return body.callback_id === START_SHORTCUT ? 'pass' : 'ignored';
+  return 'ignored';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

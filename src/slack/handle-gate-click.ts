@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/config-schema.js';
+import { gateTitle } from '../domain/decide-gate.js';
 import { type GateJudgement, judgeGateClick } from '../domain/judge-gate-click.js';
+import type { DecisionReason, ReasonAction } from '../domain/reason-required.js';
 import { gateExtras, refreshGateMessage } from '../engine/post-gate-message.js';
 import type { RunEngine } from '../engine/run-engine.js';
 import { windowStateFor } from '../engine/window-state-for.js';
@@ -30,12 +32,25 @@ export interface GateClickInput {
   userId: string;
   action: 'approve' | 'reject';
   gateId: string;
+  /** From the reason modal's submission (`approvals.reasonRequired`). */
+  reason?: DecisionReason;
 }
 
 export interface GateClickReply {
   /** Shown only to the clicker when the click changed nothing. */
   ephemeral?: string;
   after?: () => Promise<void>;
+  /**
+   * The click would decide the gate, but a reason must be given first (`approvals.reasonRequired`):
+   * nothing changed; the Slack layer opens the reason modal, whose submission clicks again with it.
+   */
+  reasonNeeded?: {
+    gateId: string;
+    action: 'approve' | 'reject';
+    for: ReasonAction;
+    title: string;
+    runId: string;
+  };
 }
 
 /** A refusal for want of membership, when membership could not be checked, says so (and is audited so). */
@@ -83,6 +98,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
                 userIsApprover,
                 fourEyes: deps.config.approvals.fourEyes,
                 groups: groups.clicker,
+                ...(input.reason ? { reason: input.reason } : {}),
               },
               {
                 approvals: ctx.approvals,
@@ -91,12 +107,26 @@ export function createGateClickHandler(deps: GateClickDeps) {
                 window: windowStateFor(deps.config, run.environment, ctx.now),
                 requiredGroups: deps.config.approvals.requiredGroups,
                 approverGroups: groups.earlier,
+                reasonRequired: deps.config.approvals.reasonRequired,
               },
             ),
             membership,
           ),
       });
       if (decided.outcome === 'refused') return { ephemeral: decided.reason ?? 'Nothing changed.' };
+      if (decided.outcome === 'reason_needed') {
+        const what = decided.reasonFor === 'reject' ? 'A reject' : 'A rollback';
+        return {
+          ephemeral: `${what} needs a written reason here (\`approvals.reasonRequired\`); the reason form could not be opened, so nothing changed. Click again to get it.`,
+          reasonNeeded: {
+            gateId: decided.gate.id,
+            action: input.action,
+            for: decided.reasonFor ?? 'reject',
+            title: gateTitle(decided.gate.kind, decided.gate.targetWeight),
+            runId: decided.run.id,
+          },
+        };
+      }
       if (decided.outcome === 'recorded') {
         const groupsNote =
           deps.config.approvals.requiredGroups.length > 0
@@ -120,6 +150,7 @@ export function createGateClickHandler(deps: GateClickDeps) {
         actor: input.userId,
         gate: decided.gate,
         outcome,
+        ...(input.reason ? { reason: input.reason } : {}),
       });
       if (!applied.ok) {
         // The run moved on (a rollback began) between the click and now: the approval does nothing,

@@ -182,3 +182,77 @@ export function buildBlockActionsPayload(input: BlockActionsInput): BlockActions
 export function buildBlockActionsBody(payload: BlockActionsPayload): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** A `view_submission` as Slack sends it when someone submits a modal (interactivity payload). */
+export interface ViewSubmissionInput {
+  teamId: string;
+  userId: string;
+  userName?: string;
+  apiAppId?: string;
+  triggerId?: string;
+  /** The view as opened (callback_id, private_metadata, blocks…); Slack adds id, hash and state. */
+  view: Record<string, unknown>;
+  viewId: string;
+  /** block_id → action_id → `{ type, value }` (or `selected_option`, `selected_options`, …). */
+  values: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+export function buildViewSubmissionBody(input: ViewSubmissionInput): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: input.teamId, domain: 'sandbox' },
+    user: { id: input.userId, username: input.userName ?? input.userId.toLowerCase(), team_id: input.teamId },
+    api_app_id: input.apiAppId ?? 'A0KONGBOT',
+    token: 'deprecated-verification-token',
+    trigger_id: input.triggerId ?? `${Date.now()}.sub`,
+    view: {
+      ...input.view,
+      id: input.viewId,
+      team_id: input.teamId,
+      state: { values: input.values },
+      hash: `${Date.now()}.hash`,
+      app_id: input.apiAppId ?? 'A0KONGBOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A global shortcut (`type: shortcut`) chosen from Slack's shortcut menu. */
+export function buildShortcutBody(input: {
+  teamId: string;
+  userId: string;
+  callbackId: string;
+  triggerId: string;
+}): string {
+  const payload = {
+    type: 'shortcut',
+    token: 'deprecated-verification-token',
+    action_ts: `${Date.now() / 1000}`,
+    team: { id: input.teamId, domain: 'sandbox' },
+    user: { id: input.userId, username: input.userId.toLowerCase(), team_id: input.teamId },
+    callback_id: input.callbackId,
+    trigger_id: input.triggerId,
+    is_enterprise_install: false,
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API `event_callback` (JSON body), e.g. `app_home_opened`. */
+export function buildEventBody(input: {
+  teamId: string;
+  apiAppId?: string;
+  event: Record<string, unknown>;
+}): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: input.teamId,
+    api_app_id: input.apiAppId ?? 'A0KONGBOT',
+    event: { event_ts: `${Date.now() / 1000}`, ...input.event },
+    type: 'event_callback',
+    event_id: `Ev${Date.now().toString(36).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: input.teamId, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
+  });
+}

@@ -4,6 +4,7 @@ import type { Db } from './db.js';
 import { createEventLog, type EventLog } from './event-log.js';
 import { createFreezeDigestStore, type FreezeDigestStore } from './freeze-digest-store.js';
 import { createGateStore, type GateStore } from './gate-store.js';
+import { createHomeViewerStore, type HomeViewerStore } from './home-viewer-store.js';
 import { createLookupCache } from './lookup-cache.js';
 import { createMetricSampleStore, type MetricSampleStore } from './metric-sample-store.js';
 import { createRouterLock, type RouterLock } from './router-lock.js';
@@ -27,6 +28,8 @@ export interface Store {
   audit: AuditLog;
   /** X's table digests at the freeze, for fast drift checks. */
   freezeDigests: FreezeDigestStore;
+  /** Who opened the App Home tab recently. */
+  homeViewers: HomeViewerStore;
 }
 
 export interface CreateStoreOptions extends StoreOptions {
@@ -95,7 +98,7 @@ function repositories(db: Db, options: StoreOptions & { routerLockDb?: Db }): St
 function unwatched(
   db: Db,
   options: StoreOptions & { routerLockDb?: Db },
-): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock' | 'audit' | 'freezeDigests'> {
+): Pick<Store, 'samples' | 'backups' | 'outbox' | 'routerLock' | 'audit' | 'freezeDigests' | 'homeViewers'> {
   return {
     routerLock: createRouterLock(options.routerLockDb ?? db),
     samples: createMetricSampleStore(db),
@@ -103,6 +106,7 @@ function unwatched(
     outbox: createThreadOutbox(db, options),
     audit: createAuditLog(db, options),
     freezeDigests: createFreezeDigestStore(db),
+    homeViewers: createHomeViewerStore(db),
   };
 }
 

@@ -38,6 +38,8 @@ export interface DecideGateResult {
   /** Distinct approvals so far and how many the gate needs (when an approval was counted). */
   approvals?: number;
   required?: number;
+  /** For `reason_needed`: which reason the click needs (nothing was recorded). */
+  reasonFor?: 'reject' | 'rollback';
 }
 
 /** Approval gates (`gates`). Every status change writes an audit event in the same transaction. */
@@ -269,6 +271,9 @@ export function createGateStore(db: Db, options: StoreOptions = {}): GateStore {
           [run.id, gateId],
         );
         const judgement = judge(gate, run, { now, approvals, rollbackPending: open !== undefined });
+        // A click that must first give a reason records nothing: the modal's submission is the decision.
+        if (judgement.outcome === 'reason_needed')
+          return { outcome: 'reason_needed', gate, run, reasonFor: judgement.action };
         const event = { ...judgement.event, details: { ...judgement.event.details, gateId, userId } };
         if (judgement.outcome === 'refused') {
           await insertEvents(tx, run.id, [event], now);

@@ -13,6 +13,7 @@ import type {
   WorkspaceFile,
   WorkspaceMessage,
   WorkspaceResponse,
+  WorkspaceView,
 } from '../../src/sandbox/slack-workspace/workspace-types.js';
 
 export type { ResponseUrlContext } from '../../src/sandbox/slack-workspace/workspace-types.js';
@@ -23,6 +24,7 @@ export type FakeMessage = WorkspaceMessage;
 export type FakeEphemeral = WorkspaceEphemeral;
 export type FakeResponse = WorkspaceResponse;
 export type FakeFile = WorkspaceFile;
+export type FakeView = WorkspaceView;
 export type FakeFault = WorkspaceFault;
 export type FakeSlack = SlackWorkspace;
 

@@ -27,9 +27,10 @@ export function postedGate(
 export function clickGate(
   requester: SlackRequester,
   gate: Gate,
-  click: { userId: string; channelId: string; actionId?: string },
+  click: { userId: string; channelId: string; actionId?: string; triggerId?: string },
 ): Promise<SlackReply> {
   return requester.clickButton({
+    ...(click.triggerId ? { triggerId: click.triggerId } : {}),
     userId: click.userId,
     actionId: click.actionId ?? 'gate.approve',
     value: gate.id,

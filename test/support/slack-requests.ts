@@ -4,9 +4,13 @@ import {
   type BlockActionsInput,
   buildBlockActionsBody,
   buildBlockActionsPayload,
+  buildEventBody,
+  buildShortcutBody,
   buildSlashCommandBody,
+  buildViewSubmissionBody,
   SLACK_FORM_CONTENT_TYPE,
   signSlackRequest,
+  type ViewSubmissionInput,
 } from '../../src/slack/sign-slack-request.js';
 
 /**
@@ -84,6 +88,14 @@ export interface ClickButtonInput
 export interface SlackRequester {
   slashCommand(input: SlashCommandInput): Promise<SlackReply>;
   clickButton(input: ClickButtonInput): Promise<SlackReply>;
+  /** A modal submitted (`view_submission`): the view as opened, with the values typed into it. */
+  submitView(input: Omit<ViewSubmissionInput, 'teamId'> & SendOptions): Promise<SlackReply>;
+  /** A global shortcut chosen from Slack's menu. */
+  shortcut(
+    input: { userId: string; callbackId: string; triggerId: string } & SendOptions,
+  ): Promise<SlackReply>;
+  /** An Events API callback (JSON), e.g. `{ type: 'app_home_opened', user, tab: 'home' }`. */
+  event(event: Record<string, unknown>, opts?: SendOptions): Promise<SlackReply>;
   /** Posts any form body, signed as asked. */
   send(body: string, opts?: SendOptions): Promise<SlackReply>;
   /** Sends a captured request again, byte for byte, headers included. */
@@ -138,6 +150,11 @@ export function createSlackRequester(opts: SlackRequesterOptions): SlackRequeste
 
   const send = (body: string, o: SendOptions = {}, url = '') =>
     deliver({ url: opts.botUrl, body, headers: headersFor(body, o) }, url);
+  const sendJson = (body: string, o: SendOptions = {}) =>
+    deliver(
+      { url: opts.botUrl, body, headers: { ...headersFor(body, o), 'content-type': 'application/json' } },
+      '',
+    );
 
   return {
     async slashCommand(input) {
@@ -164,6 +181,15 @@ export function createSlackRequester(opts: SlackRequesterOptions): SlackRequeste
       const payload = buildBlockActionsPayload({ teamId, ...fields, channelId, responseUrl: url });
       return send(buildBlockActionsBody(payload), { sign, timestamp, oldTimestamp }, url);
     },
+    submitView(input) {
+      const { sign, timestamp, oldTimestamp, ...fields } = input;
+      return send(buildViewSubmissionBody({ teamId, ...fields }), { sign, timestamp, oldTimestamp });
+    },
+    shortcut(input) {
+      const { sign, timestamp, oldTimestamp, ...fields } = input;
+      return send(buildShortcutBody({ teamId, ...fields }), { sign, timestamp, oldTimestamp });
+    },
+    event: (event, o) => sendJson(buildEventBody({ teamId, event }), o),
     send: (body, o) => send(body, o),
     replay: (sent) => deliver(sent, ''),
   };

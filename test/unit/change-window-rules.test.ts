@@ -112,6 +112,7 @@ describe('change windows in the traffic rules', () => {
       },
     );
     expect(rollback.outcome).toBe('approved');
+    if (rollback.outcome === 'reason_needed') throw new Error('no reason is required here');
     expect(rollback.event.details).toMatchObject({ outsideChangeWindow: true });
     const normal = judgeGateClick(
       buildGate({ kind: 'rollback', targetWeight: 0, expiresAt: LATER }),
@@ -122,6 +123,7 @@ describe('change windows in the traffic rules', () => {
         window: open,
       },
     );
+    if (normal.outcome === 'reason_needed') throw new Error('no reason is required here');
     expect(normal.event.details).not.toHaveProperty('outsideChangeWindow');
   });
 

@@ -233,6 +233,7 @@ describe('judgeGateClick: who may decide a gate, and when', () => {
   it.each(cases)('%s', (_name, args, outcome, code) => {
     const j = judgeGateClick(...args);
     expect(j.outcome).toBe(outcome);
+    if (j.outcome === 'reason_needed') throw new Error('no reason is required in these cases');
     expect(j.event.actor).toBe(args[2].userId);
     if (code) expect(j.event.details).toMatchObject({ code });
     if (j.outcome === 'refused') expect(j.reason.length).toBeGreaterThan(10);
@@ -251,5 +252,55 @@ describe('judgeGateClick: who may decide a gate, and when', () => {
     expect(j.reason).toContain('changed during the write freeze');
     expect(j.reason).toContain('observation period');
     expect(j.reason).toContain('comparison failed');
+  });
+
+  describe('approvals.reasonRequired', () => {
+    const required = ctx({ reasonRequired: ['reject', 'rollback'] });
+    const rollback = buildGate({ kind: 'rollback', targetWeight: 0 });
+    const reason = { text: 'Y answers 502 on /orders', ticket: 'OPS-42' };
+
+    it('a reject or a rollback approval without a reason records nothing and asks for one', () => {
+      expect(judgeGateClick(up, observed(), click({ action: 'reject' }), required)).toEqual({
+        outcome: 'reason_needed',
+        action: 'reject',
+      });
+      expect(judgeGateClick(rollback, run, click(), required)).toEqual({
+        outcome: 'reason_needed',
+        action: 'rollback',
+      });
+      // Only the named decisions: a rollback's reject needs `reject`, an increase's approval nothing.
+      expect(judgeGateClick(rollback, run, click(), ctx({ reasonRequired: ['reject'] })).outcome).toBe(
+        'approved',
+      );
+      expect(judgeGateClick(buildGate(), run, click(), required).outcome).toBe('approved');
+    });
+
+    it('with the reason, the decision is taken and the reason and ticket are in its audit event', () => {
+      const j = judgeGateClick(rollback, run, click({ reason }), required);
+      expect(j.outcome).toBe('approved');
+      if (j.outcome !== 'approved') return;
+      expect(j.event.details).toMatchObject({ reason: reason.text, ticket: 'OPS-42' });
+      const r = judgeGateClick(
+        up,
+        observed(),
+        click({ action: 'reject', reason: { text: 'no', ticket: null } }),
+        required,
+      );
+      expect(r.outcome === 'rejected' && r.event.details).toMatchObject({ reason: 'no' });
+      expect(r.outcome === 'rejected' && r.event.details).not.toHaveProperty('ticket');
+    });
+
+    it('every refusal comes before the modal: a non-approver, a decided or expired gate are refused at once', () => {
+      const reject = click({ action: 'reject' });
+      expect(judgeGateClick(up, observed(), { ...reject, userIsApprover: false }, required).outcome).toBe(
+        'refused',
+      );
+      expect(judgeGateClick(buildGate({ status: 'approved' }), run, reject, required).outcome).toBe(
+        'refused',
+      );
+      expect(
+        judgeGateClick(buildGate({ expiresAt: new Date(NOW.getTime() - 1) }), run, reject, required).outcome,
+      ).toBe('refused');
+    });
   });
 });

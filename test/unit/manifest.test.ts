@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { START_SHORTCUT } from '../../src/slack/blocks/start-modal-view.js';
 import { COMMAND_NAME, SUBCOMMANDS, usageLine } from '../../src/slack/usage.js';
 import { REPO_ROOT } from '../support/spawn-bot.js';
 
@@ -10,9 +11,15 @@ interface Manifest {
   features: {
     bot_user: { display_name: string };
     slash_commands: Array<{ command: string; url?: string; description: string; usage_hint?: string }>;
+    app_home: { home_tab_enabled: boolean };
+    shortcuts: Array<{ name: string; type: string; callback_id: string; description: string }>;
   };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url?: string };
+    event_subscriptions: { request_url?: string; bot_events: string[] };
+    socket_mode_enabled: boolean;
+  };
 }
 
 const manifest = parse(readFileSync(`${REPO_ROOT}manifest.yml`, 'utf8')) as Manifest;
@@ -37,6 +44,18 @@ describe('manifest.yml (Slack app manifest, HTTP mode)', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toBe(manifest.features.slash_commands[0]?.url);
     expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it('has the start shortcut the bot answers, the Home tab, and only the event it handles', () => {
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({ type: 'global', callback_id: START_SHORTCUT }),
+    ]);
+    const shortcut = manifest.features.shortcuts[0];
+    expect(shortcut?.name.length).toBeLessThanOrEqual(24);
+    expect(shortcut?.description.length).toBeLessThanOrEqual(150);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.request_url).toBe(manifest.features.slash_commands[0]?.url);
   });
 
   it('asks for the scopes of the Web API methods the bot calls, and no others', () => {

@@ -104,6 +104,7 @@ export const PAGE_SCRIPT = String.raw`
     if (res.status === 200) {
       S.view = res.body;
       render();
+      if (window.sandboxViews) window.sandboxViews.render(S.view);
       tickAgo();
       // What the app answered a click with, when it answered only this user (a refusal, say).
       if (S.clickSeen !== null) {
@@ -292,6 +293,7 @@ export const PAGE_SCRIPT = String.raw`
     picker.addEventListener('change', () => { S.user = picker.value; localStorage.setItem('sandbox-user', S.user); refresh(); });
     $('command-input').placeholder = S.config.command + ' help';
     $('command-form').addEventListener('submit', sendCommand);
+    if (window.sandboxViews) window.sandboxViews.attach({ api, status, soon, user: () => S.user });
     if (S.config.controls) {
       $('controls').hidden = false;
       $('fault-form').addEventListener('submit', applyFaults);

@@ -64,4 +64,14 @@ blockquote { border-left: 4px solid #ddd; margin: 2px 0; padding-left: 8px; }
 dialog { border: none; border-radius: 8px; padding: 20px 24px; width: 420px; box-shadow: 0 8px 32px rgba(0,0,0,.3); }
 dialog h3 { margin: 0 0 12px; }
 dialog .actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 20px; }
+.tabs { display: flex; gap: 4px; }
+.tab.active { background: #1264a3; color: #fff; }
+#home-pane { flex: 1; overflow: auto; padding: 16px 24px; }
+#modal { width: 520px; }
+#modal .field { margin: 12px 0; display: flex; flex-direction: column; gap: 4px; }
+#modal .field > label { font-weight: 600; }
+#modal input, #modal textarea, #modal select { font: inherit; padding: 6px; border: 1px solid #bbb; border-radius: 6px; }
+#modal .check { font-weight: normal; display: block; }
+#modal .field-error { color: #e01e5a; font-size: 13px; }
+.muted { color: #616061; font-weight: normal; }
 `;

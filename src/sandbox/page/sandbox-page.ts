@@ -1,5 +1,6 @@
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLES } from './page-styles.js';
+import { VIEW_SCRIPT } from './view-script.js';
 
 /**
  * The sandbox page: a channel view with threads, a command box, a picker for who you are, and (when
@@ -18,6 +19,8 @@ export function renderSandboxPage(): string {
 <body>
 <header>
   <h1 id="channel-name" data-testid="channel-name">#channel</h1>
+  <nav class="tabs"><button type="button" class="btn tab active" id="tab-channel" data-testid="tab-channel">Channel</button>
+    <button type="button" class="btn tab" id="tab-home" data-testid="tab-home">App Home</button></nav>
   <label>You are <select id="user-picker" data-testid="user-picker"></select></label>
   <span id="live-status" data-testid="live-status">connecting</span>
 </header>
@@ -30,6 +33,7 @@ export function renderSandboxPage(): string {
     </form>
     <div id="status-line" data-testid="status-line" role="status"></div>
   </section>
+  <section id="home-pane" data-testid="home-pane" hidden></section>
   <aside id="thread" data-testid="thread-pane" hidden>
     <div class="thread-head"><h2>Thread</h2>
       <button type="button" class="btn" data-testid="thread-close" aria-label="Close thread">×</button></div>
@@ -73,6 +77,17 @@ export function renderSandboxPage(): string {
     <button type="button" class="btn btn-primary" id="confirm-ok" data-testid="confirm-ok">Yes</button>
   </div>
 </dialog>
+<dialog id="modal" data-testid="modal">
+  <form id="modal-form" method="dialog">
+    <h3 id="modal-title" data-testid="modal-title"></h3>
+    <div id="modal-body" data-testid="modal-body"></div>
+    <div class="actions">
+      <button type="button" class="btn" id="modal-cancel" data-testid="modal-cancel">Cancel</button>
+      <button type="submit" class="btn btn-primary" id="modal-submit" data-testid="modal-submit">Submit</button>
+    </div>
+  </form>
+</dialog>
+<script>${VIEW_SCRIPT}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>

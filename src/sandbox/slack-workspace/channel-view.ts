@@ -1,5 +1,6 @@
 import { type BlocksContext, renderMessageBody } from '../page/render-blocks.js';
 import { escapeHtml } from '../page/render-mrkdwn.js';
+import { type ModalForPage, renderModal } from '../page/render-view.js';
 import type { WorkspaceStore } from './workspace-store.js';
 import type { SandboxUser, WorkspaceEphemeral, WorkspaceMessage } from './workspace-types.js';
 
@@ -22,6 +23,10 @@ export interface ChannelView {
   timeline: ViewItem[];
   /** Replies per parent ts (ephemerals in threads included, for `me` only). */
   threads: Record<string, ViewItem[]>;
+  /** The modal `me` has open (the newest), if any. */
+  modal: ModalForPage | null;
+  /** `me`'s App Home tab as HTML, once the app published one. */
+  home: string | null;
 }
 
 const BOT_NAME = 'kong-upgrade';
@@ -80,7 +85,22 @@ export function buildChannelView(
     // Broadcast replies show in the channel as well as in their thread.
     timeline: items.filter((i) => i.threadTs === null || broadcast.has(i.ts)),
     threads,
+    modal: modalOf(store, input.me, ctx),
+    home: homeOf(store, input.me, ctx),
   };
+}
+
+function modalOf(store: WorkspaceStore, me: string, ctx: BlocksContext): ModalForPage | null {
+  const open = store.state.views.filter((v) => v.kind === 'modal' && v.user === me && !v.closed).at(-1);
+  if (open === undefined) return null;
+  const channels = [...store.channels.values()].map((c) => ({ id: c.id, name: c.name }));
+  return renderModal(open, { ...ctx, channels });
+}
+
+function homeOf(store: WorkspaceStore, me: string, ctx: BlocksContext): string | null {
+  const home = store.state.views.find((v) => v.kind === 'home' && v.user === me);
+  if (home === undefined) return null;
+  return renderMessageBody('', Array.isArray(home.view.blocks) ? home.view.blocks : [], ctx);
 }
 
 function filesHtml(store: WorkspaceStore, ids: string[], ctx: BlocksContext): string {

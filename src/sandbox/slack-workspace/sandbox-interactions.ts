@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { findButton } from '../page/render-blocks.js';
 import type { BotAnswer, BotSender } from './send-to-bot.js';
 import { isRecord } from './web-api-params.js';
@@ -37,7 +36,7 @@ export async function handleCommand(
     text: input.text,
     api_app_id: store.bot.appId,
     response_url: deps.responseUrl({ channel: input.channel, userId: input.user.id }),
-    trigger_id: triggerId(),
+    trigger_id: store.issueTrigger(input.user.id),
   });
   if (!answer.ok)
     return failed(store, input, `${input.command} failed with the error "${answer.error}"`, answer);
@@ -105,7 +104,7 @@ export async function handleClick(
     botId: store.bot.botId,
     botUserId: store.bot.userId,
     apiAppId: store.bot.appId,
-    triggerId: triggerId(),
+    triggerId: store.issueTrigger(input.user.id),
   });
   if (!answer.ok) {
     const threadTs = source.threadTs;
@@ -157,8 +156,4 @@ function ackMessage(
   const blocks = Array.isArray(parsed.blocks) ? parsed.blocks : null;
   if (text === '' && (blocks === null || blocks.length === 0)) return undefined;
   return { text, blocks, inChannel: parsed.response_type === 'in_channel' };
-}
-
-function triggerId(): string {
-  return `${Date.now()}.${randomBytes(4).toString('hex')}`;
 }

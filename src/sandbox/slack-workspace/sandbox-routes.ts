@@ -4,6 +4,7 @@ import { renderSandboxPage } from '../page/sandbox-page.js';
 import { buildChannelView } from './channel-view.js';
 import { serveEventStream } from './event-stream.js';
 import { handleClick, handleCommand, type InteractionDeps } from './sandbox-interactions.js';
+import { clickHome, closeModal, type ModalValues, openHome, submitModal } from './view-interactions.js';
 import { mimeType, sendJson } from './web-api-params.js';
 import type { SandboxControls, SandboxPageOptions, SandboxUser } from './workspace-types.js';
 
@@ -104,6 +105,36 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       const outcome = await handleClick(deps, { channel, ...click, user: me });
       return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
     }
+    if (method === 'POST' && api === '/view-submit') {
+      const input = viewSubmitSchema.safeParse(body);
+      const me = input.success ? userOf(input.data.user) : undefined;
+      if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      const outcome = await submitModal(deps, {
+        user: me,
+        viewId: input.data.viewId,
+        values: input.data.values as ModalValues,
+      });
+      return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
+    }
+    if (method === 'POST' && api === '/view-close') {
+      const input = viewCloseSchema.safeParse(body);
+      const me = input.success ? userOf(input.data.user) : undefined;
+      if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      return done(sendJson(res, 200, { ok: closeModal(deps, { user: me, viewId: input.data.viewId }) }));
+    }
+    if (method === 'POST' && api === '/home') {
+      const me = userOf(isRecordBody(body) ? body.user : undefined);
+      if (me === undefined) return done(badInput(res, undefined));
+      return done(sendJson(res, 200, await openHome(deps, me)));
+    }
+    if (method === 'POST' && api === '/home-action') {
+      const input = homeActionSchema.safeParse(body);
+      const me = input.success ? userOf(input.data.user) : undefined;
+      if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
+      const { user: _id, ...click } = input.data;
+      const outcome = await clickHome(deps, { ...click, user: me });
+      return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
+    }
     if (
       api === '/controls' ||
       api === '/controls/faults' ||
@@ -196,6 +227,23 @@ const actionSchema = z.object({
   blockId: z.string().optional(),
   blockIndex: z.number().int().min(0).optional(),
 });
+
+const viewSubmitSchema = z.object({
+  user: z.string(),
+  viewId: z.string().regex(/^V[0-9A-Z]+$/),
+  values: z.record(z.string().max(255), z.record(z.string().max(255), z.record(z.string(), z.unknown()))),
+});
+const viewCloseSchema = z.object({ user: z.string(), viewId: z.string() });
+const homeActionSchema = z.object({
+  user: z.string(),
+  actionId: z.string().min(1),
+  blockId: z.string().optional(),
+  blockIndex: z.number().int().min(0).optional(),
+});
+
+function isRecordBody(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 function done(_: unknown): true {
   return true;

@@ -3,10 +3,13 @@ import {
   type BlockActionsInput,
   buildBlockActionsBody,
   buildBlockActionsPayload,
+  buildEventBody,
   buildSlashCommandBody,
+  buildViewSubmissionBody,
   SLACK_FORM_CONTENT_TYPE,
   type SlashCommandFields,
   signSlackRequest,
+  type ViewSubmissionInput,
 } from '../../slack/sign-slack-request.js';
 
 /** The bot's answer, or the error Slack would show when there is none in time. */
@@ -17,6 +20,9 @@ export type BotAnswer =
 export interface BotSender {
   slashCommand(fields: Partial<SlashCommandFields>): Promise<BotAnswer>;
   blockActions(input: BlockActionsInput): Promise<BotAnswer>;
+  viewSubmission(input: ViewSubmissionInput): Promise<BotAnswer>;
+  /** An Events API callback (JSON body). */
+  event(input: { teamId: string; apiAppId: string; event: Record<string, unknown> }): Promise<BotAnswer>;
 }
 
 /**
@@ -28,14 +34,14 @@ export function createBotSender(opts: {
   signingSecret: string;
   timeoutMs: number;
 }): BotSender {
-  const send = async (body: string): Promise<BotAnswer> => {
+  const send = async (body: string, bodyType = SLACK_FORM_CONTENT_TYPE): Promise<BotAnswer> => {
     const signed = signSlackRequest({ body, signingSecret: opts.signingSecret });
     try {
       const url = typeof opts.botUrl === 'string' ? opts.botUrl : opts.botUrl();
       const res = await request(url, {
         method: 'POST',
         body,
-        headers: { 'content-type': SLACK_FORM_CONTENT_TYPE, ...signed },
+        headers: { 'content-type': bodyType, ...signed },
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
         signal: AbortSignal.timeout(opts.timeoutMs),
@@ -57,5 +63,7 @@ export function createBotSender(opts: {
   return {
     slashCommand: (fields) => send(buildSlashCommandBody(fields)),
     blockActions: (input) => send(buildBlockActionsBody(buildBlockActionsPayload(input))),
+    viewSubmission: (input) => send(buildViewSubmissionBody(input)),
+    event: (input) => send(buildEventBody(input), 'application/json'),
   };
 }

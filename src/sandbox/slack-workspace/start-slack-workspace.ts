@@ -8,6 +8,7 @@ import { createFileMethods, receiveUpload } from './file-upload.js';
 import { applyResponseEffects } from './response-url.js';
 import { createSandboxRoutes } from './sandbox-routes.js';
 import { createBotSender } from './send-to-bot.js';
+import { createViewMethods } from './view-methods.js';
 import { fail, isRecord, MAX_BODY_BYTES, type Params, parseParams, sendJson } from './web-api-params.js';
 import { createWorkspaceStore } from './workspace-store.js';
 import type {
@@ -36,6 +37,7 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
       strict: opts.strict ?? false,
     }),
     ...createFileMethods(store, () => baseUrl),
+    ...createViewMethods(store),
   };
   const responseUrl: SlackWorkspace['responseUrl'] = (id = randomBytes(6).toString('hex'), context) => {
     if (context !== undefined) store.responseContexts.set(id, context);
@@ -181,6 +183,15 @@ export async function startSlackWorkspace(opts: SlackWorkspaceOptions = {}): Pro
     ephemerals: (user) => state.ephemerals.filter((e) => user === undefined || e.user === user),
     responses: (id) => state.responses.filter((r) => id === undefined || r.id === id),
     files: () => [...state.files.values()],
+    views: (user) => state.views.filter((v) => user === undefined || v.user === user),
+    issueTrigger: (user) => store.issueTrigger(user),
+    closeView(id) {
+      const v = state.views.find((x) => x.id === id);
+      if (v !== undefined) {
+        v.closed = true;
+        store.notifyView(v.user);
+      }
+    },
     calls: (method) => state.calls.filter((c) => method === undefined || c.method === method),
     async waitFor(predicate, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;

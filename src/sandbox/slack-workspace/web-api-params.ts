@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export type Params = Record<string, unknown>;
 export type Reply = { ok: boolean; [key: string]: unknown };
 
-const JSON_FIELDS = ['blocks', 'attachments', 'files', 'metadata'];
+const JSON_FIELDS = ['blocks', 'attachments', 'files', 'metadata', 'view'];
 /** Uploads (charts) come through the same server, so bodies may be large. */
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 

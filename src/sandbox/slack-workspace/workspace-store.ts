@@ -8,11 +8,19 @@ import type {
   WorkspaceFile,
   WorkspaceMessage,
   WorkspaceResponse,
+  WorkspaceView,
 } from './workspace-types.js';
 
 /** What changed, for the page's live updates. */
 export interface WorkspaceChange {
-  kind: 'message.posted' | 'message.updated' | 'message.deleted' | 'ephemeral' | 'file.shared' | 'reset';
+  kind:
+    | 'message.posted'
+    | 'message.updated'
+    | 'message.deleted'
+    | 'ephemeral'
+    | 'file.shared'
+    | 'view'
+    | 'reset';
   channel?: string;
   ts?: string;
   threadTs?: string | null;
@@ -43,6 +51,10 @@ export function createWorkspaceStore(opts: SlackWorkspaceOptions) {
     files: new Map<string, WorkspaceFile>(),
     calls: [] as WorkspaceCall[],
     faults: new Map<string, WorkspaceFault[]>(),
+    /** Modals opened (views.open) and App Home tabs published (views.publish), oldest first. */
+    views: [] as WorkspaceView[],
+    /** trigger_id → who it was issued to and when (Slack: usable once, within 3 s). */
+    triggers: new Map<string, { user: string; at: number; used: boolean }>(),
   };
   let lastMicros = 0;
 
@@ -164,6 +176,14 @@ export function createWorkspaceStore(opts: SlackWorkspaceOptions) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    issueTrigger(user: string): string {
+      const id = `${now()}.${Math.random().toString(16).slice(2, 10)}`;
+      state.triggers.set(id, { user, at: now(), used: false });
+      return id;
+    },
+    notifyView(user: string | null) {
+      notify({ kind: 'view', ...(user === null ? {} : { user }) });
+    },
     reset() {
       state.messages = [];
       state.ephemerals = [];
@@ -171,6 +191,8 @@ export function createWorkspaceStore(opts: SlackWorkspaceOptions) {
       state.files = new Map();
       state.calls = [];
       state.faults = new Map();
+      state.views = [];
+      state.triggers = new Map();
       notify({ kind: 'reset' });
     },
   };

@@ -50,6 +50,22 @@ export interface WorkspaceEphemeral {
   from?: 'slackbot';
 }
 
+/** A modal someone has open (views.open / views.update) or a user's App Home tab (views.publish). */
+export interface WorkspaceView {
+  id: string;
+  kind: 'modal' | 'home';
+  /** Whose screen shows it (the trigger's user for modals; unknown triggers: null). */
+  user: string | null;
+  view: Record<string, unknown>;
+  /** Closed modals (submitted and cleared, or cancelled) stay listed. */
+  closed: boolean;
+  /** What the app answered the last submission with (`response_action: errors`), by block id. */
+  errors?: Record<string, string>;
+  at: Date;
+  /** Every views.update or views.publish that replaced the view, oldest first. */
+  updates: Array<{ at: Date; view: Record<string, unknown> }>;
+}
+
 export interface WorkspaceResponse {
   id: string;
   body: Record<string, unknown>;
@@ -217,6 +233,12 @@ export interface SlackWorkspace {
   ephemerals(user?: string): WorkspaceEphemeral[];
   responses(id?: string): WorkspaceResponse[];
   files(): WorkspaceFile[];
+  /** Modals opened and App Home tabs published, oldest first (`user` filters). */
+  views(user?: string): WorkspaceView[];
+  /** A trigger_id for `user`, as Slack puts in a command, click or shortcut it sends (valid 3 s). */
+  issueTrigger(user: string): string;
+  /** Marks a modal closed (the user submitted it and the app cleared it, or cancelled it). */
+  closeView(id: string): void;
   calls(method?: string): WorkspaceCall[];
   /** Resolves with the predicate's first truthy value; rejects after timeoutMs naming what was seen. */
   waitFor<T>(predicate: () => T, timeoutMs?: number): Promise<Exclude<T, null | undefined | false | 0 | ''>>;

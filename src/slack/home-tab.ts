@@ -40,17 +40,27 @@ export function createHomeTab(deps: {
     for (const run of active) pending.set(run.id, await store.gates.pendingGates(run.id));
     return homeView({ active, recent, pending });
   };
-  const publishTo = async (users: readonly string[]) => {
+  // What each user's tab last showed: most run changes (a comparison, a sample) change nothing on it,
+  // and views.publish is rate-limited, so an unchanged tab is not sent again.
+  const shown = new Map<string, string>();
+  const publishTo = async (users: readonly string[], force: boolean) => {
     if (users.length === 0) return;
     const view = await build();
-    for (const user of users)
-      await deps
-        .publish(user, view)
-        .catch((err: Error) => log.warn({ err: err.message, user }, 'App Home tab could not be published'));
+    const json = JSON.stringify(view);
+    for (const user of users) {
+      if (!force && shown.get(user) === json) continue;
+      try {
+        await deps.publish(user, view);
+        if (shown.size >= MAX_VIEWERS * 2) shown.clear();
+        shown.set(user, json);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, user }, 'App Home tab could not be published');
+      }
+    }
   };
   let timer: NodeJS.Timeout | undefined;
   const refresh = async () => {
-    await publishTo(await store.homeViewers.recent(VIEWER_DAYS, MAX_VIEWERS));
+    await publishTo(await store.homeViewers.recent(VIEWER_DAYS, MAX_VIEWERS), false);
   };
   const unsubscribe = deps.runChanges?.subscribe(() => {
     if (timer) return;
@@ -63,7 +73,7 @@ export function createHomeTab(deps: {
   return {
     async opened(userId) {
       await store.homeViewers.opened(userId);
-      await publishTo([userId]);
+      await publishTo([userId], true);
     },
     refresh,
     close() {

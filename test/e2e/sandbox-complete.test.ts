@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { eventually } from '../support/eventually.js';
-import { approveOnPage, openSandboxPage, sandboxStep } from '../support/sandbox-browser.js';
-import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { approveOnPage, openSandboxPage, sandboxStep, startTestSandbox } from '../support/sandbox-browser.js';
 
 const REQUESTER = 'U0SBAPP'; // Alex
 const APPROVER = 'U0SBAP2'; // Sam
@@ -22,22 +19,14 @@ const step = (stepName: string, body: () => Promise<void>) =>
 const approve = (gate: Locator) => approveOnPage(page, gate);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    databaseUrl: TEST_PG_ADMIN_URL,
-    redisUrl: TEST_REDIS_URL,
-    port: 0,
-    name: `e2e_${randomBytes(4).toString('hex')}`,
+  sandbox = await startTestSandbox({
     // Short steps so that the whole plan (5, 25, 50, 100 %) and the completion fit in a minute.
     observeSeconds: 1,
-    intervalSeconds: 1,
-    minRequests: 2,
-    loadRate: 60,
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
     // Clusters of two nodes each, with a second Kong Enterprise workspace: every node is scraped, the
     // second workspace is restored, counted and watched, and the runs complete as with one of each.
     nodes: 2,
     workspaces: true,
-    removeOnStop: true,
   });
   ({ browser, page } = await openSandboxPage());
 }, 60_000);

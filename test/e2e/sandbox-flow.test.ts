@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { eventually } from '../support/eventually.js';
-import { approveOnPage, openSandboxPage, sandboxStep } from '../support/sandbox-browser.js';
-import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { approveOnPage, openSandboxPage, sandboxStep, startTestSandbox } from '../support/sandbox-browser.js';
 
 const REQUESTER = 'U0SBAPP'; // Alex: an approver, so the four-eyes rule is what refuses the click
 const APPROVER = 'U0SBAP2'; // Sam
@@ -19,18 +16,10 @@ const step = (stepName: string, body: () => Promise<void>) =>
 const approve = (gate: Locator) => approveOnPage(page, gate);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    databaseUrl: TEST_PG_ADMIN_URL,
-    redisUrl: TEST_REDIS_URL,
-    port: 0,
-    name: `e2e_${randomBytes(4).toString('hex')}`,
+  sandbox = await startTestSandbox({
     // Long observation: the only gate after the first is the rollback that the faults cause.
     observeSeconds: 600,
-    intervalSeconds: 1,
-    minRequests: 2,
-    loadRate: 60,
     seed: { services: 4, routesPerService: 2, consumers: 20, upstreams: 2, targetsPerUpstream: 2 },
-    removeOnStop: true,
   });
   ({ browser, page } = await openSandboxPage());
 }, 60_000);

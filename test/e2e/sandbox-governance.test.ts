@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { eventually } from '../support/eventually.js';
-import { openSandboxPage, sandboxStep } from '../support/sandbox-browser.js';
-import { TEST_PG_ADMIN_URL } from '../support/test-database.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
+import { openSandboxPage, sandboxStep, startTestSandbox } from '../support/sandbox-browser.js';
 
 const RILEY = 'U0SBREQ'; // starts the run, approves nothing
 const ALEX = 'U0SBAPP';
@@ -20,18 +17,10 @@ const step = (stepName: string, body: () => Promise<void>) =>
 const be = (user: string) => page.getByTestId('user-picker').selectOption(user);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    databaseUrl: TEST_PG_ADMIN_URL,
-    redisUrl: TEST_REDIS_URL,
-    port: 0,
-    name: `e2e_${randomBytes(4).toString('hex')}`,
+  sandbox = await startTestSandbox({
     observeSeconds: 2,
-    intervalSeconds: 1,
-    minRequests: 2,
-    loadRate: 60,
     seed: { services: 3, routesPerService: 2, consumers: 10, upstreams: 1, targetsPerUpstream: 2 },
     governance: true,
-    removeOnStop: true,
   });
   ({ browser, page } = await openSandboxPage());
 }, 60_000);

@@ -21,6 +21,7 @@ const ALL = [
   '1764181000000_slack-claims-and-broadcast',
   '1764185150000_audit-events-retention',
   '1764185160000_x-freeze-digests',
+  '1764185170000_home-viewers',
 ];
 
 async function tables(url: string): Promise<string[]> {
@@ -74,6 +75,7 @@ describe('migrate', () => {
       'environment_counters',
       'gate_approvals',
       'gates',
+      'home_viewers',
       'metric_samples',
       'run_events',
       'runs',

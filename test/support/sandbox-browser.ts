@@ -1,9 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { type Sandbox, type StartSandboxOptions, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import { TEST_PG_ADMIN_URL } from './test-database.js';
+import { TEST_REDIS_URL } from './test-redis.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
+
+/**
+ * A sandbox of its own for a page test (databases, queue prefix and work directory named after a random
+ * suffix, removed on stop), fast enough for a browser test: one-second comparisons, a low request
+ * floor, 60 requests/s; the rest as the test says.
+ */
+export function startTestSandbox(
+  options: Omit<StartSandboxOptions, 'databaseUrl' | 'redisUrl'>,
+): Promise<Sandbox> {
+  return startSandbox({
+    databaseUrl: TEST_PG_ADMIN_URL,
+    redisUrl: TEST_REDIS_URL,
+    port: 0,
+    name: `e2e_${randomBytes(4).toString('hex')}`,
+    intervalSeconds: 1,
+    minRequests: 2,
+    loadRate: 60,
+    removeOnStop: true,
+    ...options,
+  });
+}
 
 /** Headless Debian Chromium for the sandbox page tests. */
 export async function openSandboxPage(): Promise<{ browser: Browser; page: Page }> {

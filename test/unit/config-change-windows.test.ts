@@ -63,3 +63,22 @@ describe('changeWindows in the config', () => {
     expect(parseConfigObject(minimalConfigObject()).changeWindows).toBeUndefined();
   });
 });
+
+describe('approvals.reasonRequired in the config', () => {
+  it('takes reject and rollback, and names an unknown or repeated action', () => {
+    const ok = parseConfigObject(
+      withConfigKey(minimalConfigObject(), 'approvals.reasonRequired', ['rollback', 'reject']),
+    );
+    expect(ok.approvals.reasonRequired).toEqual(['rollback', 'reject']);
+    const problems = problemsOfObject(
+      withConfigKey(minimalConfigObject(), 'approvals.reasonRequired', ['reject', 'approve']),
+    );
+    expect(problems.map((p) => p.path)).toEqual(['approvals.reasonRequired[1]']);
+    const twice = problemsOfObject(
+      withConfigKey(minimalConfigObject(), 'approvals.reasonRequired', ['reject', 'reject']),
+    );
+    expect(twice.map((p) => [p.path, p.message])).toEqual([
+      ['approvals.reasonRequired', expect.stringMatching(/twice/)],
+    ]);
+  });
+});

@@ -38,6 +38,7 @@ describe('docs/contract.md#config-file example', () => {
         operators: [],
         operatorGroups: [],
         reminderMinutes: 15,
+        reasonRequired: [],
       },
       environments: {
         prod: {
@@ -138,6 +139,7 @@ describe('defaults', () => {
       operators: [],
       operatorGroups: [],
       reminderMinutes: 15,
+      reasonRequired: [],
     });
     expect(prod?.backup.jobs).toBe(4);
     expect(prod?.deploy.timeoutSeconds).toBe(900);

@@ -166,6 +166,13 @@ describe('findButton', () => {
     expect(findButton(blocks, { actionId: 'a', blockId: 'named' })?.button.value).toBe('2');
     expect(findButton(blocks, { actionId: 'a', blockIndex: 2 })?.button.value).toBe('2');
   });
+  it('a block with its own id is found by it after the message changed (an image inserted above it)', () => {
+    const updated = [{ type: 'image', image_url: 'https://x/c.png', alt_text: 'chart' }, ...blocks];
+    expect(findButton(updated, { actionId: 'a', blockId: 'named', blockIndex: 2 })?.button.value).toBe('2');
+    // A block without an id is only ever its position.
+    expect(findButton(updated, { actionId: 'a', blockId: 'b1', blockIndex: 1 })).toBeUndefined();
+    expect(findButton(blocks, { actionId: 'a', blockIndex: 0 })).toBeUndefined();
+  });
   it('finds nothing for unknown actions, wrong blocks or no blocks', () => {
     expect(findButton(blocks, { actionId: 'zzz' })).toBeUndefined();
     expect(findButton(blocks, { actionId: 'acc', blockId: 'named' })).toBeUndefined();

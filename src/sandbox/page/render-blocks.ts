@@ -121,15 +121,21 @@ export function renderMessageBody(text: string, blocks: unknown[] | null, ctx: B
   return blocks.map((b, i) => (isRec(b) ? block(b, i, ctx) : '')).join('');
 }
 
-/** Finds the button a click names, by block (id or index) and action_id. */
+/**
+ * Finds the button a click names, by block and action_id. A block with its own `block_id` is found by it
+ * wherever it now stands (as Slack does: a message updated since the page drew it, say with an image
+ * inserted above, still takes the click); a block without one only by its position.
+ */
 export function findButton(
   blocks: unknown[] | null,
   where: { blockId?: string; blockIndex?: number; actionId: string },
 ): { blockId: string; button: Rec } | undefined {
   for (const [index, b] of (blocks ?? []).entries()) {
     if (!isRec(b)) continue;
-    const blockId = typeof b.block_id === 'string' ? b.block_id : `b${index}`;
-    if (where.blockIndex !== undefined && where.blockIndex !== index) continue;
+    const explicit = typeof b.block_id === 'string';
+    const blockId = explicit ? String(b.block_id) : `b${index}`;
+    const namedHere = explicit && where.blockId === blockId;
+    if (!namedHere && where.blockIndex !== undefined && where.blockIndex !== index) continue;
     if (where.blockId !== undefined && where.blockId !== blockId) continue;
     const candidates = [...(Array.isArray(b.elements) ? b.elements : []), b.accessory].filter(isRec);
     const found = candidates.find((el) => el.type === 'button' && el.action_id === where.actionId);

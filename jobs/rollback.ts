@@ -1,6 +1,7 @@
 import { adaptersFor } from '../src/engine/adapters-for.js';
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
+import { routerWriteSignal } from '../src/traffic/router-write-signal.js';
 
 /**
  * Sends 100 % to X after an approved rollback; confirmed by read-back before it is recorded. It takes
@@ -13,6 +14,7 @@ export const rollbackJob: JobDefinition = {
   async run({ run, env, payload, deps, shutdown, log }) {
     const { router } = adaptersFor(env, log, deps.adapters);
     return deps.store.routerLock.withLock(run.environment, async () => {
+      const write = routerWriteSignal(shutdown);
       const now = await deps.store.runs.getRun(run.id);
       if (
         now?.phase !== 'rolling_back' ||
@@ -20,8 +22,8 @@ export const rollbackJob: JobDefinition = {
       ) {
         return { type: 'done' as const };
       }
-      const current = await router.read(shutdown);
-      if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, shutdown);
+      const current = await router.read(write);
+      if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, write);
       return { type: 'weight_applied' as const, weight: 0 };
     });
   },

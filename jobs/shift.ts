@@ -6,6 +6,7 @@ import type { JobDefinition } from '../src/engine/job-definition.js';
 import { xDigestCheckFor } from '../src/engine/x-digest-check.js';
 import { AppError } from '../src/errors.js';
 import { applyAndConfirm } from '../src/traffic/apply-and-confirm.js';
+import { routerWriteSignal } from '../src/traffic/router-write-signal.js';
 
 /**
  * Applies an approved traffic step. Runs once per gate (job id `gate.<id>`); a retry after a crash
@@ -33,6 +34,7 @@ export const shiftJob: JobDefinition = {
       await assertDataPlanesReady(y, env.clusterY, signal);
     }
     return deps.store.routerLock.withLock(run.environment, async () => {
+      const write = routerWriteSignal(shutdown);
       const now = await deps.store.runs.getRun(run.id);
       if (now?.phase !== 'shifting' || (now.inFlightGateId !== null && now.inFlightGateId !== gate.id)) {
         log.info(
@@ -41,8 +43,8 @@ export const shiftJob: JobDefinition = {
         );
         return { type: 'done' as const };
       }
-      const current = await router.read(shutdown);
-      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), shutdown);
+      const current = await router.read(write);
+      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), write);
       return { type: 'weight_applied' as const, weight: target };
     });
   },

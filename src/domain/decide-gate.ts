@@ -26,7 +26,8 @@ function afterClosedStep(run: Run): Partial<Pick<Run, 'phase'>> {
 /** The reason as the thread shows it: quoted, escaped (it is user text), with its ticket. */
 function reasonLine(reason: DecisionReason): string {
   const ticket = reason.ticket ? ` (ticket ${escapeMrkdwn(reason.ticket)})` : '';
-  return ` Reason: "${escapeMrkdwn(reason.text)}"${ticket}.`;
+  // One line: a reason's own line breaks must not read as further lines of the bot.
+  return ` Reason: "${escapeMrkdwn(reason.text.replace(/\s*[\r\n]+\s*/g, ' '))}"${ticket}.`;
 }
 
 export function decideGate(run: Run, event: GateEvent): Decision {

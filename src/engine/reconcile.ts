@@ -280,11 +280,20 @@ async function resumeLostApproval(
     { runId: run.id, gateId: lost.id },
     'an approval was recorded but not carried out; resuming it',
   );
+  // The reason given in the modal (approvals.reasonRequired) is in the approval's audit event.
+  const approvedEvent = (await deps.store.events.listEvents(run.id)).findLast(
+    (e) => e.kind === 'gate.approved' && e.details.gateId === lost.id,
+  );
+  const reasonText = approvedEvent?.details.reason;
+  const ticket = approvedEvent?.details.ticket;
   const applied = await engine.applyNow(run.id, {
     type: 'gate_decided',
     actor: lost.decidedBy ?? 'bot',
     gate: lost,
     outcome: 'approved',
+    ...(typeof reasonText === 'string'
+      ? { reason: { text: reasonText, ticket: typeof ticket === 'string' ? ticket : null } }
+      : {}),
   });
   if (!applied.ok) {
     // The run moved on before the approval took effect (a rollback began): it does nothing, and says so.

@@ -58,10 +58,18 @@ export function createHomeTab(deps: {
       }
     }
   };
-  let timer: NodeJS.Timeout | undefined;
-  const refresh = async () => {
-    await publishTo(await store.homeViewers.recent(VIEWER_DAYS, MAX_VIEWERS), false);
+  // One publish at a time, each built when its turn comes: an older build never lands after a newer one.
+  let chain: Promise<void> = Promise.resolve();
+  const inTurn = (fn: () => Promise<void>): Promise<void> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
   };
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = () =>
+    inTurn(async () => {
+      await publishTo(await store.homeViewers.recent(VIEWER_DAYS, MAX_VIEWERS), false);
+    });
   const unsubscribe = deps.runChanges?.subscribe(() => {
     if (timer) return;
     timer = setTimeout(() => {
@@ -73,7 +81,7 @@ export function createHomeTab(deps: {
   return {
     async opened(userId) {
       await store.homeViewers.opened(userId);
-      await publishTo([userId], true);
+      await inTurn(() => publishTo([userId], true));
     },
     refresh,
     close() {

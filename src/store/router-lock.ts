@@ -12,16 +12,26 @@ export interface RouterLock {
   withLock<T>(environment: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function createRouterLock(db: Db): RouterLock {
+/**
+ * How long a job waits for the router lock: longer than a holder may write (ROUTER_WRITE_BUDGET_MS), so
+ * a rollback waiting behind a slow step's write never spends its attempts on the wait.
+ */
+export const ROUTER_LOCK_WAIT_MS = 240_000;
+
+export function createRouterLock(db: Db, options: { waitMs?: number } = {}): RouterLock {
+  const waitMs = Math.max(1, Math.trunc(options.waitMs ?? ROUTER_LOCK_WAIT_MS));
   return {
     withLock(environment, fn) {
       return db.withTransaction(async (tx) => {
-        // A holder that outlives the statement timeout makes this throw a retryable E_STORE_CONFLICT
-        // (lock not available): the job is retried, it never writes without the lock.
+        // The wait has its own, longer limit; the statements after it have the pool's usual one. A
+        // holder that outlives even this makes the lock statement throw a retryable error: the job is
+        // retried, it never writes without the lock.
+        await tx.query(`SET LOCAL statement_timeout = ${waitMs}`);
         await tx.query(
           "SELECT pg_advisory_xact_lock(hashtextextended('kong-upgrade-bot:router:' || $1, 0))",
           [environment],
         );
+        await tx.query('SET LOCAL statement_timeout TO DEFAULT');
         return fn();
       });
     },

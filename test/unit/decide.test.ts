@@ -261,6 +261,27 @@ describe('decide: gates and weights', () => {
     ]);
   });
 
+  it('a decision with a reason says it in the thread on one line, escaped, with its ticket', () => {
+    const gate = buildGate();
+    const d = decide(
+      buildRun({ phase: 'awaiting_gate' }),
+      {
+        type: 'gate_decided',
+        actor: 'U2',
+        gate,
+        outcome: 'rejected',
+        reason: { text: 'slow <!channel>\n:white_check_mark: <@U9> approved "Complete"', ticket: 'OPS-1' },
+      },
+      NOW,
+    );
+    const line = d.ok ? d.effects.find((e) => e.type === 'thread') : undefined;
+    const text = line && 'text' in line ? String(line.text) : '';
+    expect(text).toContain(
+      'Reason: "slow &lt;!channel&gt; :white_check_mark: &lt;@U9&gt; approved "Complete"" (ticket OPS-1).',
+    );
+    expect(text).not.toContain('\n');
+  });
+
   it('a rejected or expired gate changes nothing', () => {
     const gate = buildGate();
     const rejected = decide(

@@ -134,8 +134,16 @@ export function readStartSubmission(view: unknown, environments: readonly string
   const chosen = field(CHANNEL_BLOCK).selected_conversation;
   const channelId =
     typeof channel === 'string' && channel !== '' ? channel : typeof chosen === 'string' ? chosen : '';
-  if (!/^[CGD][A-Z0-9]{2,}$/.test(channelId))
-    return { ok: false, errors: { [CHANNEL_BLOCK]: 'Pick the channel the run should post in.' } };
+  if (!/^[CGD][A-Z0-9]{2,}$/.test(channelId)) {
+    // Errors must name a field the form has: the channel field exists only when no channel was known.
+    const asked = typeof channel !== 'string' || channel === '';
+    return {
+      ok: false,
+      errors: asked
+        ? { [CHANNEL_BLOCK]: 'Pick the channel the run should post in.' }
+        : { [ENV_BLOCK]: 'This form is out of date; open it again.' },
+    };
+  }
   if (steps !== '' && !/^[0-9,]{1,100}$/.test(steps))
     return {
       ok: false,

@@ -92,7 +92,10 @@ export function createSlackApp(options: SlackAppOptions): App {
     const input = { text: command.text ?? '', userId: command.user_id, channelId: command.channel_id };
     // `start` alone opens the start form; the form's submission is the typed command.
     if (startChoices && /^\s*start\s*$/i.test(input.text) && command.trigger_id) {
-      await ack();
+      await ack({
+        response_type: 'ephemeral',
+        text: 'Opening the start form… (or type `/kong-upgrade start <environment> [--steps 5,25,50,100] [--dry-run]`)',
+      });
       options.onAck?.(Number(process.hrtime.bigint() - started) / 1e9, 'command');
       if (!(await openStart(client, command.trigger_id, input.channelId)))
         await respond({

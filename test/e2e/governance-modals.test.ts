@@ -85,6 +85,10 @@ describe('reason modal, start form and App Home (whole bot)', () => {
       triggerId: bot.slack.issueTrigger(STARTER),
     });
     expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/Opening the start form/),
+    });
     const form = await eventually(() => modals(STARTER, 'start.modal')[0] ?? null, 5_000);
     expect(JSON.stringify(form.view)).toContain('"value":"stage"');
     expect((await bot.composition.db.query('SELECT count(*)::int AS n FROM runs'))[0]?.n).toBe(0);

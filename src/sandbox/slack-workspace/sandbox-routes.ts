@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { START_MODAL } from '../../slack/blocks/start-modal-view.js';
 import { renderSandboxPage } from '../page/sandbox-page.js';
 import { buildChannelView } from './channel-view.js';
 import { serveEventStream } from './event-stream.js';
@@ -109,11 +110,13 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
       const input = viewSubmitSchema.safeParse(body);
       const me = input.success ? userOf(input.data.user) : undefined;
       if (!input.success || me === undefined) return done(badInput(res, input.error?.issues[0]?.message));
-      const outcome = await submitModal(deps, {
-        user: me,
-        viewId: input.data.viewId,
-        values: input.data.values as ModalValues,
-      });
+      const values = input.data.values as ModalValues;
+      // The start form is `start` too: Y is emptied first when an earlier run used it (a dry run only reads).
+      const form = store.state.views.find((v) => v.id === input.data.viewId && v.user === me.id && !v.closed);
+      const dryRun = JSON.stringify(values.options ?? {}).includes('"dry_run"');
+      if (form?.view.callback_id === START_MODAL && !dryRun)
+        await resetBeforeStart(deps, channel, me, page.controls);
+      const outcome = await submitModal(deps, { user: me, viewId: input.data.viewId, values });
       return done(sendJson(res, outcome.ok || outcome.error !== 'button_not_found' ? 200 : 404, outcome));
     }
     if (method === 'POST' && api === '/view-close') {
@@ -184,7 +187,8 @@ export function createSandboxRoutes(deps: SandboxRoutesDeps) {
 /** `start <env>` that changes something (a dry run only reads). */
 function isStart(text: string): boolean {
   const words = text.trim().split(/\s+/);
-  return words[0]?.toLowerCase() === 'start' && !words.includes('--dry-run');
+  // `start` alone only opens the start form; its submission resets Y when it starts a run.
+  return words[0]?.toLowerCase() === 'start' && words.length > 1 && !words.includes('--dry-run');
 }
 
 /**

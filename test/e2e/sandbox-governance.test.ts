@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
@@ -14,6 +15,11 @@ let page: Page;
 
 const step = (stepName: string, body: () => Promise<void>) =>
   sandboxStep('sandbox-governance', stepName, { page, sandbox, runId: 'sandbox-1' }, body);
+/** A screenshot in test-results/ for a person to look at. */
+const shot = async (name: string) => {
+  await mkdir('test-results', { recursive: true });
+  await page.screenshot({ path: `test-results/sandbox-governance-${name}.png` });
+};
 const be = (user: string) => page.getByTestId('user-picker').selectOption(user);
 
 beforeAll(async () => {
@@ -87,6 +93,7 @@ describe('the sandbox in Chromium: governance in Slack', () => {
         .getByTestId('modal-error')
         .filter({ hasText: 'Please write a reason' })
         .waitFor({ timeout: 10_000 });
+      await shot('reason-modal');
       await modal.locator('[data-block-id="reason"]').fill('p95 on /orders is twice X');
       await modal.locator('[data-block-id="ticket"]').fill('OPS-9');
       await page.getByTestId('modal-submit').click();
@@ -111,6 +118,9 @@ describe('the sandbox in Chromium: governance in Slack', () => {
       const home = page.getByTestId('home-pane');
       await home.filter({ hasText: 'sandbox-1' }).waitFor({ timeout: 10_000 });
       await home.filter({ hasText: 'X 95 % / Y 5 %' }).waitFor();
+      await shot('app-home');
+      // The Home tab replaces the channel, as in Slack.
+      expect(await page.getByTestId('timeline').isVisible()).toBe(false);
       await home.locator('[data-action-id="home.start"]').click();
       await modal
         .getByTestId('modal-title')

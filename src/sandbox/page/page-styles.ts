@@ -64,6 +64,8 @@ blockquote { border-left: 4px solid #ddd; margin: 2px 0; padding-left: 8px; }
 dialog { border: none; border-radius: 8px; padding: 20px 24px; width: 420px; box-shadow: 0 8px 32px rgba(0,0,0,.3); }
 dialog h3 { margin: 0 0 12px; }
 dialog .actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 20px; }
+/* The hidden attribute wins over a display set below (the channel is a flex column). */
+[hidden] { display: none !important; }
 .tabs { display: flex; gap: 4px; }
 .tab.active { background: #1264a3; color: #fff; }
 #home-pane { flex: 1; overflow: auto; padding: 16px 24px; }

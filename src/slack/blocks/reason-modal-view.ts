@@ -60,7 +60,8 @@ export function reasonModalView(input: {
         type: 'input',
         block_id: TICKET_BLOCK,
         optional: true,
-        label: { type: 'plain_text', text: 'Ticket (optional)' },
+        // Slack marks an optional input "(optional)" itself.
+        label: { type: 'plain_text', text: 'Ticket' },
         element: {
           type: 'plain_text_input',
           action_id: 'value',

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { DestinationStream, Logger } from 'pino';
-import { type Composition, compose } from '../app/compose.js';
+import { compose } from '../app/compose.js';
 import { createLogger } from '../app/create-logger.js';
 import { startBot } from '../app/start-bot.js';
-import type { BotConfig } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { collectSecretValues } from '../config/secrets.js';
-import type { JobDefinition } from '../engine/job-definition.js';
-import { kongVersionAtLeast } from './kong-node/kong-version.js';
-import { type LoadGenerator, type LoadPath, startLoadGenerator } from './load-generator.js';
-import { hasRejectedRoute, setRejectedRoute, withClient } from './rejected-route.js';
+import { addSecondWorkspace } from './add-second-workspace.js';
+import { type LoadPath, startLoadGenerator } from './load-generator.js';
+import { hasRejectedRoute, setRejectedRoute } from './rejected-route.js';
 import { type ResetSandboxYDeps, resetSandboxY } from './reset-sandbox-y.js';
 import { listRouteNames } from './route-names.js';
 import {
@@ -24,59 +19,20 @@ import {
   writeSandboxConfig,
 } from './sandbox-config.js';
 import { dropSandboxDatabases, recreateSandboxDatabases } from './sandbox-databases.js';
+import { sandboxDeployCommands } from './sandbox-deploy-commands.js';
 import { sandboxNames } from './sandbox-names.js';
 import { checkSandboxServices } from './sandbox-preflight-services.js';
-import { type SeedKongDatabaseOptions, seedKongDatabase } from './seed-kong-database.js';
-import { type SimulatedKongCluster, startSimulatedKongCluster } from './simulated-kong-cluster.js';
-import type { SimulatedKongNode } from './simulated-kong-node.js';
+import type { Sandbox, StartSandboxOptions } from './sandbox-types.js';
+import { seedKongDatabase } from './seed-kong-database.js';
+import { startSimulatedKongCluster } from './simulated-kong-cluster.js';
 import { startSlackWorkspace } from './slack-workspace/start-slack-workspace.js';
-import type { SlackWorkspace } from './slack-workspace/workspace-types.js';
-import { startWeightedBalancer, type WeightedBalancer } from './weighted-balancer.js';
+import { startWeightedBalancer } from './weighted-balancer.js';
+
+export type { Sandbox, SandboxUrls, StartSandboxOptions } from './sandbox-types.js';
 
 export const SANDBOX_X_VERSION = '3.4.2';
 export const SANDBOX_Y_VERSION = '3.9.1';
 export const SANDBOX_SMOKE_KEY = 'sandbox-smoke-key-0001';
-
-export interface StartSandboxOptions {
-  /** Any URL of the PostgreSQL server the sandbox creates its databases on (only host and login are used). */
-  databaseUrl: string;
-  redisUrl: string;
-  /** The page's port (the simulated Slack workspace). Default 3000; 0 picks a free one. */
-  port?: number;
-  /** Gives this sandbox databases, queue prefix and work directory of its own (tests). */
-  name?: string;
-  /** Parent of the work directory (config file, backups). Default the OS temp directory. */
-  baseDir?: string;
-  /** Default 20 s at each step before the next gate. */
-  observeSeconds?: number;
-  /** Default 5 s between metric comparisons. */
-  intervalSeconds?: number;
-  /** Default 5: low, so the demo rate gives verdicts at 5 % (see the comment in the written file). */
-  minRequests?: number;
-  /** Requests per second of the load generator. Default 30. */
-  loadRate?: number;
-  /** X's Kong version (default SANDBOX_X_VERSION); a 2.8.x X exports Kong 2.8's Prometheus catalogue. */
-  xVersion?: string;
-  /** Overrides of X's seeded configuration (tests make it smaller). */
-  seed?: SeedKongDatabaseOptions;
-  /** The job processors (default: all of jobs/, as in production). */
-  definitions?: readonly JobDefinition[];
-  logLevel?: string;
-  logDestination?: DestinationStream;
-  /**
-   * Drop the databases, empty the queue and delete the work directory on stop. A start that fails
-   * removes them whatever this says.
-   */
-  removeOnStop?: boolean;
-  /** Y as a hybrid control plane with two data planes (`sandbox.y.setDataPlane` puts one out of sync). */
-  hybridY?: boolean;
-  /** Nodes per cluster (default 1), behind a round-robin balancer each; Y's faults hit its first node. */
-  nodes?: number;
-  /** Kong Enterprise workspaces: X (and so Y) gets a second workspace, `team-b`, with a service. */
-  workspaces?: boolean;
-  /** Both approvers for every step, and a reason for every reject and rollback (tried on the page). */
-  governance?: boolean;
-}
 
 /** The sandbox's hybrid Y: two data planes, both required. */
 const SANDBOX_DATA_PLANES = [
@@ -85,77 +41,6 @@ const SANDBOX_DATA_PLANES = [
 ];
 /** The data plane the page's switch puts out of sync. */
 const SECOND_DATA_PLANE = 'kong-y-dp-2';
-
-export interface SandboxUrls {
-  page: string;
-  slackApi: string;
-  bot: string;
-  xAdmin: string;
-  xProxy: string;
-  yAdmin: string;
-  yProxy: string;
-  balancer: string;
-  balancerControl: string;
-}
-
-export interface Sandbox {
-  urls: SandboxUrls;
-  configPath: string;
-  config: BotConfig;
-  workspace: SlackWorkspace;
-  /** X's and Y's first node (the one the page's faults reach). */
-  x: SimulatedKongNode;
-  y: SimulatedKongNode;
-  xCluster: SimulatedKongCluster;
-  yCluster: SimulatedKongCluster;
-  balancer: WeightedBalancer;
-  load: LoadGenerator;
-  composition: Composition;
-  log: Logger;
-  /** Stops every server, worker and connection the sandbox started. Safe to call twice. */
-  stop(): Promise<void>;
-}
-
-/** The sandbox's second workspace (Kong Enterprise), with one service of its own. */
-export const SANDBOX_SECOND_WORKSPACE = 'team-b';
-
-async function addSecondWorkspace(databaseUrl: string): Promise<void> {
-  await withClient(databaseUrl, async (client) => {
-    await client.query(
-      `INSERT INTO workspaces (id, name, config, meta) VALUES (gen_random_uuid(), $1, '{}', '{}')
-         ON CONFLICT (name) DO NOTHING`,
-      [SANDBOX_SECOND_WORKSPACE],
-    );
-    await client.query(
-      `INSERT INTO services (id, name, protocol, host, port, retries, connect_timeout, write_timeout, read_timeout, ws_id)
-       SELECT gen_random_uuid(), 'team-b-billing', 'http', 'billing.internal', 80, 5, 60000, 60000, 60000, id
-         FROM workspaces WHERE name = $1`,
-      [SANDBOX_SECOND_WORKSPACE],
-    );
-  });
-}
-
-/** `node --import tsx <cli> up|finish --version v`: the deploy step, as an argv the deploy job runs. */
-function migrationCommands(version: string): string[][] {
-  const compiled = import.meta.url.endsWith('.js');
-  const cli = fileURLToPath(new URL(`./kong-migrations-cli.${compiled ? 'js' : 'ts'}`, import.meta.url));
-  const loader = compiled
-    ? []
-    : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
-  return ['up', 'finish'].map((step) => [process.execPath, ...loader, cli, step, '--version', version]);
-}
-
-/**
- * The deploy: Kong's migrations and, after a restore from 2.8 (whose prometheus plugin row sets none of
- * 3.x's metric switches), the step preflight asks for, which turns them on for Y.
- */
-function deployCommands(xVersion: string, yVersion: string): string[][] {
-  const migrations = migrationCommands(yVersion);
-  if (kongVersionAtLeast(xVersion, '3.0.0')) return migrations;
-  const [first] = migrations;
-  const prefix = first ? first.slice(0, first.length - 3) : [];
-  return [...migrations, [...prefix, 'enable-prometheus-metrics']];
-}
 
 /**
  * The whole upgrade on one machine (docs/architecture.md#sandbox): simulated Kong X (seeded) and Y (empty) on real
@@ -290,7 +175,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
       },
       routerUrl: balancer.controlUrl,
       backupDir,
-      deployCommands: deployCommands(options.xVersion ?? SANDBOX_X_VERSION, SANDBOX_Y_VERSION),
+      deployCommands: sandboxDeployCommands(options.xVersion ?? SANDBOX_X_VERSION, SANDBOX_Y_VERSION),
       smoke: { path: protectedPath, key: SANDBOX_SMOKE_KEY },
       observeSeconds: options.observeSeconds ?? 20,
       intervalSeconds: options.intervalSeconds ?? 5,

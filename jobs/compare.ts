@@ -24,6 +24,7 @@ import {
   pendingIntervalSchema,
   scrapeCadence,
 } from '../src/metrics/pending-interval.js';
+import { sampleOf } from '../src/metrics/sample-of.js';
 import { windowSummary } from '../src/metrics/window-stats.js';
 import {
   chooseXBaseline,
@@ -206,19 +207,8 @@ async function recordXBaseline({ run, env, deps, signal, log }: JobContext) {
   // Only a window wholly before the first shift is X's baseline.
   const now = await deps.store.runs.getRun(run.id);
   if (!w || (now?.appliedWeight ?? 0) > 0 || now?.phase !== 'awaiting_gate') return { type: 'done' as const };
-  const x = windowSummary(w.x);
   await deps.store.samples.insertSample({
-    runId: run.id,
-    cluster: 'x',
-    windowStart: w.start,
-    windowEnd: w.end,
-    requests: x.requests,
-    errors5xx: x.status5xx,
-    errors4xx: x.status4xx,
-    p50: x.p50,
-    p95: x.p95,
-    p99: x.p99,
-    rate: x.requestRate,
+    ...sampleOf(run.id, 'x', w, windowSummary(w.x)),
     details: { weight: 0, baseline: true },
   });
   return { type: 'done' as const };
@@ -255,17 +245,7 @@ async function storeSamples({ run, deps }: JobContext, w: MetricsWindows, c: Com
     ['y', c.y],
   ] as const) {
     await deps.store.samples.insertSample({
-      runId: run.id,
-      cluster,
-      windowStart: w.start,
-      windowEnd: w.end,
-      requests: s.requests,
-      errors5xx: s.status5xx,
-      errors4xx: s.status4xx,
-      p50: s.p50,
-      p95: s.p95,
-      p99: s.p99,
-      rate: s.requestRate,
+      ...sampleOf(run.id, cluster, w, s),
       verdict: c.verdict,
       details: {
         weight: run.appliedWeight,

@@ -74,7 +74,15 @@ describe('the bot dies right after a commit', () => {
         judgeGateClick(
           g,
           run,
-          { userId: APPROVER, action: 'approve', now, userIsApprover: true, fourEyes: true },
+          {
+            userId: APPROVER,
+            action: 'approve',
+            now,
+            userIsApprover: true,
+            fourEyes: true,
+            // As given in the reason modal: the reconciler carries it into the thread line too.
+            reason: { text: 'agreed with the on-call', ticket: 'CHG-7' },
+          },
           { approvals: ctx.approvals, rollbackPending: ctx.rollbackPending, observeSeconds: 0 },
         ),
     });
@@ -122,6 +130,9 @@ describe('the bot dies right after a commit', () => {
     );
     const thread = bot.slack.thread(CHANNEL, run.threadTs ?? '').map((m) => m.text);
     expect(thread.filter((t) => t.includes('approved "Shift 5 %'))).toHaveLength(1);
+    expect(thread.find((t) => t.includes('approved "Shift 5 %'))).toContain(
+      'Reason: "agreed with the on-call" (ticket CHG-7)',
+    );
   }, 60_000);
 
   it('a gate whose message was lost is posted once, with its reason and buttons; a fresh one is left alone', async () => {

@@ -168,11 +168,15 @@ export async function refreshGateMessage(
     storedGateContext(gate, deps),
     deps.store.gates.approvalsOf(gate.id),
   ]);
+  // Read last, just before the update: a decision that closed the gate meanwhile (the last approval,
+  // a reject) has sent the closed form, and a refresh built from the older state must not follow it.
+  const now = await deps.store.gates.getGate(gate.id);
+  if (now?.status !== 'pending') return;
   await deps.notifier.update({
     channel: run.channel,
     ts: gate.messageTs,
-    text: gateText(gate, run),
-    blocks: gateBlocks(gate, run, {
+    text: gateText(now, run),
+    blocks: gateBlocks(now, run, {
       ...context,
       approvedBy,
       // Every gate keeps mentioning who can approve it, as when it was posted.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshGateMessage } from '../../src/engine/post-gate-message.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { minimalConfigObject } from '../support/config-fixtures.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -6,7 +7,7 @@ import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 const CHANNEL = 'C0REMIND01';
 
 /** The approvers are mentioned again `reminderMinutes` before a gate expires, once. */
-describe('gate reminders', () => {
+describe('gate messages over time: reminders and refreshes', () => {
   let bot: TestBot;
 
   beforeAll(async () => {
@@ -66,5 +67,31 @@ describe('gate reminders', () => {
     expect(text).toMatch(/<!date\^\d+\^/);
     const events = await bot.composition.store.events.listEvents(run.id);
     expect(events.filter((e) => e.kind === 'gate.reminded').map((e) => e.details.gateId)).toEqual([gate.id]);
+  });
+
+  it('a refresh of the gate message built before the gate was decided sends nothing (the closed form stays)', async () => {
+    // One active run per environment: the earlier test's run has ended.
+    await bot.composition.db.query("UPDATE runs SET phase = 'aborted', finished_at = now()");
+    const { run, gate: created } = await runWithGate(60);
+    const { gates } = bot.composition.store;
+    const gate = (await gates.getGate(created.id)) ?? created; // with its message ts
+    // The message itself is not in this Slack: the call is what counts, not its answer.
+    const refresh = () => refreshGateMessage(gate, run, bot.composition.deps).catch(() => undefined);
+    const updates = () => bot.slack.calls('chat.update').filter((c) => c.params.ts === gate.messageTs).length;
+    // Still pending: the refresh is sent.
+    await refresh();
+    await bot.slack.waitFor(() => updates() === 1);
+    await gates.decideGate({
+      gateId: gate.id,
+      userId: 'U0AAA',
+      judge: (_g, r) => ({
+        outcome: 'rejected',
+        event: { actor: 'U0AAA', phase: r.phase, kind: 'gate.rejected', details: {} },
+      }),
+    });
+    // The refresh a first approval queued, with the gate as it was then: nothing more is sent.
+    await refresh();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(updates()).toBe(1);
   });
 });

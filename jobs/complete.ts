@@ -17,7 +17,9 @@ export const completeJob: JobDefinition = {
   async run({ run, env, deps, signal, log }) {
     // Completion means 100 %: the recorded weight and the router itself (read under its lock) agree.
     const { router } = adaptersFor(env, log, deps.adapters);
-    const routed = await deps.store.routerLock.withLock(run.environment, () => router.read(signal));
+    const routed = await deps.store.routerLock.withLock(run.environment, () => router.read(signal), {
+      signal,
+    });
     if ((run.appliedWeight ?? 0) !== 100 || routed.y !== 100) {
       throw new AppError(
         'E_INVALID_INPUT',

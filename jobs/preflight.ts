@@ -39,7 +39,7 @@ export const preflightJob: JobDefinition = {
       y.info(signal),
       y.status(signal),
       deps.store.routerLock
-        .withLock(run.environment, () => router.read(signal))
+        .withLock(run.environment, () => router.read(signal), { signal })
         .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
     ]);
     // A run starts from all traffic on X: a split left by someone (or by an earlier run) would make

@@ -13,8 +13,10 @@ export const readbackJob: JobDefinition = {
   async run({ run, env, deps, shutdown, log }) {
     const { router } = adaptersFor(env, log, deps.adapters);
     // Not the run's signal: the run has ended, and the read must come after a write in flight.
-    const weights = await deps.store.routerLock.withLock(run.environment, () =>
-      router.read(routerWriteSignal(shutdown)),
+    const weights = await deps.store.routerLock.withLock(
+      run.environment,
+      () => router.read(routerWriteSignal(shutdown)),
+      { signal: shutdown },
     );
     return { type: 'weight_observed', weight: weights.y };
   },

@@ -13,18 +13,24 @@ export const rollbackJob: JobDefinition = {
   phase: 'rolling_back',
   async run({ run, env, payload, deps, shutdown, log }) {
     const { router } = adaptersFor(env, log, deps.adapters);
-    return deps.store.routerLock.withLock(run.environment, async () => {
-      const write = routerWriteSignal(shutdown);
-      const now = await deps.store.runs.getRun(run.id);
-      if (
-        now?.phase !== 'rolling_back' ||
-        (now.inFlightGateId !== null && payload.gateId !== undefined && now.inFlightGateId !== payload.gateId)
-      ) {
-        return { type: 'done' as const };
-      }
-      const current = await router.read(write);
-      if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, write);
-      return { type: 'weight_applied' as const, weight: 0 };
-    });
+    return deps.store.routerLock.withLock(
+      run.environment,
+      async () => {
+        const write = routerWriteSignal(shutdown);
+        const now = await deps.store.runs.getRun(run.id);
+        if (
+          now?.phase !== 'rolling_back' ||
+          (now.inFlightGateId !== null &&
+            payload.gateId !== undefined &&
+            now.inFlightGateId !== payload.gateId)
+        ) {
+          return { type: 'done' as const };
+        }
+        const current = await router.read(write);
+        if (current.y !== 0) await applyAndConfirm(router, { x: 100, y: 0 }, write);
+        return { type: 'weight_applied' as const, weight: 0 };
+      },
+      { signal: shutdown },
+    );
   },
 };

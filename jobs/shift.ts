@@ -33,19 +33,23 @@ export const shiftJob: JobDefinition = {
       // Hybrid mode: no increase while Y's data planes are missing, out of sync or incompatible.
       await assertDataPlanesReady(y, env.clusterY, signal);
     }
-    return deps.store.routerLock.withLock(run.environment, async () => {
-      const write = routerWriteSignal(shutdown);
-      const now = await deps.store.runs.getRun(run.id);
-      if (now?.phase !== 'shifting' || (now.inFlightGateId !== null && now.inFlightGateId !== gate.id)) {
-        log.info(
-          { phase: now?.phase },
-          'traffic step not applied: the run moved on before the router was free',
-        );
-        return { type: 'done' as const };
-      }
-      const current = await router.read(write);
-      if (current.y !== target) await applyAndConfirm(router, weightsForY(target), write);
-      return { type: 'weight_applied' as const, weight: target };
-    });
+    return deps.store.routerLock.withLock(
+      run.environment,
+      async () => {
+        const write = routerWriteSignal(shutdown);
+        const now = await deps.store.runs.getRun(run.id);
+        if (now?.phase !== 'shifting' || (now.inFlightGateId !== null && now.inFlightGateId !== gate.id)) {
+          log.info(
+            { phase: now?.phase },
+            'traffic step not applied: the run moved on before the router was free',
+          );
+          return { type: 'done' as const };
+        }
+        const current = await router.read(write);
+        if (current.y !== target) await applyAndConfirm(router, weightsForY(target), write);
+        return { type: 'weight_applied' as const, weight: target };
+      },
+      { signal: shutdown },
+    );
   },
 };

@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import type { Db } from './db.js';
 
 /**
@@ -8,8 +10,12 @@ import type { Db } from './db.js';
  * and PostgreSQL releases the lock with it.
  */
 export interface RouterLock {
-  /** Runs `fn` while holding the environment's router lock; waits for the holder (up to the statement timeout). */
-  withLock<T>(environment: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding the environment's router lock. Waits for the holder up to the lock's wait
+   * (longer than a holder may write), or until `signal` aborts (worker shutdown): then it throws a
+   * retryable error and `fn` never runs.
+   */
+  withLock<T>(environment: string, fn: () => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
 }
 
 /**
@@ -17,21 +23,34 @@ export interface RouterLock {
  * a rollback waiting behind a slow step's write never spends its attempts on the wait.
  */
 export const ROUTER_LOCK_WAIT_MS = 240_000;
+/** Between tries while another job holds the lock. */
+const RETRY_MS = 100;
 
 export function createRouterLock(db: Db, options: { waitMs?: number } = {}): RouterLock {
   const waitMs = Math.max(1, Math.trunc(options.waitMs ?? ROUTER_LOCK_WAIT_MS));
   return {
-    withLock(environment, fn) {
+    withLock(environment, fn, { signal } = {}) {
       return db.withTransaction(async (tx) => {
-        // The wait has its own, longer limit; the statements after it have the pool's usual one. A
-        // holder that outlives even this makes the lock statement throw a retryable error: the job is
-        // retried, it never writes without the lock.
-        await tx.query(`SET LOCAL statement_timeout = ${waitMs}`);
-        await tx.query(
-          "SELECT pg_advisory_xact_lock(hashtextextended('kong-upgrade-bot:router:' || $1, 0))",
-          [environment],
-        );
-        await tx.query('SET LOCAL statement_timeout TO DEFAULT');
+        // Tried, not waited for in one statement: a wait inside PostgreSQL cannot be interrupted, and a
+        // worker that is stopping must not sit behind a slow holder for minutes.
+        const deadline = Date.now() + waitMs;
+        for (;;) {
+          const [row] = await tx.query(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('kong-upgrade-bot:router:' || $1, 0)) AS got",
+            [environment],
+          );
+          if (row?.got === true) break;
+          if (signal?.aborted || Date.now() >= deadline) {
+            throw new AppError(
+              'E_STORE_CONFLICT',
+              signal?.aborted
+                ? 'stopped while waiting for the router lock; nothing was written'
+                : `the router of ${environment} stayed locked for ${Math.round(waitMs / 1000)} s; nothing was written`,
+              { retryable: true, details: { environment } },
+            );
+          }
+          await sleep(RETRY_MS, signal).catch(() => undefined);
+        }
         return fn();
       });
     },

@@ -12,7 +12,7 @@ describe('router lock', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('kub_router_lock');
     await migrate({ databaseUrl: testDb.url });
-    // Statements time out after 400 ms, as after 30 s in production.
+    // Statements time out after 400 ms, as after 30 s in production: the wait must not depend on it.
     db = createDb({ databaseUrl: testDb.url, statementTimeoutMs: 400, max: 4 });
   });
   afterAll(async () => {
@@ -51,6 +51,33 @@ describe('router lock', () => {
     expect(error).toBeInstanceOf(Error);
     expect(wrote).toBe(false);
     expect(await lock.withLock('stage', async () => 'free')).toBe('free');
+    release();
+    await holder;
+  });
+
+  it('a worker that stops while waiting gives up at once, without writing (the wait is never stuck inside PostgreSQL)', async () => {
+    const lock = createRouterLock(db, { waitMs: 60_000 });
+    let release: () => void = () => undefined;
+    const holder = lock.withLock('prod', () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 100));
+    const shutdown = new AbortController();
+    let wrote = false;
+    const waiting = lock
+      .withLock(
+        'prod',
+        async () => {
+          wrote = true;
+        },
+        { signal: shutdown.signal },
+      )
+      .catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 300));
+    const stoppedAt = Date.now();
+    shutdown.abort();
+    const error = await waiting;
+    expect(Date.now() - stoppedAt).toBeLessThan(2_000);
+    expect(error).toMatchObject({ code: 'E_STORE_CONFLICT', retryable: true });
+    expect(wrote).toBe(false);
     release();
     await holder;
   });

@@ -87,19 +87,13 @@ async function attachChart(gate: Gate, run: Run, deps: EngineDeps): Promise<void
     phase: run.phase,
     details: { gateId: gate.id, fileId, altText: chart.altText.slice(0, 2000) },
   });
-  const current = (await deps.store.gates.getGate(gate.id)) ?? gate;
-  const now = (await deps.store.runs.getRun(run.id)) ?? run;
-  if (current.status === 'pending') {
-    await refreshGateMessage(current, now, deps);
-    // A decision that landed meanwhile must not be painted over by the open form: the newest update
-    // wins, so the closed form (with the chart) is sent again when the gate is no longer pending.
-    const after = await deps.store.gates.getGate(gate.id);
-    if (!after || after.status === 'pending') return;
-    const latest = (await deps.store.runs.getRun(run.id)) ?? now;
-    await closeGateMessage(deps.notifier, after, latest, undefined, await gateExtras(after, deps));
-    return;
-  }
-  await closeGateMessage(deps.notifier, current, now, undefined, await gateExtras(current, deps));
+  // An open gate is redrawn with its chart (the refresh sends nothing once the gate is decided). A gate
+  // decided before or during that gets its closed form, with the chart, sent last: the newest update wins.
+  await refreshGateMessage(gate, (await deps.store.runs.getRun(run.id)) ?? run, deps);
+  const after = await deps.store.gates.getGate(gate.id);
+  if (!after || after.status === 'pending') return;
+  const latest = (await deps.store.runs.getRun(run.id)) ?? run;
+  await closeGateMessage(deps.notifier, after, latest, undefined, await gateExtras(after, deps));
 }
 
 /** What a gate's closed message keeps: the reason it was asked with and its chart. Never throws. */

@@ -281,11 +281,9 @@ async function resumeLostApproval(
     'an approval was recorded but not carried out; resuming it',
   );
   // The reason given in the modal (approvals.reasonRequired) is in the approval's audit event.
-  const approvedEvent = (await deps.store.events.listEvents(run.id)).findLast(
-    (e) => e.kind === 'gate.approved' && e.details.gateId === lost.id,
-  );
-  const reasonText = approvedEvent?.details.reason;
-  const ticket = approvedEvent?.details.ticket;
+  const approved = await deps.store.events.findGateEvent(run.id, 'gate.approved', lost.id);
+  const reasonText = approved?.details.reason;
+  const ticket = approved?.details.ticket;
   const applied = await engine.applyNow(run.id, {
     type: 'gate_decided',
     actor: lost.decidedBy ?? 'bot',

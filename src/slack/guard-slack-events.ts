@@ -9,8 +9,9 @@ import { COMMAND_NAME } from './usage.js';
 const EVENTS_PATH = '/slack/events';
 const MAX_BODY_BYTES = 1_000_000;
 
-// Slack sends `enterprise: null` outside Enterprise Grid (Bolt expects that); the rest are objects.
+/** The modals the bot has a submission listener for. */
 const VIEW_CALLBACKS: readonly string[] = [REASON_MODAL, START_MODAL];
+// Slack sends `enterprise: null` outside Enterprise Grid (Bolt expects that); the rest are objects.
 const OBJECT_FIELDS = ['channel', 'team', 'container', 'message', 'view', 'state'];
 
 export type PayloadVerdict = 'pass' | 'malformed' | 'ignored';
